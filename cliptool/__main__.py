@@ -1,0 +1,6 @@
+"""``python -m cliptool``."""
+
+from cliptool.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""One error tree; ``cli.py`` is the only place these become exit codes.
+
+Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
+3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
+captions, not cached with ``--offline``), 5 network failure, 6 ffmpeg / media failure,
+7 a note changed on disk while fix was working on it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CliptoolError",
+    "InputError",
+    "NoteError",
+    "CaptionsError",
+    "VideoUnavailableError",
+    "NoCaptionsError",
+    "NotCachedError",
+    "NetworkError",
+    "MediaError",
+    "FfmpegError",
+    "WriteConflictError",
+    "EXIT_OK",
+    "EXIT_BELOW_ACCURACY",
+    "EXIT_USAGE",
+]
+
+EXIT_OK = 0
+EXIT_BELOW_ACCURACY = 1
+EXIT_USAGE = 2
+
+
+class CliptoolError(Exception):
+    """Base of every error the tool expects; carries its exit code."""
+
+    exit_code = 3
+
+
+class InputError(CliptoolError):
+    """Bad input: a path, an argument value, a caption file."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = path or ""
+        if path and line:
+            where = f"{path}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+        self.detail = message
+
+
+class NoteError(InputError):
+    """A note cannot be read: front matter, videoId, timestamp, encoding."""
+
+
+class CaptionsError(CliptoolError):
+    """Captions for a video cannot be had; ``reason`` is the short form verify reports."""
+
+    exit_code = 4
+    reason = "unavailable"
+
+    def __init__(self, video_id: str, message: str) -> None:
+        self.video_id = video_id
+        super().__init__(f"{video_id}: {message}")
+        self.detail = message
+
+
+class VideoUnavailableError(CaptionsError):
+    reason = "video unavailable"
+
+
+class NoCaptionsError(CaptionsError):
+    reason = "no captions"
+
+
+class NotCachedError(CaptionsError):
+    reason = "not cached (offline)"
+
+
+class NetworkError(CaptionsError):
+    exit_code = 5
+    reason = "network"
+
+
+class MediaError(CliptoolError):
+    """Media cannot be had or cut (missing file, range past the end, no disk space)."""
+
+    exit_code = 6
+
+
+class FfmpegError(MediaError):
+    def __init__(self, message: str, stderr: str = "") -> None:
+        tail = next((ln for ln in reversed(stderr.strip().splitlines()) if ln.strip()), "")
+        self.stderr = stderr
+        super().__init__(f"{message}: {tail}" if tail else message)
+
+
+class WriteConflictError(CliptoolError):
+    """The file changed on disk between read and write; nothing was written."""
+
+    exit_code = 7

@@ -1,0 +1,157 @@
+"""Frozen values passed between the stages: notes -> captions -> alignment -> report / fix / clip.
+
+Seconds are floats everywhere inside; text forms go through :mod:`cliptool.timecode`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Span",
+    "Claim",
+    "Note",
+    "Word",
+    "Cue",
+    "Transcript",
+    "Sentence",
+    "Location",
+    "Alignment",
+    "CaptionInfo",
+    "NoteReport",
+    "Status",
+    "CaptionKind",
+]
+
+Status = Literal["ok", "shifted", "unsupported", "ambiguous", "out-of-range"]
+CaptionKind = Literal["manual", "auto", "auto-translated", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a timestamp's text sits in the note (character offsets into the decoded text).
+
+    ``role`` says how ``fix`` must re-render it: ``data-t`` / ``visible`` of a yt-timestamp
+    anchor, or ``t-param`` of a YouTube link (``t=516``, ``t=8m36s``).
+    """
+
+    start: int
+    end: int
+    role: Literal["data-t", "visible", "t-param", "link-text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One timestamp anchor in a note and the prose it backs."""
+
+    index: int  # 0-based order of anchors in the file
+    line: int  # 1-based line of the anchor
+    column: int  # 1-based column of the anchor
+    cited_s: float  # the cited time (data-t for anchors, t= for links)
+    raw: str  # the cited timestamp exactly as written (data-t value or t= value)
+    text: str  # clean claim text (wiki links reduced, HTML/emphasis removed)
+    spans: tuple[Span, ...] = ()  # every piece of text fix must rewrite for this anchor
+    visible: str | None = None  # the visible [..] text when it differs from ``raw``
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A parsed note: its front matter facts and its claims, in anchor order."""
+
+    path: str
+    video_id: str
+    claims: tuple[Claim, ...]
+    title: str | None = None
+    language: str | None = None  # front matter `lang`/`language`, if any
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One caption cue; ``words`` carries per-word times when the source has them."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    cues: tuple[Cue, ...]
+    language: str | None = None
+    kind: CaptionKind = "unknown"
+    source: str = ""  # file path or URL the cues came from
+    duration_s: float | None = None  # the video's duration when known (info.json), else None
+
+    @property
+    def end_s(self) -> float:
+        """Best known end of the video: its duration, else the last cue's end."""
+        if self.duration_s:
+            return self.duration_s
+        return self.cues[-1].end if self.cues else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence-like unit of the transcript, the grain of alignment."""
+
+    index: int
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    start: float
+    end: float
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """Where a claim is said and whether its cited time is right."""
+
+    index: int  # the claim's index
+    status: Status
+    start: float | None = None
+    end: float | None = None
+    score: float = 0.0  # 0-1 confidence
+    evidence: str = ""
+    alternatives: tuple[Location, ...] = ()
+    corrected_s: float | None = None  # whole-second time fix should write, for shifted/out-of-range
+
+    def offset(self, cited_s: float) -> float | None:
+        """Cited minus located start (positive: the note cites too late)."""
+        return None if self.start is None else round(cited_s - self.start, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptionInfo:
+    language: str | None
+    kind: CaptionKind
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteReport:
+    """Verify's result for one note."""
+
+    path: str
+    video_id: str | None
+    status: Literal["checked", "no-captions", "error"]
+    title: str | None = None
+    reason: str | None = None
+    captions: CaptionInfo | None = None
+    claims: tuple[Claim, ...] = ()
+    alignments: tuple[Alignment, ...] = ()
+    warnings: tuple[str, ...] = field(default=())

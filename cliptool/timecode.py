@@ -1,0 +1,92 @@
+"""Timestamp text <-> seconds, the only place that converts between them."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "TimestampError"]
+
+_CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+_T_PARAM = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+
+
+class TimestampError(ValueError):
+    """Text that is not a possible timestamp."""
+
+
+def parse_ts(text: str) -> float:
+    """Seconds of ``HH:MM:SS``, ``H:MM:SS`` or ``MM:SS`` (optionally with a fraction).
+
+    >>> parse_ts("00:08:36"), parse_ts("8:36"), parse_ts("1:02:03.5")
+    (516.0, 516.0, 3723.5)
+    """
+    m = _CLOCK.match(text.strip())
+    if not m:
+        raise TimestampError(f"not a timestamp: {text!r}")
+    hours, minutes, seconds, frac = m.groups()
+    h = int(hours) if hours is not None else 0
+    mi, s = int(minutes), int(seconds)
+    if s >= 60 or (hours is not None and mi >= 60):
+        raise TimestampError(f"impossible timestamp: {text!r}")
+    value = h * 3600 + mi * 60 + s
+    if frac:
+        value += int(frac) / 10 ** len(frac)
+    return float(value)
+
+
+def format_ts(seconds: float, *, hours: bool = True) -> str:
+    """``HH:MM:SS`` (or ``MM:SS`` when ``hours`` is false and under an hour), whole seconds.
+
+    >>> format_ts(516), format_ts(516, hours=False), format_ts(3723.6)
+    ('00:08:36', '08:36', '01:02:04')
+    """
+    if seconds < 0:
+        raise TimestampError(f"negative time: {seconds}")
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    if not hours and h == 0:
+        return f"{m:02d}:{s:02d}"
+    return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def parse_t_param(text: str) -> float:
+    """Seconds of a YouTube ``t=`` value: ``516``, ``516s``, ``8m36s``, ``1h2m3s``.
+
+    >>> parse_t_param("516"), parse_t_param("8m36s"), parse_t_param("1h")
+    (516.0, 516.0, 3600.0)
+    """
+    m = _T_PARAM.match(text.strip())
+    if not text.strip() or not m or not any(m.groups()):
+        raise TimestampError(f"not a t= value: {text!r}")
+    h, mi, s = (int(g) if g else 0 for g in m.groups())
+    return float(h * 3600 + mi * 60 + s)
+
+
+def format_like(seconds: float, template: str) -> str:
+    """Render ``seconds`` in the same layout as ``template`` (a timestamp or t= value).
+
+    Keeps a note's own style when fix rewrites it: ``HH:MM:SS`` stays ``HH:MM:SS``,
+    ``M:SS`` stays ``M:SS``, ``8m36s`` stays ``XmYs``, bare seconds stay bare seconds.
+
+    >>> format_like(75, "00:08:36"), format_like(75, "8:36"), format_like(75, "8m36s"), format_like(75, "516")
+    ('00:01:15', '1:15', '1m15s', '75')
+    """
+    total = int(round(seconds))
+    t = template.strip()
+    if ":" in t:
+        parts = t.split(":")
+        h, rest = divmod(total, 3600)
+        m, s = divmod(rest, 60)
+        if len(parts) == 3:
+            return f"{h:0{len(parts[0])}d}:{m:02d}:{s:02d}"
+        m += h * 60
+        return f"{m:0{len(parts[0])}d}:{s:02d}"
+    if t.isdigit():
+        return str(total)
+    if t.endswith("s") and t[:-1].isdigit():
+        return f"{total}s"
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    out = (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
+    return out

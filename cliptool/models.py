@@ -155,3 +155,4 @@ class NoteReport:
     claims: tuple[Claim, ...] = ()
     alignments: tuple[Alignment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    duration_s: float | None = None  # the video's length (Transcript.end_s) for the HTML timeline

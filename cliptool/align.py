@@ -1,0 +1,303 @@
+"""Locate each claim of a note in the transcript and judge its cited time.
+
+Why not a window scan: notes are right most of the time, so a lexical best match that merely
+edges out the passage at the cited time is usually noise. The aligner scores every passage of
+1-3 consecutive sentences by how much of the claim's *rare* vocabulary it covers (IDF weights over
+the transcript's own sentences), then trusts the cited time unless a passage elsewhere is clearly
+better, and calls a claim unsupported when nothing in the video covers it well.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cliptool.models import Alignment, Claim, Location, Sentence
+
+__all__ = ["TranscriptIndex", "build_index", "align_note", "tokens"]
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+# Function words carry no evidence of *where* something is said.
+_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it its
+    itself just let like me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them themselves
+    then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself yourselves one two get got
+    make makes made way thing things really actually kind sort going go gonna want s t re ve ll d m
+    said says say use used using well even much many also just still might may must shall""".split()
+)
+
+_SUFFIXES = ("ational", "ization", "fulness", "ousness", "iveness", "ations", "ation", "ments", "ment",
+             "ness", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "al", "s", "e", "y")
+
+
+def _stem(word: str) -> str:
+    """Crude suffix stripping then truncation: enough to join 'recognize'/'recognizing'/'recognition'.
+
+    Hand-written because a full stemmer is a dependency for a few points of recall; the
+    truncation also absorbs the spelling variants of automatic captions.
+    """
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 3:
+            word = word[: -len(suf)]
+            break
+    return word[:6]
+
+
+def tokens(text: str) -> list[str]:
+    """Content-word stems of ``text``, in order.
+
+    >>> tokens("The networks are recognizing handwritten digits!")
+    ['network', 'recogn', 'handwr', 'digit']
+    """
+    out = []
+    for w in _WORD.findall(text.lower()):
+        w = w.split("'")[0]
+        if w in _STOP or (len(w) < 2 and not w.isdigit()):
+            continue
+        out.append(_stem(w))
+    return out
+
+
+def _features(text: str) -> frozenset[str]:
+    """Stems plus adjacent-stem pairs: pairs reward a passage that says the words in order."""
+    toks = tokens(text)
+    return frozenset(toks) | frozenset(f"{a}_{b}" for a, b in zip(toks, toks[1:]))
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptIndex:
+    """Sentences with their token sets and IDF weights; built once per video, reused per note."""
+
+    sentences: tuple[Sentence, ...]
+    sent_tokens: tuple[frozenset[str], ...]
+    idf: dict[str, float]
+    default_idf: float
+    starts: np.ndarray  # per passage
+    ends: np.ndarray
+    first: np.ndarray  # first sentence of each passage
+    length: np.ndarray  # sentences in each passage
+    end_s: float
+
+
+def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: float | None = None) -> TranscriptIndex:
+    """Index ``sentences`` for :func:`align_note` (passages of 1..``max_span`` sentences)."""
+    sents = tuple(sentences)
+    sent_tokens = tuple(_features(s.text) for s in sents)
+    n = len(sents)
+    df: dict[str, int] = {}
+    for toks in sent_tokens:
+        for t in toks:
+            df[t] = df.get(t, 0) + 1
+    idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    default_idf = math.log((n + 1) / 0.5)
+    first, length = [], []
+    for k in range(1, max_span + 1):
+        for i in range(0, n - k + 1):
+            first.append(i)
+            length.append(k)
+    first_a = np.array(first, dtype=np.int64)
+    length_a = np.array(length, dtype=np.int64)
+    s_start = np.array([s.start for s in sents], dtype=float)
+    s_end = np.array([s.end for s in sents], dtype=float)
+    starts = s_start[first_a] if n else np.zeros(0)
+    ends = s_end[first_a + length_a - 1] if n else np.zeros(0)
+    last_end = float(s_end.max()) if n else 0.0
+    return TranscriptIndex(sents, sent_tokens, idf, default_idf, starts, ends, first_a, length_a,
+                           end_s if end_s else last_end)
+
+
+def _coverage(claims: Sequence[Claim], index: TranscriptIndex, max_span: int, *, pair_weight: float = 0.3) -> np.ndarray:
+    """Share of each claim's IDF weight found in each passage: (n_claims, n_passages).
+
+    Words and word pairs are scored separately and mixed, so a pair match lifts a passage
+    without letting long claims (many pairs) drown single-word evidence.
+    """
+    feats = [_features(c.text) for c in claims]
+    uni = _coverage_of([sorted(f for f in fs if "_" not in f) for fs in feats], index, max_span)
+    pairs = _coverage_of([sorted(f for f in fs if "_" in f) for fs in feats], index, max_span)
+    has_pairs = np.array([any("_" in f for f in fs) for fs in feats])[:, None]
+    return np.where(has_pairs, (1 - pair_weight) * uni + pair_weight * pairs, uni)
+
+
+def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: int) -> np.ndarray:
+    vocab: dict[str, int] = {}
+    for toks in claim_toks:
+        for t in toks:
+            vocab.setdefault(t, len(vocab))
+    n_s = len(index.sentences)
+    weights = np.zeros((len(claim_toks), max(len(vocab), 1)))
+    for i, toks in enumerate(claim_toks):
+        for t in toks:
+            weights[i, vocab[t]] = index.idf.get(t, index.default_idf)
+    present = np.zeros((n_s, max(len(vocab), 1)), dtype=bool)
+    for j, toks in enumerate(index.sent_tokens):
+        for t in toks:
+            k = vocab.get(t)
+            if k is not None:
+                present[j, k] = True
+    blocks = []
+    acc = present.copy()
+    for k in range(1, max_span + 1):
+        if k > 1:
+            acc = acc[:-1] | present[k - 1 :]
+        blocks.append(acc)
+    passages = np.concatenate(blocks, axis=0).astype(float) if n_s else np.zeros((0, weights.shape[1]))
+    total = weights.sum(axis=1, keepdims=True)
+    total[total == 0] = 1.0
+    return (weights @ passages.T) / total
+
+
+def align_note(
+    claims: Sequence[Claim],
+    index: TranscriptIndex,
+    *,
+    tolerance_s: float = 5.0,
+    max_span: int = 3,
+    span_penalty: float = 0.03,
+    cited_bonus: float = 0.2,
+    order_bonus: float = 0.1,
+    trust_coverage: float = 0.45,
+    min_coverage: float = 0.15,
+    ambiguity_margin: float = 0.03,
+    far_s: float = 30.0,
+) -> tuple[Alignment, ...]:
+    """Align every claim of one note; returns one :class:`Alignment` per claim, same order.
+
+    Score of a passage = its lexical coverage of the claim, plus ``cited_bonus`` when the cited
+    time falls in it (the note is usually right), plus ``order_bonus`` when it lies between the
+    passages of the nearest trusted claims before and after (notes mostly follow the video).
+    """
+    if not claims:
+        return ()
+    if not index.sentences:
+        return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
+    cov = _coverage(claims, index, max_span)
+    lex = cov - span_penalty * (index.length - 1)[None, :]
+    readings = np.array(_note_readings(claims, lex, index, tolerance_s))
+    near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
+    near_score = np.where(near, lex, -np.inf).max(axis=1)
+    best_score = lex.max(axis=1)
+    # Pass 1: claims whose cited time already points at a passage that says them.
+    trusted = (near_score >= trust_coverage) & (near_score >= best_score - cited_bonus)
+    trusted_t = np.where(trusted, readings, np.nan)
+    out = []
+    for i, claim in enumerate(claims):
+        row = lex[i]
+        if best_score[i] < min_coverage and near_score[i] < min_coverage:
+            out.append(Alignment(index=claim.index, status="unsupported", score=_clip01(best_score[i])))
+            continue
+        lo, hi = _bracket(trusted_t, i)
+        in_order = (index.starts >= lo) & (index.starts <= hi)
+        total = row + cited_bonus * near[i] + order_bonus * in_order
+        j = int(np.argmax(total))
+        status: str = "ok" if near[i, j] else "shifted"
+        alternatives: tuple[Location, ...] = ()
+        if status == "shifted":
+            rivals = _rivals(total, index, j, margin=ambiguity_margin, far_s=far_s)
+            if rivals:
+                status = "ambiguous"
+                alternatives = tuple(
+                    Location(round(float(index.starts[r]), 2), round(float(index.ends[r]), 2), _clip01(row[r]))
+                    for r in [j, *rivals]
+                )
+        first, k = _trim(cov[i], index, j, floor_s=float(readings[i]) if status == "ok" else None)
+        start, end = index.sentences[first].start, index.sentences[first + k - 1].end
+        if claim.cited_s > index.end_s:
+            status = "out-of-range"
+        elif status == "ok" and readings[i] != claim.cited_s:
+            status = "shifted"  # right only under the MM:SS reading: the written time is wrong
+        evidence = " ".join(s.text for s in index.sentences[first : first + k])
+        out.append(Alignment(
+            index=claim.index, status=status, start=round(start, 2), end=round(end, 2),  # type: ignore[arg-type]
+            score=_clip01(row[j]), evidence=evidence, alternatives=alternatives,
+            corrected_s=float(int(start)) if status in ("shifted", "out-of-range") else None,
+        ))
+    return tuple(out)
+
+
+def _clip01(x: float) -> float:
+    return round(float(min(1.0, max(0.0, x))), 3)
+
+
+def _bracket(trusted_t: np.ndarray, i: int) -> tuple[float, float]:
+    """Times of the nearest trusted claims before and after claim ``i`` in note order."""
+    before = trusted_t[:i][~np.isnan(trusted_t[:i])]
+    after = trusted_t[i + 1 :][~np.isnan(trusted_t[i + 1 :])]
+    lo = float(before[-1]) if before.size else -np.inf
+    hi = float(after[0]) if after.size else np.inf
+    if lo > hi:  # the note jumps back here: no order to lean on
+        return -np.inf, np.inf
+    return lo - 10.0, hi + 10.0
+
+
+def _rivals(total: np.ndarray, index: TranscriptIndex, j: int, *, margin: float, far_s: float) -> list[int]:
+    """Passages far from ``j`` scoring within ``margin`` of it: the claim is said twice."""
+    close = np.where((total >= total[j] - margin) & (np.abs(index.starts - index.starts[j]) > far_s))[0]
+    picked: list[int] = []
+    for r in close[np.argsort(-total[close])]:
+        if all(abs(index.starts[r] - index.starts[q]) > far_s for q in picked):
+            picked.append(int(r))
+    return picked[:3]
+
+
+def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float | None = None) -> tuple[int, int]:
+    """Drop leading sentences of passage ``j`` that say little of the claim.
+
+    A passage's start is what a user jumps to, so it should be the first sentence that carries
+    the claim, not a lead-in that merely shares a word or two.
+    """
+    first, k = int(index.first[j]), int(index.length[j])
+    n = len(index.sentences)
+    single = cov_row[:n]  # passages of length 1 come first, in sentence order
+    best = float(single[first : first + k].max())
+    while k > 1 and (single[first] < 0.5 * best or (floor_s is not None and index.sentences[first].end < floor_s)):
+        first += 1
+        k -= 1
+    return first, k
+
+
+def _mmss_reading(claim: Claim) -> float | None:
+    """``17:30:00`` read as 17:30: generators write MM:SS into the HH:MM slots."""
+    parts = claim.raw.split(":")
+    if len(parts) != 3:
+        return None
+    h, m, _ = (int(p) for p in parts)
+    if m >= 60:
+        return None
+    return float(h * 60 + m)
+
+
+def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> list[float]:
+    """The cited second of each claim under the reading the transcript supports best.
+
+    The MM:SS-in-HH:MM quirk affects a whole note at once, so the choice is made per note:
+    the alternative reading wins when more of its cited times land on passages that say the claim.
+    """
+    literal = [c.cited_s for c in claims]
+    alt = [_mmss_reading(c) for c in claims]
+    if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims)):
+        return literal
+
+    def support(times: Sequence[float | None]) -> float:
+        total = 0.0
+        for i, t in enumerate(times):
+            if t is None or t > index.end_s:
+                continue
+            near = (index.starts - tolerance_s <= t) & (t <= index.ends)
+            if near.any():
+                total += float(lex[i][near].max())
+        return total
+
+    alt_times = [a if a is not None else c for a, c in zip(alt, literal)]
+    return alt_times if support(alt_times) > support(literal) else literal

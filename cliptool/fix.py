@@ -1,0 +1,292 @@
+"""Rewrite the timestamps verify found wrong, touching nothing but their text.
+
+The core is pure: :func:`plan_fixes` turns a note's text, its parsed claims and verify's alignments
+into a list of :class:`Change` (character spans with old and new text), and :func:`apply_changes`
+splices them in. Every byte outside those spans is kept, so line endings, trailing whitespace,
+front matter, callouts and wiki links survive untouched. Disk work sits at the edges:
+:func:`read_note_file` reads a note once (text, hash, claims), :func:`plan_note_fix` plans its
+fix from verify's alignments and :func:`write_note_fix` writes it through
+:mod:`cliptool.safe_write`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from cliptool.errors import InputError, NoteError
+from cliptool.models import Alignment, Claim, Note, Span
+from cliptool.safe_write import sha256_hex, write_atomic
+from cliptool.timecode import TimestampError, format_like, parse_t_param, parse_ts
+
+__all__ = [
+    "DEFAULT_MARKER",
+    "Change",
+    "ChangeKind",
+    "NoteFile",
+    "NoteFix",
+    "apply_changes",
+    "plan_fixes",
+    "plan_note_fix",
+    "read_note_file",
+    "write_note_fix",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MARKER = "⚠︎ not in transcript"
+
+ChangeKind = Literal["retime", "mark"]
+
+# Statuses whose corrected time fix may write; unsupported/ambiguous never are (issue 4).
+_RETIMABLE = frozenset({"shifted", "out-of-range"})
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One edit of the note's text: replace ``text[start:end]`` (== ``old``) by ``new``.
+
+    A ``mark`` is an insertion (``start == end``, ``old == ""``) after an unsupported anchor.
+    """
+
+    claim_index: int
+    line: int  # 1-based line of ``start``
+    old: str
+    new: str
+    start: int
+    end: int
+    kind: ChangeKind = "retime"
+    role: str = ""  # the span's role for a retime ("data-t", "visible", ...), "" for a mark
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFile:
+    """A note as read from disk for fixing: exact text, hash of its bytes, parsed claims."""
+
+    path: str
+    text: str
+    sha256: str
+    note: Note
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFix:
+    """A planned (and maybe written) fix of one note file."""
+
+    path: str
+    original: str  # decoded text as read
+    fixed: str
+    changes: tuple[Change, ...]
+    sha256: str  # of the bytes read; the write refuses if the file no longer hashes to it
+    written: bool = False
+    backup: str | None = None
+
+    @property
+    def retimed_claims(self) -> tuple[int, ...]:
+        """Indexes of the claims whose time this fix rewrites, in order."""
+        return tuple(sorted({c.claim_index for c in self.changes if c.kind == "retime"}))
+
+    @property
+    def marked_claims(self) -> tuple[int, ...]:
+        return tuple(sorted({c.claim_index for c in self.changes if c.kind == "mark"}))
+
+
+def _line_of(text: str, pos: int) -> int:
+    """1-based line of offset ``pos``; counting ``\\n`` is right for LF and CRLF alike."""
+    return text.count("\n", 0, pos) + 1
+
+
+def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
+    """Refuse to rewrite a span that does not hold a timestamp: the spans and text disagree."""
+    try:
+        if span.role == "t-param":
+            parse_t_param(old)
+        else:
+            try:
+                parse_ts(old)
+            except TimestampError:
+                parse_t_param(old)  # link text may be written like a t= value (8m36s)
+    except TimestampError:
+        raise InputError(
+            f"claim {claim.index}: {span.role} span {span.start}-{span.end} holds {old!r}, not a timestamp",
+            line=claim.line,
+        ) from None
+
+
+def _retime_target(alignment: Alignment, min_score: float) -> float | None:
+    """The time to write for a claim, or None when fix must leave it alone."""
+    if alignment.status not in _RETIMABLE or alignment.corrected_s is None:
+        return None
+    if alignment.score < min_score or alignment.corrected_s < 0:
+        return None
+    return alignment.corrected_s
+
+
+# An anchor's end, searched from its last span: the close of the <a> element, the close of a
+# Markdown link's URL, or the end of a bare URL. Hand-written: these are the three shapes
+# notes.py extracts spans from, and no Markdown parser reports character offsets of inline HTML.
+_HTML_CLOSE = re.compile(r"(?:[^<]|<(?!/?a\b)){0,300}?</a\s*>", re.IGNORECASE)
+_MD_URL_CLOSE = re.compile(r"[^\s)]*\)")
+_BARE = re.compile(r"\S*")
+# What may sit between two anchors that back the same claim: blanks, then the next anchor's
+# opening up to its first span.
+_ANCHOR_GAP = re.compile(r"[ \t,;]*(?:<a\b[^<>\n]*|\[[^\]\n]*\]\([^)\s]*|\[|https?://\S*)?", re.IGNORECASE)
+
+
+def _anchor_end(text: str, pos: int) -> int:
+    """Offset just past the anchor whose last timestamp span ends at ``pos``."""
+    m = _HTML_CLOSE.match(text, pos)
+    if m:
+        return m.end()
+    line_end = text.find("\n", pos)
+    rest = text[pos : len(text) if line_end < 0 else line_end]
+    m = _MD_URL_CLOSE.match(rest)
+    if m:
+        return pos + m.end()
+    bare = _BARE.match(rest)
+    word = bare.group(0) if bare else ""
+    return pos + len(word.rstrip(".,;:!?\"'"))
+
+
+def _plan_marks(
+    text: str, claims: Sequence[Claim], by_index: dict[int, Alignment], marker: str
+) -> list[Change]:
+    """One marker after each run of adjacent unsupported anchors, unless one is already there."""
+    placed = sorted((c for c in claims if c.spans), key=lambda c: min(s.start for s in c.spans))
+    changes: list[Change] = []
+    run_end: int | None = None
+    run_claim = -1
+    for pos, claim in enumerate(placed):
+        alignment = by_index.get(claim.index)
+        if alignment is None or alignment.status != "unsupported":
+            continue
+        end = _anchor_end(text, max(s.end for s in claim.spans))
+        run_end, run_claim = end, claim.index
+        nxt = placed[pos + 1] if pos + 1 < len(placed) else None
+        if nxt is not None:
+            nxt_alignment = by_index.get(nxt.index)
+            gap = text[end : min(s.start for s in nxt.spans)]
+            if nxt_alignment is not None and nxt_alignment.status == "unsupported" and _ANCHOR_GAP.fullmatch(gap):
+                continue  # the run goes on; the marker belongs after its last anchor
+        if re.match(r"[ \t]*" + re.escape(marker), text[run_end:]):
+            continue  # marked by an earlier run of fix
+        changes.append(
+            Change(run_claim, _line_of(text, run_end), "", " " + marker, run_end, run_end, kind="mark")
+        )
+    return changes
+
+
+def plan_fixes(
+    text: str,
+    note: Note,
+    alignments: Sequence[Alignment],
+    *,
+    min_score: float = 0.0,
+    mark_unsupported: str | None = None,
+) -> list[Change]:
+    """The edits that put verify's corrected times into ``text``, in text order.
+
+    Only ``shifted`` claims (and ``out-of-range`` ones verify could locate) whose score reaches
+    ``min_score`` are retimed; each of their spans keeps its own format. With
+    ``mark_unsupported`` (the marker text), unsupported claims get that marker after their anchor.
+
+    >>> from cliptool.models import Span
+    >>> text = 'x <a class="yt-timestamp" data-t="00:01:00">[00:01:00]</a>'
+    >>> claim = Claim(0, 1, 3, 60.0, "00:01:00", "x", (Span(34, 42, "data-t"), Span(45, 53, "visible")))
+    >>> note = Note("n.md", "vid", (claim,))
+    >>> fixes = plan_fixes(text, note, [Alignment(0, "shifted", score=0.9, corrected_s=75)])
+    >>> apply_changes(text, fixes)
+    'x <a class="yt-timestamp" data-t="00:01:15">[00:01:15]</a>'
+    """
+    by_index = {a.index: a for a in alignments}
+    changes: list[Change] = []
+    for claim in note.claims:
+        alignment = by_index.get(claim.index)
+        if alignment is None:
+            continue
+        target = _retime_target(alignment, min_score)
+        if target is None:
+            continue
+        for span in claim.spans:
+            old = text[span.start : span.end]
+            _check_timestamp(old, span, claim)
+            new = format_like(target, old)
+            if new != old:
+                changes.append(
+                    Change(claim.index, _line_of(text, span.start), old, new, span.start, span.end,
+                           kind="retime", role=span.role)
+                )
+    if mark_unsupported:
+        changes.extend(_plan_marks(text, note.claims, by_index, mark_unsupported))
+    return sorted(changes, key=lambda c: (c.start, c.end))
+
+
+def apply_changes(text: str, changes: Iterable[Change]) -> str:
+    """``text`` with every change spliced in; refuses overlapping or stale changes.
+
+    >>> apply_changes("at 1:00 and 2:00", [Change(0, 1, "1:00", "1:15", 3, 7)])
+    'at 1:15 and 2:00'
+    """
+    parts: list[str] = []
+    pos = 0
+    for change in sorted(changes, key=lambda c: (c.start, c.end)):
+        if change.start < pos:
+            raise InputError(f"overlapping changes at offset {change.start}", line=change.line)
+        if text[change.start : change.end] != change.old:
+            raise InputError(
+                f"expected {change.old!r} at offset {change.start}, found "
+                f"{text[change.start:change.end]!r}",
+                line=change.line,
+            )
+        parts.append(text[pos : change.start])
+        parts.append(change.new)
+        pos = change.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def read_note_file(path: Path) -> NoteFile:
+    """Read a note once: its exact text (BOM and line endings kept), the hash guarding the write, its claims."""
+    from cliptool.notes import parse_note  # the parser pulls in YAML; keep ``import cliptool.fix`` light
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise NoteError(f"cannot read note: {exc.strerror or exc}", path=str(path)) from exc
+    try:
+        # Strict UTF-8 with a BOM kept as U+FEFF, like notes.read_note_text, so encoding the
+        # fixed text gives the original bytes outside the changed spans.
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NoteError(f"not UTF-8: undecodable byte at byte offset {exc.start}", path=str(path)) from exc
+    return NoteFile(str(path), text, sha256_hex(data), parse_note(text, path=str(path)))
+
+
+def plan_note_fix(
+    note_file: NoteFile,
+    alignments: Sequence[Alignment],
+    *,
+    min_score: float = 0.0,
+    mark_unsupported: str | None = None,
+) -> NoteFix:
+    """Plan the fix of a note read by :func:`read_note_file` from verify's alignments of its claims."""
+    changes = plan_fixes(
+        note_file.text, note_file.note, alignments, min_score=min_score, mark_unsupported=mark_unsupported
+    )
+    fixed = apply_changes(note_file.text, changes)
+    return NoteFix(note_file.path, note_file.text, fixed, tuple(changes), note_file.sha256)
+
+
+def write_note_fix(fix: NoteFix, *, root: Path | None = None, backup: Path | None = None) -> NoteFix:
+    """Write a planned fix atomically (see :func:`cliptool.safe_write.write_atomic`).
+
+    Nothing is written, and no backup made, when the plan has no changes.
+    """
+    if not fix.changes:
+        return fix
+    write_atomic(Path(fix.path), fix.fixed.encode("utf-8"), expected_sha256=fix.sha256, backup=backup, root=root)
+    return replace(fix, written=True, backup=str(backup) if backup is not None else None)

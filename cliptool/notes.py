@@ -1,0 +1,603 @@
+"""Markdown notes -> claims: front matter, yt-timestamp anchors, YouTube ``t=`` links, claim text.
+
+The parser is a handful of precompiled regular expressions over the exact text, not a Markdown
+library: ``fix`` needs character offsets of every timestamp in the original string (CRLF, BOM and
+all), and Markdown renderers throw those away. Disk access lives only in :func:`read_note_text`,
+:func:`read_note` and :func:`find_notes`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cliptool.errors import InputError, NoteError
+from cliptool.models import Claim, Note, Span
+from cliptool.timecode import TimestampError, parse_t_param, parse_ts
+
+__all__ = [
+    "NOTE_SUFFIXES",
+    "VIDEO_ID_RE",
+    "find_notes",
+    "is_video_id",
+    "parse_note",
+    "read_note",
+    "read_note_text",
+]
+
+NOTE_SUFFIXES = (".md", ".markdown", ".txt")
+VIDEO_ID_RE = re.compile(r"[A-Za-z0-9_-]{11}")
+
+# libyaml when present: the verify benchmark parses 1,000 notes.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_FM_OPEN = re.compile(r"---[ \t]*")
+_FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
+
+# Block structure, matched at a line's start (pos) up to its end without the newline (endpos).
+_BLANK = re.compile(r"[\s>]*\Z")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
+_QUOTE = re.compile(r"[ \t]*>")
+_TABLE = re.compile(r"[ \t]*\|")
+_HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
+_LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
+
+# Text that is not rendered as prose: timestamps in it are not claims.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+# Anchors. Attribute values may be quoted with either quote or bare; the inner text is capped so an
+# unclosed anchor cannot make the scan quadratic.
+_A_OPEN = re.compile(r"<a\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.IGNORECASE)
+_A_CLOSE = re.compile(r"((?:[^<]|<(?!/?a\b)){0,300}?)</a\s*>", re.IGNORECASE)
+_ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
+_TS_TOKEN = re.compile(r"(?<![\d:])\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?(?![\d:])")
+_TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]?\s*")
+
+# Links to YouTube. Parentheses in URLs are not supported: YouTube URLs have none.
+_MD_LINK = re.compile(
+    r"(!?)\[([^\[\]\n]*)\]\(\s*<?(https?://[^\s<>()]+)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+_BARE_URL = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
+)
+_YT_URL = re.compile(
+    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&)?v=|embed/|shorts/"
+    r"|live/|v/)|youtu\.be/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
+    re.IGNORECASE,
+)
+_T_PARAM = re.compile(r"[?&#]t=([^&#\s]*)")
+
+# Claim text clean-up.
+_QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+_CALLOUT = re.compile(r"^[ \t]*\[!\w[\w-]*(?:\|([^\]\n]*))?\][+-]?", re.MULTILINE)
+_BLOCK_MARKER = re.compile(
+    r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|\d{1,9}[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
+)
+_WIKI_LINK = re.compile(r"!?\[\[([^\]|\n]*)(?:\|([^\]\n]*))?\]\]")
+_MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*)?/?>")
+_STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.+?)(?<=\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?!\w)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
+_SPACES = re.compile(r"\s+")
+_LEAD_PUNCT = re.compile(r"^[\s,.;:!?)\]}|/\\\u2013\u2014-]+")
+_TRAIL_PUNCT = re.compile(r"[\s,;:(\[{|/\\\u2013\u2014-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """A timestamp found in the body, before its claim text is known."""
+
+    start: int
+    end: int
+    cited_s: float
+    raw: str
+    spans: tuple[Span, ...]
+    visible: str | None
+    prose: str = ""  # link text that is itself the claim (``[the claim](url?t=5)``)
+
+
+def is_video_id(value: str) -> bool:
+    """True for exactly 11 characters of ``[A-Za-z0-9_-]``, the only ids allowed near a path.
+
+    >>> is_video_id("yqizMvX5YsA"), is_video_id("../etc/pass")
+    (True, False)
+    """
+    return VIDEO_ID_RE.fullmatch(value) is not None
+
+
+def read_note_text(path: str | Path) -> str:
+    """The file's exact text: strict UTF-8, BOM kept, newlines untouched (``newline=''``)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise NoteError(f"cannot read note: {exc.strerror or exc}", path=str(p)) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = _count_lines(data[: exc.start].decode("utf-8", errors="replace"))
+        raise NoteError(
+            f"not UTF-8: undecodable byte 0x{data[exc.start]:02x} at byte offset {exc.start}",
+            path=str(p),
+            line=line,
+        ) from exc
+
+
+def read_note(path: str | Path) -> Note:
+    """Read and parse one note file."""
+    return parse_note(read_note_text(path), path=str(path))
+
+
+def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
+    """Note files under ``paths`` in a stable order, plus one-line notices for skipped files.
+
+    Directories are walked recursively in sorted order; hidden entries and ``*.bak`` files are
+    left out silently, other non-note files get a notice. A missing path is an :class:`InputError`.
+    """
+    found: list[Path] = []
+    notices: list[str] = []
+    seen: set[Path] = set()
+
+    def take(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(p)
+
+    for given in paths:
+        p = Path(given)
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if name.startswith(".") or name.endswith(".bak"):
+                        continue
+                    child = Path(root) / name
+                    if _is_note_name(child):
+                        take(child)
+                    else:
+                        notices.append(f"skipped {child}: not a {'/'.join(NOTE_SUFFIXES)} file")
+        elif p.is_file():
+            if _is_note_name(p):
+                take(p)
+            else:
+                notices.append(f"skipped {p}: not a {'/'.join(NOTE_SUFFIXES)} file")
+        elif p.exists() or p.is_symlink():
+            notices.append(f"skipped {p}: not a regular file or directory")
+        else:
+            raise InputError("no such file or directory", path=str(p))
+    return found, notices
+
+
+def parse_note(text: str, *, path: str = "<string>") -> Note:
+    """Parse a note's text into its video id, title, language and claims in file order.
+
+    Offsets in the claims' spans index ``text`` exactly as given (BOM and CRLF included).
+    """
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise NoteError("not UTF-8: undecodable bytes", path=path, line=_count_lines(text[: bad.start()]))
+    lines = _lines(text)
+    starts = [s for s, _ in lines]
+    video_id, title, language, body_line = _front_matter(text, lines, path)
+    body_start = lines[body_line][0] if body_line < len(lines) else len(text)
+
+    block_starts, block_ends, code = _blocks(text, lines, body_line)
+    excluded = _merge(
+        code
+        + [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)]
+        + [(m.start(), m.end()) for m in _HTML_COMMENT.finditer(text, body_start)]
+    )
+
+    def where(pos: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, pos)
+        return line, pos - starts[line - 1] + 1
+
+    def seconds(value: str, pos: int, what: str) -> float:
+        try:
+            return parse_ts(value) if ":" in value else parse_t_param(value)
+        except TimestampError:
+            raise NoteError(
+                f"impossible timestamp {value!r} ({what})", path=path, line=where(pos)[0]
+            ) from None
+
+    hits: list[_Hit] = []
+    consumed: list[tuple[int, int]] = []
+    warnings: list[str] = []
+
+    for m in _A_OPEN.finditer(text, body_start):
+        if _inside(excluded, m.start()):
+            continue
+        close = _A_CLOSE.match(text, m.end())
+        inner_s, inner_e = (m.end(), close.end(1)) if close else (m.end(), m.end())
+        end = close.end() if close else m.end()
+        consumed.append((m.start(), end))
+        attrs = _attrs(m)
+        classes = attrs["class"][0].lower().split() if "class" in attrs else []
+        href = attrs.get("href")
+        t_link = _t_of_url(href[0], video_id) if href else None
+        t_span: tuple[Span, ...] = ()
+        if href and t_link:
+            t_s, t_e = href[1] + t_link[0], href[1] + t_link[1]
+            t_span = (Span(t_s, t_e, "t-param"),)
+
+        if "yt-timestamp" not in classes and "yt_timestamp" not in classes:
+            if t_link:  # a plain HTML link to this video with t=: a claim like a Markdown link
+                hits.append(_link_hit(text, t_s, t_e, m.start(), end, inner_s, inner_e, seconds))
+            continue
+        if "yt-timestamp" not in classes:
+            warnings.append(
+                f"line {where(m.start())[0]}: anchor class 'yt_timestamp' is misspelled; read as yt-timestamp"
+            )
+
+        vis = _TS_TOKEN.search(text, inner_s, inner_e)
+        data_t = attrs.get("data-t")
+        spans: list[Span] = []
+        if data_t and data_t[0].strip():
+            value, v_start = data_t
+            lead = len(value) - len(value.lstrip())
+            raw = value.strip()
+            spans.append(Span(v_start + lead, v_start + lead + len(raw), "data-t"))
+            cited = seconds(raw, m.start(), "data-t")
+        elif vis:
+            raw = vis.group()
+            cited = seconds(raw, vis.start(), "visible text")
+            warnings.append(
+                f"line {where(m.start())[0]}: timestamp anchor has no data-t; read its text {raw!r}"
+            )
+        else:
+            raise NoteError("timestamp anchor has no data-t", path=path, line=where(m.start())[0])
+        visible = None
+        if vis:
+            spans.append(Span(vis.start(), vis.end(), "visible"))
+            visible = _differs(vis.group(), cited)
+        hits.append(_Hit(m.start(), end, cited, raw, tuple(spans) + t_span, visible))
+
+    for m in _MD_LINK.finditer(text, body_start):
+        consumed.append((m.start(), m.end()))
+        if m.group(1) or _inside(excluded, m.start()):
+            continue
+        t_link = _t_of_url(m.group(3), video_id)
+        if t_link:
+            url_s = m.start(3)
+            hits.append(
+                _link_hit(
+                    text,
+                    url_s + t_link[0],
+                    url_s + t_link[1],
+                    m.start(),
+                    m.end(),
+                    m.start(2),
+                    m.end(2),
+                    seconds,
+                )
+            )
+
+    consumed_merged = _merge(consumed)
+    for m in _BARE_URL.finditer(text, body_start):
+        if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
+            continue
+        t_link = _t_of_url(m.group(), video_id)
+        if t_link:
+            t_s, t_e = m.start() + t_link[0], m.start() + t_link[1]
+            raw = text[t_s:t_e]
+            cited = seconds(raw, t_s, "t=")
+            hits.append(_Hit(m.start(), m.end(), cited, raw, (Span(t_s, t_e, "t-param"),), None))
+
+    hits.sort(key=lambda h: h.start)
+    claims = _claims(text, hits, block_starts, block_ends, where)
+    return Note(
+        path=path,
+        video_id=video_id,
+        claims=claims,
+        title=title,
+        language=language,
+        warnings=tuple(warnings),
+    )
+
+
+def _link_hit(
+    text: str,
+    t_s: int,
+    t_e: int,
+    start: int,
+    end: int,
+    label_s: int,
+    label_e: int,
+    seconds: Callable[[str, int, str], float],
+) -> _Hit:
+    """A claim for a link to the note's video whose ``t=`` value sits at ``text[t_s:t_e]``."""
+    raw = text[t_s:t_e]
+    cited = seconds(raw, t_s, "t=")
+    spans = [Span(t_s, t_e, "t-param")]
+    visible = None
+    prose = ""
+    label = _TS_TEXT.fullmatch(text, label_s, label_e)
+    if label:
+        spans.append(Span(label.start(1), label.end(1), "link-text"))
+        visible = _differs(label.group(1), cited)
+    else:
+        prose = text[label_s:label_e]
+    return _Hit(start, end, cited, raw, tuple(spans), visible, prose)
+
+
+def _claims(
+    text: str,
+    hits: list[_Hit],
+    block_starts: list[int],
+    block_ends: list[int],
+    where: Callable[[int], tuple[int, int]],
+) -> tuple[Claim, ...]:
+    """Attach to each hit the prose it backs: back to the previous hit or its block's start."""
+    claims: list[Claim] = []
+    prev_block = -1
+    for i, hit in enumerate(hits):
+        k = bisect.bisect_right(block_starts, hit.start) - 1
+        if k < 0 or hit.start > block_ends[k]:  # not in a prose block (cannot normally happen)
+            b_start, b_end = hit.start, hit.end
+        else:
+            b_start, b_end = block_starts[k], block_ends[k]
+        same_block = i > 0 and k == prev_block and hits[i - 1].end > b_start
+        seg_start = hits[i - 1].end if same_block else b_start
+        body = text[seg_start : hit.start]
+        if hit.prose:
+            body += " " + hit.prose
+        claim_text = _clean(body)
+        if not _has_word(claim_text):
+            if same_block:
+                # `... sentence <a>[1]</a>, <a>[2]</a>.`: the second anchor backs the same sentence
+                claim_text = claims[-1].text
+            else:
+                # `> <a>[14:43]</a> "quote"`: nothing before the anchor, so it backs what follows
+                nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start <= b_end else b_end
+                after = _clean(text[hit.end : max(hit.end, nxt)])
+                claim_text = after if _has_word(after) else claim_text
+        line, column = where(hit.start)
+        claims.append(
+            Claim(
+                index=i,
+                line=line,
+                column=column,
+                cited_s=hit.cited_s,
+                raw=hit.raw,
+                text=claim_text,
+                spans=hit.spans,
+                visible=hit.visible,
+            )
+        )
+        prev_block = k
+    return tuple(claims)
+
+
+def _front_matter(
+    text: str, lines: list[tuple[int, int]], path: str
+) -> tuple[str, str | None, str | None, int]:
+    """Video id, title, language and the index of the first body line."""
+    first_s, first_e = lines[0]
+    if text.startswith("\ufeff"):
+        first_s += 1
+    if not _FM_OPEN.fullmatch(text, first_s, first_e):
+        raise NoteError("missing front matter: a note must start with a '---' line", path=path, line=1)
+    close = next((i for i in range(1, len(lines)) if _FM_CLOSE.fullmatch(text, *lines[i])), None)
+    if close is None:
+        raise NoteError("front matter opened on line 1 is never closed with '---'", path=path, line=1)
+    source = text[lines[1][0] : lines[close][0]]
+    try:
+        # compose, not safe_load: the same safe parser, but scalars keep their raw text (an id like
+        # `0x1234567ab` must not turn into an int) and their line, and an odd value in a field we
+        # do not use (`date: 2024-13-45`) cannot fail the note.
+        node = yaml.compose(source, Loader=_YAML_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = 2 + (mark.line if mark else 0)
+        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        raise NoteError(f"invalid front matter: {problem}", path=path, line=line) from None
+    except yaml.reader.ReaderError as exc:
+        line = 1 + _count_lines(source[: exc.position])
+        raise NoteError(f"invalid front matter: {exc.reason}", path=path, line=line) from None
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        msg = " ".join(str(exc).split())[:120]
+        raise NoteError(f"invalid front matter: {msg}", path=path, line=2) from None
+    if node is None:
+        raise NoteError("front matter has no videoId", path=path, line=1)
+    if not isinstance(node, yaml.MappingNode):
+        raise NoteError("invalid front matter: expected 'key: value' lines", path=path, line=2)
+    fields: dict[str, yaml.Node] = {}
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            fields[key.value] = value
+    vid = fields.get("videoId")
+    if vid is None:
+        raise NoteError("front matter has no videoId", path=path, line=1)
+    vid_line = 2 + vid.start_mark.line
+    if not isinstance(vid, yaml.ScalarNode) or not is_video_id(vid.value):
+        shown = repr(vid.value)[:40] if isinstance(vid, yaml.ScalarNode) else "a list or mapping"
+        raise NoteError(f"videoId {shown} is not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
+    title = _scalar(fields.get("title"))
+    language = _scalar(fields.get("lang")) or _scalar(fields.get("language"))
+    return vid.value, title, language, close + 1
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    """A front matter value's text, or None when absent, null, empty or not a scalar."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+        return None
+    return node.value.strip() or None
+
+
+def _blocks(
+    text: str, lines: list[tuple[int, int]], first: int
+) -> tuple[list[int], list[int], list[tuple[int, int]]]:
+    """Starts and ends of prose blocks (paragraph, list item, heading, quote line) and code ranges.
+
+    Quote, callout, heading and table lines are blocks of one line each; indented code blocks are
+    not recognised, since list continuation lines in notes are indented too.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    code: list[tuple[int, int]] = []
+    fence: tuple[str, int] | None = None
+    fence_start = 0
+    open_block = False
+    prev_single = False
+    for s, e in lines[first:]:
+        m = _FENCE.match(text, s, e)
+        if fence is not None:
+            if (
+                m
+                and m.group(1)[0] == fence[0]
+                and len(m.group(1)) >= fence[1]
+                and not text[m.end() : e].strip()
+            ):
+                code.append((fence_start, e))
+                fence = None
+            continue
+        if m:
+            fence, fence_start = (m.group(1)[0], len(m.group(1))), s
+            open_block = False
+            continue
+        if _BLANK.match(text, s, e):
+            open_block = False
+            continue
+        single = bool(
+            _HEADING.match(text, s, e)
+            or _QUOTE.match(text, s, e)
+            or _TABLE.match(text, s, e)
+            or _HR.match(text, s, e)
+        )
+        if single or prev_single or not open_block or _LIST.match(text, s, e):
+            starts.append(s)
+            ends.append(e)
+        else:
+            ends[-1] = e
+        open_block, prev_single = True, single
+    if fence is not None:  # an unclosed fence runs to the end of the note, as in CommonMark
+        code.append((fence_start, len(text)))
+    return starts, ends, code
+
+
+def _clean(segment: str) -> str:
+    """Prose with Markdown/HTML markup removed and whitespace collapsed.
+
+    >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`, ")
+    'Bold label and c x'
+    """
+    s = segment
+    if "<!--" in s:
+        s = _HTML_COMMENT.sub(" ", s)
+    if ">" in s:
+        s = _QUOTE_PREFIX.sub("", s)
+    if "[!" in s:
+        s = _CALLOUT.sub(lambda m: f"{m.group(1) or ''} ", s)
+    s = _BLOCK_MARKER.sub("", s)
+    s = _SPACES.sub(" ", s)
+    if "[[" in s:
+        s = _WIKI_LINK.sub(lambda m: (m.group(2) or "").strip() or m.group(1).strip(), s)
+    if "](" in s:
+        s = _MD_LINK_TEXT.sub(r"\1", s)
+    if "<" in s:
+        s = _HTML_TAG.sub(" ", s)
+    if "*" in s or "_" in s or "~" in s or "=" in s:
+        s = _STRONG.sub(r"\2", s)
+        s = _EM_STAR.sub(r"\1", s)
+        s = _EM_UNDER.sub(r"\1", s)
+    s = s.replace("`", "")
+    if "\\" in s:
+        s = _ESCAPE.sub(r"\1", s)
+    if "&" in s:
+        s = html.unescape(s)
+    s = _SPACES.sub(" ", s)
+    s = _LEAD_PUNCT.sub("", s)
+    return _TRAIL_PUNCT.sub("", s)
+
+
+def _has_word(s: str) -> bool:
+    return any(ch.isalnum() for ch in s)
+
+
+def _differs(visible: str, cited_s: float) -> str | None:
+    """The visible timestamp when it names another time than the cited one (or no time at all)."""
+    try:
+        return None if parse_ts(visible) == cited_s else visible
+    except TimestampError:
+        return visible
+
+
+def _attrs(m: re.Match[str]) -> dict[str, tuple[str, int]]:
+    """Attributes of an open tag: lower-cased name -> (value, offset of the value in the text)."""
+    out: dict[str, tuple[str, int]] = {}
+    for a in _ATTR.finditer(m.string, m.start(1), m.end(1)):
+        name = a.group(1).lower()
+        if name in out:
+            continue
+        for g in (2, 3, 4):
+            if a.group(g) is not None:
+                out[name] = (a.group(g), a.start(g))
+                break
+        else:
+            out[name] = ("", a.end())
+    return out
+
+
+def _t_of_url(url: str, video_id: str) -> tuple[int, int] | None:
+    """Offsets within ``url`` of its ``t=`` value when it links to ``video_id``, else None."""
+    m = _YT_URL.match(url.strip()) if url else None
+    if not m or m.group(1) != video_id:
+        return None
+    t = _T_PARAM.search(url)
+    if not t:
+        return None
+    value = t.group(1).rstrip(".,;:!?")  # a bare URL at the end of a sentence
+    if not value:
+        return None
+    return t.start(1), t.start(1) + len(value)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every line, end before its line break (CRLF, LF or lone CR)."""
+    out: list[tuple[int, int]] = []
+    prev = 0
+    for m in _NEWLINE.finditer(text):
+        out.append((prev, m.start()))
+        prev = m.end()
+    out.append((prev, len(text)))
+    return out
+
+
+def _count_lines(prefix: str) -> int:
+    """1-based line number of the position just after ``prefix``."""
+    return 1 + len(_NEWLINE.findall(prefix))
+
+
+def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
+    """Whether ``pos`` falls in one of the sorted, disjoint ``ranges``."""
+    i = bisect.bisect_right(ranges, pos, key=lambda r: r[0]) - 1
+    return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+
+def _is_note_name(p: Path) -> bool:
+    return p.suffix.lower() in NOTE_SUFFIXES

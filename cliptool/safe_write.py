@@ -1,0 +1,168 @@
+"""Replace a file's bytes so that a crash leaves the old or the new file, never a mix.
+
+The recipe: check the file still hashes to what was read, keep a backup, write a temp file in the
+same folder, fsync it, ``os.replace`` it over the original (atomic on POSIX and Windows), fsync the
+folder. Written for ``fix`` but independent of notes, so any command that edits files can use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from cliptool.errors import InputError, WriteConflictError
+
+__all__ = [
+    "FAULT_ENV",
+    "FAULT_EXIT_CODE",
+    "FAULT_POINTS",
+    "TEMP_SUFFIX",
+    "backup_path",
+    "check_inside",
+    "sha256_hex",
+    "write_atomic",
+]
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".cliptool-tmp"  # never .md/.txt, and dot-prefixed: no scan mistakes it for a note
+FAULT_ENV = "CLIPTOOL_FAULT"
+FAULT_POINTS = ("after-backup", "after-temp", "after-replace")
+FAULT_EXIT_CODE = 86
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data``; what a writer compares to detect a concurrent edit.
+
+    >>> sha256_hex(b"")[:12]
+    'e3b0c44298fc'
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_inside(path: Path, root: Path) -> Path:
+    """``path`` with every symlink resolved, refused unless it stays inside ``root``.
+
+    A vault may link notes from elsewhere; rewriting through such a link would edit a file the
+    user never pointed the tool at.
+    """
+    resolved = path.resolve()
+    root_resolved = root.resolve()
+    if resolved != root_resolved and not resolved.is_relative_to(root_resolved):
+        raise InputError(f"refusing to follow a symlink out of {root} (it points to {resolved})", path=str(path))
+    return resolved
+
+
+def backup_path(path: Path, *, root: Path, backup_dir: Path | None = None) -> Path:
+    """Where the original of ``path`` is kept: ``<note>.bak`` beside it, or mirrored under ``backup_dir``.
+
+    >>> backup_path(Path("vault/a/n.md"), root=Path("vault")).as_posix()
+    'vault/a/n.md.bak'
+    >>> backup_path(Path("vault/a/n.md"), root=Path("vault"), backup_dir=Path("bk")).as_posix()
+    'bk/a/n.md'
+    """
+    if backup_dir is None:
+        return path.with_name(path.name + ".bak")
+    for p, r in ((path.absolute(), root.absolute()), (path.resolve(), root.resolve())):
+        if p.is_relative_to(r) and p != r:
+            return backup_dir / p.relative_to(r)
+    return backup_dir / path.name
+
+
+def _fault(point: str, fault: str | None) -> None:
+    """Test hook: die on the spot at ``point`` so a test can check what a crash leaves behind.
+
+    ``os._exit`` skips cleanup handlers on purpose; that is what a crash or a kill does.
+    """
+    if (fault or os.environ.get(FAULT_ENV)) == point:
+        os._exit(FAULT_EXIT_CODE)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; folders cannot be opened for fsync on every platform."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, before_replace: str | None = None,
+                  expected_sha256: str | None = None) -> None:
+    """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        if before_replace:
+            _fault(before_replace, fault)
+        if expected_sha256 is not None:
+            # Second look right before the rename narrows the window for a concurrent editor.
+            _check_unchanged(target, expected_sha256)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+
+
+def _check_unchanged(target: Path, expected_sha256: str) -> bytes:
+    try:
+        current = target.read_bytes()
+    except FileNotFoundError:
+        raise WriteConflictError(f"{target}: the file was removed since it was read; nothing written") from None
+    if sha256_hex(current) != expected_sha256:
+        raise WriteConflictError(f"{target}: the file changed on disk since it was read; nothing written")
+    return current
+
+
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    expected_sha256: str | None,
+    backup: Path | None,
+    root: Path | None = None,
+    fault: str | None = None,
+) -> Path:
+    """Replace ``path``'s bytes with ``data``; returns the real file written.
+
+    Refuses with :class:`WriteConflictError` when ``expected_sha256`` is given and the file no
+    longer hashes to it, and with :class:`InputError` when ``path`` resolves outside ``root``
+    (default: the folder ``path`` names). ``backup`` receives the current bytes first, itself
+    written atomically. The file mode is kept. ``fault`` (or env ``CLIPTOOL_FAULT``) names a
+    step of :data:`FAULT_POINTS` at which the process dies, for crash tests.
+    """
+    target = check_inside(path, root if root is not None else path.absolute().parent)
+    if expected_sha256 is not None:
+        current: bytes | None = _check_unchanged(target, expected_sha256)
+    else:
+        current = target.read_bytes() if target.exists() else None
+    if target.exists():
+        mode = stat.S_IMODE(target.stat().st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    if backup is not None and current is not None:
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        _replace_with(backup, current, mode, fault=fault)
+        log.debug("backed up %s to %s", target, backup)
+        _fault("after-backup", fault)
+    _replace_with(target, data, mode, fault=fault, before_replace="after-temp", expected_sha256=expected_sha256)
+    log.debug("wrote %s", target)
+    _fault("after-replace", fault)
+    return target

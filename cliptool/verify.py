@@ -1,0 +1,97 @@
+"""The verify pipeline: note -> captions -> sentences -> alignment, one NoteReport per note.
+
+A note that cannot be read or whose captions cannot be had becomes a report with status
+``error`` / ``no-captions``: a batch never stops for one bad note.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cliptool.align import TranscriptIndex, align_note, build_index
+from cliptool.captions import segment
+from cliptool.errors import CaptionsError, InputError
+from cliptool.models import CaptionInfo, Note, NoteReport, Transcript
+from cliptool.notes import read_note
+
+__all__ = ["VerifyOptions", "verify_note", "verify_paths", "transcript_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    cache_dir: Path
+    lang: str = "en"
+    offline: bool = False
+    url_template: str | None = None
+    tolerance_s: float = 5.0
+
+
+def transcript_for(video_id: str, opts: VerifyOptions) -> Transcript:
+    """The video's transcript, from the cache or fetched (the fetcher decides)."""
+    from cliptool.fetch import DEFAULT_URL_TEMPLATE, fetch_captions
+
+    return fetch_captions(
+        video_id, lang=opts.lang, cache_dir=opts.cache_dir,
+        url_template=opts.url_template or DEFAULT_URL_TEMPLATE, offline=opts.offline,
+    )
+
+
+@lru_cache(maxsize=8)
+def _indexed(video_id: str, opts: VerifyOptions) -> tuple[Transcript, TranscriptIndex] | CaptionsError | InputError:
+    # Many notes cite the same video: segment and index it once per process, and remember a
+    # failure too, so a vault of notes about one unavailable video asks the network once.
+    try:
+        transcript = transcript_for(video_id, opts)
+    except (CaptionsError, InputError) as err:
+        return err
+    return transcript, build_index(segment(transcript), end_s=transcript.end_s)
+
+
+def verify_note(path: str | Path, opts: VerifyOptions) -> NoteReport:
+    """Check every claim of the note at ``path``; never raises for a bad note or missing captions."""
+    try:
+        note = read_note(path)
+    except InputError as err:
+        return NoteReport(path=str(path), video_id=None, status="error", reason=str(err))
+    return verify_parsed(note, opts)
+
+
+def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
+    """Like :func:`verify_note` for a note already parsed."""
+    base = dict(path=note.path, video_id=note.video_id, title=note.title, claims=note.claims, warnings=note.warnings)
+    got = _indexed(note.video_id, opts)
+    if isinstance(got, CaptionsError):
+        return NoteReport(status="no-captions", reason=f"{got.reason}: {got.detail}", **base)  # type: ignore[arg-type]
+    if isinstance(got, InputError):  # a corrupt cached caption file
+        return NoteReport(status="error", reason=str(got), **base)  # type: ignore[arg-type]
+    transcript, index = got
+    alignments = align_note(note.claims, index, tolerance_s=opts.tolerance_s)
+    return NoteReport(
+        status="checked",
+        captions=CaptionInfo(language=transcript.language, kind=transcript.kind, source=transcript.source),
+        alignments=alignments,
+        duration_s=transcript.end_s,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _verify_one(args: tuple[str, VerifyOptions]) -> NoteReport:
+    return verify_note(args[0], args[1])
+
+
+def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -> Iterator[NoteReport]:
+    """Reports in the order of ``paths``; ``jobs`` > 1 spreads notes over processes."""
+    if jobs <= 1 or len(paths) < 2:
+        for p in paths:
+            yield verify_note(p, opts)
+        return
+    jobs = min(jobs, os.cpu_count() or 1, len(paths))
+    # Keep each video's notes together so each worker indexes a video once.
+    chunk = max(1, len(paths) // (jobs * 4))
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(_verify_one, [(str(p), opts) for p in paths], chunksize=chunk)

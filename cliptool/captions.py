@@ -278,9 +278,8 @@ def _parse_json3(text: str, source: str) -> list[_Draft]:
         words = _spread(segs, end)
         if not words:
             continue  # "\n"-only events
-        text_ = " ".join(w for _, w in words)
         timed = len(segs) > 1
-        drafts.append(_Draft(start, end, text_, words if timed else []))
+        drafts.append(_Draft(start, end, " ".join(w for _, w in words), words if timed else []))
         timed_flags.append(timed)
     # Auto-caption events stay on screen while the next line types in; cut each at the next.
     for i in range(len(drafts) - 1):
@@ -301,10 +300,13 @@ def _ms(value: Any) -> float:
 
 def _finish(d: _Draft) -> Cue:
     """Freeze a draft; each word ends where the next starts, the last at the cue end."""
-    words = tuple(
-        Word(start=at, end=max(d.words[i + 1][0] if i + 1 < len(d.words) else d.end, at), text=w)
-        for i, (at, w) in enumerate(d.words)
-    )
+    starts = []
+    at = d.start
+    for t, _ in d.words:  # source offsets can run backwards or past the cue; keep them inside
+        at = min(max(t, at), d.end)
+        starts.append(at)
+    ends = [*starts[1:], d.end][: len(starts)]
+    words = tuple(Word(start=a, end=b, text=w) for a, b, (_, w) in zip(starts, ends, d.words, strict=True))
     return Cue(start=d.start, end=d.end, text=d.text, words=words)
 
 
@@ -433,7 +435,9 @@ def _cap(tokens: list[_Token], a: int, b: int, cap: float, clauses: bool, out: l
         if b - a < 2 or (tokens[b - 1].end - tokens[a].start <= cap and b - a <= limit):
             out.append((a, b))
             continue
-        margin = min(3, (b - a) // 4)  # no one-word fragments
+        # No one-word fragments, and each cut keeps an eighth of a long run on either side
+        # so a run with no clear breaks splits in O(n log n), not O(n^2).
+        margin = max(min(3, (b - a) // 4), (b - a) // 8)
         best, best_score = a + (b - a) // 2, -1.0
         for i in range(a + 1 + margin, b - margin):
             score = _pause(tokens, i - 1)

@@ -1,0 +1,591 @@
+"""Captions of a video: from the cache, else through yt-dlp into the cache.
+
+Layout: ``<cache>/<videoId>/<lang>.<ext>`` (ext json3, vtt or srt) plus ``<cache>/<videoId>/info.json``.
+A cache hit never touches the network or imports yt-dlp. Every file is written atomically, so a
+crash or a parallel run leaves the old file or the new one, never half of one.
+
+This is the only module that imports ``yt_dlp``, and only inside functions: ``cliptool --help``
+stays fast and a cached run works even where yt-dlp is broken.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Any, cast, get_args
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from cliptool import __version__
+from cliptool.captions import CaptionFormat, load_captions, parse_captions
+from cliptool.errors import (
+    CaptionsError,
+    InputError,
+    NetworkError,
+    NoCaptionsError,
+    NotCachedError,
+    VideoUnavailableError,
+)
+from cliptool.models import CaptionKind, Transcript
+from cliptool.safe_write import write_atomic
+
+__all__ = [
+    "DEFAULT_URL_TEMPLATE",
+    "CACHE_EXTS",
+    "Track",
+    "choose_track",
+    "fetch_captions",
+    "cached_files",
+    "read_info",
+    "video_dir",
+    "check_video_id",
+    "ytdlp_version",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL_TEMPLATE = "https://www.youtube.com/watch?v={id}"
+
+# Formats load_captions reads, best first: json3 and YouTube's vtt carry word times, srt never does.
+# srv1-3 and ttml are skipped: nothing here parses them.
+_FETCH_EXTS: tuple[CaptionFormat, ...] = ("json3", "vtt", "srt")
+# Cached files without an info.json (e.g. ../shared/corpus/cache): manual formats first.
+CACHE_EXTS: tuple[CaptionFormat, ...] = ("srt", "vtt", "json3")
+INFO_NAME = "info.json"
+
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+_KINDS = frozenset(get_args(CaptionKind))
+# yt-dlp's words for a video that exists no more or not for us; retrying cannot help.
+_UNAVAILABLE = re.compile(
+    r"private video|video unavailable|this video (?:is|has been) (?:private|unavailable|removed|no longer)"
+    r"|has been removed|account associated with this video has been terminated|not available in your country"
+    r"|members[- ]only|join this channel|unsupported url|confirm your age|premieres in|does not exist",
+    re.IGNORECASE,
+)
+_RETRY_STATUS = frozenset({408, 425, 429})
+_URL_SECRETS = frozenset({"pot", "potc"})  # proof-of-origin token: session-bound, no use in a cache
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One caption track chosen from yt-dlp's info: which, in what format, where from."""
+
+    lang: str  # yt-dlp's key: en, en-US, en-orig, en-ru ...
+    ext: CaptionFormat
+    url: str
+    kind: CaptionKind  # manual | auto | auto-translated
+    original_language: str | None = None  # language the text was first written/spoken in
+    headers: tuple[tuple[str, str], ...] = ()
+    impersonate: bool = False  # YouTube asks for a browser-like client for caption requests
+
+
+# --------------------------------------------------------------------------- choosing (pure)
+
+
+def _ext_of(fmt: Mapping[str, Any]) -> str:
+    ext = fmt.get("ext")
+    if isinstance(ext, str) and ext:
+        return ext.lower()
+    return PurePosixPath(urlsplit(str(fmt.get("url", ""))).path).suffix.lstrip(".").lower()
+
+
+def _best_format(formats: object) -> tuple[CaptionFormat, Mapping[str, Any]] | None:
+    """The most useful readable format of one track's list, or None when none is readable."""
+    best: tuple[int, CaptionFormat, Mapping[str, Any]] | None = None
+    for fmt in formats if isinstance(formats, list) else ():
+        if not isinstance(fmt, Mapping) or not isinstance(fmt.get("url"), str):
+            continue
+        ext = _ext_of(fmt)
+        if ext in _FETCH_EXTS:
+            rank = _FETCH_EXTS.index(cast(CaptionFormat, ext))
+            if best is None or rank < best[0]:
+                best = (rank, cast(CaptionFormat, ext), fmt)
+    return (best[1], best[2]) if best else None
+
+
+def _query(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def _is_translation(url: str) -> bool:
+    """YouTube marks machine translation with ``tlang=`` on the caption URL."""
+    return "tlang" in _query(url)
+
+
+def _matching_keys(tracks: Mapping[str, Any], lang: str) -> list[str]:
+    """Keys for ``lang``: exact first, then ``<lang>-orig``, then regional variants (en-US, en-GB).
+
+    >>> _matching_keys({"en-GB": [], "de": [], "en": [], "en-orig": []}, "en")
+    ['en', 'en-orig', 'en-GB']
+    """
+    want = lang.lower()
+    base = want.split("-")[0]
+
+    def rank(key: str) -> int | None:
+        k = key.lower()
+        if k == want:
+            return 0
+        if k == f"{want}-orig":
+            return 1
+        return 2 if k.split("-")[0] == base else None
+
+    keys = [k for k in tracks if isinstance(k, str) and rank(k) is not None]
+    return sorted(keys, key=lambda k: (rank(k), k))
+
+
+def _orig_key_language(autos: Mapping[str, Any]) -> str | None:
+    """YouTube lists the spoken language's own auto track a second time as ``<lang>-orig``."""
+    for key in autos:
+        if isinstance(key, str) and key.endswith("-orig"):
+            return key.removesuffix("-orig")
+    return None
+
+
+def _make_track(key: str, ext: CaptionFormat, fmt: Mapping[str, Any], kind: CaptionKind,
+                original: str | None, info: Mapping[str, Any]) -> Track:
+    headers = fmt.get("http_headers") or info.get("http_headers") or {}
+    return Track(
+        lang=key,
+        ext=ext,
+        url=str(fmt["url"]),
+        kind=kind,
+        original_language=original,
+        headers=tuple((str(k), str(v)) for k, v in headers.items()) if isinstance(headers, Mapping) else (),
+        impersonate=bool(fmt.get("impersonate")),
+    )
+
+
+def choose_track(info: Mapping[str, Any], lang: str) -> Track | None:
+    """Best captions in ``lang`` from yt-dlp's info: manual, else automatic, else auto-translated.
+
+    Within a track json3 beats vtt beats srt (word timings first). Translated automatic tracks
+    (``tlang=`` in the URL) only count as the last resort; their ``original_language`` is the
+    language translated from.
+    """
+    subs = info.get("subtitles") or {}
+    autos = info.get("automatic_captions") or {}
+    for key in _matching_keys(subs, lang):
+        found = _best_format(subs[key])
+        if found:
+            return _make_track(key, found[0], found[1], "manual", key.removesuffix("-orig"), info)
+
+    translated: list[tuple[str, CaptionFormat, Mapping[str, Any]]] = []
+    for key in _matching_keys(autos, lang):
+        plain = [f for f in autos[key] or () if isinstance(f, Mapping) and not _is_translation(str(f.get("url")))]
+        found = _best_format(plain)
+        if found:
+            return _make_track(key, found[0], found[1], "auto", key.removesuffix("-orig"), info)
+        tl = _best_format([f for f in autos[key] or () if f not in plain])
+        if tl:
+            translated.append((key, *tl))
+    if translated:
+        key, ext, fmt = translated[0]
+        source = (_query(str(fmt["url"])).get("lang") or [None])[0] or _orig_key_language(autos)
+        return _make_track(key, ext, fmt, "auto-translated", source, info)
+    return None
+
+
+def _available(info: Mapping[str, Any]) -> str:
+    """Short list of what the video does have, for the no-captions message."""
+    subs = sorted(k for k in info.get("subtitles") or {} if isinstance(k, str))
+    autos = sorted(
+        k for k, fmts in (info.get("automatic_captions") or {}).items()
+        if isinstance(k, str) and not k.endswith("-orig")
+        and any(isinstance(f, Mapping) and not _is_translation(str(f.get("url"))) for f in fmts or ())
+    )
+    parts = [f"manual {', '.join(subs[:8])}" if subs else "", f"auto {', '.join(autos[:8])}" if autos else ""]
+    return "; ".join(p for p in parts if p) or "none"
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def check_video_id(video_id: str) -> str:
+    """``video_id`` when it is 11 characters of ``[A-Za-z0-9_-]``; anything else never reaches a path."""
+    if not isinstance(video_id, str) or not _VIDEO_ID.fullmatch(video_id):
+        raise InputError(f"invalid video id {video_id!r} (expected 11 characters of A-Z a-z 0-9 _ -)")
+    return video_id
+
+
+def _check_lang(lang: str) -> str:
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+        raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
+    return lang
+
+
+def video_dir(video_id: str, cache_dir: Path) -> Path:
+    """``cache_dir/<videoId>``, after checking the id."""
+    return Path(cache_dir) / check_video_id(video_id)
+
+
+def cached_files(video_id: str, cache_dir: Path, *, lang: str | None = None) -> list[Path]:
+    """Caption files cached for the video (``<lang>.<ext>``), by language then :data:`CACHE_EXTS`.
+
+    Temp files of an unfinished write (dot-prefixed) and ``info.json`` are never listed.
+    """
+    folder = video_dir(video_id, cache_dir)
+    if not folder.is_dir():
+        return []
+    found: list[tuple[str, int, Path]] = []
+    for path in folder.iterdir():
+        stem, dot, ext = path.name.rpartition(".")
+        if path.name.startswith(".") or not dot or ext not in CACHE_EXTS or not path.is_file():
+            continue
+        if lang is None or stem == lang:
+            found.append((stem, CACHE_EXTS.index(cast(CaptionFormat, ext)), path))
+    return [p for _, _, p in sorted(found)]
+
+
+def read_info(video_id: str, cache_dir: Path) -> dict[str, Any] | None:
+    """The video's ``info.json``, or None when there is none (or it is unreadable: the cache then
+    counts as having no metadata rather than failing the run)."""
+    path = video_dir(video_id, cache_dir) / INFO_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", path, exc)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _track_entry(info: Mapping[str, Any] | None, lang: str) -> Mapping[str, Any] | None:
+    tracks = (info or {}).get("tracks")
+    entry = tracks.get(lang) if isinstance(tracks, Mapping) else None
+    return entry if isinstance(entry, Mapping) else None
+
+
+def _cached_path(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any] | None) -> Path | None:
+    """The file info.json names for ``lang`` if it is there, else the preferred cached file."""
+    files = cached_files(video_id, cache_dir, lang=lang)
+    entry = _track_entry(info, lang)
+    named = entry.get("file") if entry else None
+    for path in files:
+        if path.name == named:
+            return path
+    return files[0] if files else None
+
+
+def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None) -> Transcript:
+    entry = _track_entry(info, lang)
+    # An entry for another file (e.g. info.json names en.json3, which was deleted) says nothing
+    # about this one.
+    if entry is not None and entry.get("file") != path.name:
+        entry = None
+    kind = entry.get("kind") if entry else None
+    transcript = load_captions(path, language=lang, kind=kind if kind in _KINDS else "unknown")
+    duration = (info or {}).get("duration_s")
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > 0:
+        transcript = replace(transcript, duration_s=float(duration))
+    return transcript
+
+
+@contextmanager
+def _info_lock(folder: Path) -> Iterator[None]:
+    """Serialise info.json read-merge-write between processes fetching other languages of one video."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; atomic replace still keeps the file whole
+        yield
+        return
+    with open(folder / ".info.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _public_url(url: str) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, vs in parse_qs(parts.query, keep_blank_values=True).items()
+             if k not in _URL_SECRETS for v in vs]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _video_language(info: Mapping[str, Any], track: Track) -> str | None:
+    lang = _orig_key_language(info.get("automatic_captions") or {}) or info.get("language")
+    if isinstance(lang, str) and lang:
+        return lang
+    return track.original_language if track.kind != "manual" else None
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        write_atomic(path, data, expected_sha256=None, backup=None)
+    except OSError as exc:
+        raise InputError(f"cannot write the captions cache: {exc.strerror or exc}", path=str(path)) from exc
+
+
+def _store(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any], track: Track,
+           data: bytes, page_url: str) -> Path:
+    """Write the caption file, then merge this track into info.json; both atomically."""
+    folder = video_dir(video_id, cache_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the captions cache: {exc.strerror or exc}", path=str(folder)) from exc
+    path = folder / f"{lang}.{track.ext}"
+    _write(path, data)
+    now = _now_utc()
+    with _info_lock(folder):
+        old = read_info(video_id, cache_dir) or {}
+        tracks = dict(old.get("tracks") or {}) if isinstance(old.get("tracks"), Mapping) else {}
+        tracks[lang] = {
+            "file": path.name,
+            "track": track.lang,
+            "ext": track.ext,
+            "kind": track.kind,
+            "language": lang,
+            "original_language": track.original_language,
+            "url": _public_url(track.url),
+            "retrieved_at": now,
+        }
+        duration = info.get("duration")
+        doc = {
+            "video_id": video_id,
+            "title": info.get("title") or old.get("title"),
+            "duration_s": float(duration) if isinstance(duration, (int, float)) else old.get("duration_s"),
+            "original_language": _video_language(info, track) or old.get("original_language"),
+            "webpage_url": info.get("webpage_url") or page_url,
+            "extractor": info.get("extractor_key") or info.get("extractor"),
+            "retrieved_at": now,
+            "yt_dlp_version": ytdlp_version(),
+            "cliptool_version": __version__,
+            "tracks": tracks,
+        }
+        _write(folder / INFO_NAME, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    return path
+
+
+# --------------------------------------------------------------------------- yt-dlp
+
+
+def ytdlp_version() -> str | None:
+    """yt-dlp's version string, or None when it is not installed."""
+    try:
+        from yt_dlp.version import __version__ as version
+    except ImportError:
+        return None
+    return str(version)
+
+
+class _YtdlpLog:
+    """yt-dlp's ``logger`` hook: its messages go to logging, since library code never prints."""
+
+    def debug(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    def info(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    def warning(self, msg: str) -> None:
+        # Every mirror/test page goes through the generic extractor; that is expected, not a problem.
+        level = logging.DEBUG if "generic information extractor" in msg else logging.WARNING
+        log.log(level, "yt-dlp: %s", msg)
+
+    def error(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)  # it is raised right after, as an exception we translate
+
+
+def _ydl_params(lang: str, socket_timeout_s: float) -> dict[str, Any]:
+    # The Python API never reads yt-dlp's config files (only its CLI does) and gets no cookies.
+    return {
+        "quiet": True,
+        "noprogress": True,
+        "skip_download": True,
+        # YouTube builds its table of translated captions only when automatic subtitles are wanted.
+        "writesubtitles": True,
+        "writeautomaticsub": True,
+        "subtitleslangs": [lang],
+        "ignore_no_formats_error": True,  # we want captions; a video with no playable format still has them
+        "noplaylist": True,
+        "socket_timeout": socket_timeout_s,
+        "logger": _YtdlpLog(),
+    }
+
+
+def _one_line(message: str) -> str:
+    """yt-dlp's message without ``ERROR: [ie] id:`` and ``(caused by ...)``, on one line."""
+    text = (message.strip().splitlines() or [""])[0]
+    text = re.sub(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*(?:[\w-]+:\s+)?)?", "", text)
+    text = re.sub(r"\s*\(caused by .*\)\s*$", "", text)
+    text = re.sub(r";?\s*please report this issue.*$", "", text, flags=re.IGNORECASE)
+    return text[:300].strip() or type(message).__name__
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and everything behind it: yt-dlp's ``exc_info``/``cause`` and Python's chain."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        cur = todo.pop(0)
+        if cur is None or id(cur) in seen:
+            continue
+        seen.add(id(cur))
+        yield cur
+        exc_info = getattr(cur, "exc_info", None)
+        nxt = [exc_info[1] if isinstance(exc_info, tuple) and len(exc_info) > 1 else None,
+               getattr(cur, "cause", None), cur.__cause__, cur.__context__]
+        todo.extend(e for e in nxt if isinstance(e, BaseException))
+
+
+def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
+    """Turn a yt-dlp / socket failure into our error; only :class:`NetworkError` is worth a retry."""
+    from yt_dlp.networking.exceptions import HTTPError, TransportError
+
+    msg = _one_line(str(exc))
+    for cur in _chain(exc):
+        if isinstance(cur, HTTPError):
+            status = cur.status
+            if status >= 500 or status in _RETRY_STATUS:
+                return NetworkError(video_id, f"network failure fetching {what}: HTTP {status} {cur.reason or ''}".strip())
+            if what.startswith("captions"):
+                return NoCaptionsError(video_id, f"{what} cannot be had: HTTP {status} {cur.reason or ''}".strip())
+            return VideoUnavailableError(video_id, f"video unavailable: HTTP {status} {cur.reason or ''} at {what}".strip())
+    for cur in _chain(exc):
+        if isinstance(cur, (TransportError, ConnectionError, TimeoutError)) or type(cur).__name__ == "gaierror":
+            return NetworkError(video_id, f"network failure fetching {what}: {_one_line(str(cur))}")
+    if _UNAVAILABLE.search(str(exc)):
+        return VideoUnavailableError(video_id, f"video unavailable: {msg}")
+    return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
+
+
+def _extract(ydl: Any, url: str, video_id: str) -> dict[str, Any]:
+    from yt_dlp.utils import YoutubeDLError
+
+    try:
+        info = ydl.extract_info(url, download=False)
+    except (YoutubeDLError, OSError) as exc:
+        raise _classify(exc, video_id, url) from exc
+    if not isinstance(info, dict):
+        raise VideoUnavailableError(video_id, f"no video found at {url}")
+    entries = info.get("entries")
+    if entries is not None:  # a page with several videos: the first one is the one the id names
+        first = next((e for e in entries if isinstance(e, dict)), None)
+        if first is None:
+            raise VideoUnavailableError(video_id, f"no video found at {url}")
+        info = first
+    return info
+
+
+def _download(ydl: Any, track: Track, video_id: str) -> bytes:
+    """The track's bytes through yt-dlp's own HTTP stack (its headers, proxy, impersonation)."""
+    from yt_dlp.networking import Request
+    from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
+    from yt_dlp.networking.impersonate import ImpersonateTarget
+    from yt_dlp.utils import YoutubeDLError
+
+    what = f"captions {track.lang}.{track.ext}"
+    headers = dict(track.headers)
+
+    def get(extensions: dict[str, Any]) -> bytes:
+        with ydl.urlopen(Request(track.url, headers=headers, extensions=extensions)) as resp:
+            return cast(bytes, resp.read())
+
+    try:
+        if not track.impersonate:
+            return get({})
+        try:
+            return get({"impersonate": ImpersonateTarget()})
+        except RequestError as exc:
+            if isinstance(exc, (HTTPError, TransportError)):
+                raise
+            # No impersonation backend (curl_cffi) installed: yt-dlp's own subtitle downloader
+            # warns and goes on without it, and so do we.
+            log.warning("%s: no browser impersonation available for captions; trying without", video_id)
+            return get({})
+    except (YoutubeDLError, OSError) as exc:
+        raise _classify(exc, video_id, what) from exc
+
+
+def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str, Any], Track, bytes]:
+    info = _extract(ydl, url, video_id)
+    track = choose_track(info, lang)
+    if track is None:
+        raise NoCaptionsError(video_id, f"no {lang} captions in any readable form (the video has: {_available(info)})")
+    data = _download(ydl, track, video_id)
+    try:
+        # Parse before caching: a garbled or empty answer must never become a cache hit.
+        text = data.decode("utf-8-sig")
+        parse_captions(text, fmt=track.ext, source=track.url, language=lang, kind=track.kind)
+    except (UnicodeDecodeError, InputError) as exc:
+        raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {_one_line(str(exc))}") from exc
+    if not text.strip():
+        raise NoCaptionsError(video_id, f"{lang} captions came back empty")
+    return info, track, data
+
+
+def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_delay_s: float,
+                    socket_timeout_s: float) -> tuple[dict[str, Any], Track, bytes]:
+    import yt_dlp
+
+    with yt_dlp.YoutubeDL(_ydl_params(lang, socket_timeout_s)) as ydl:
+        attempt = 0
+        while True:
+            try:
+                return _fetch_once(ydl, url, video_id, lang)
+            except NetworkError as err:
+                if attempt >= retries:
+                    raise NetworkError(video_id, f"{err.detail} (gave up after {attempt + 1} attempts)") from err
+                delay = retry_delay_s * 2**attempt
+                log.info("%s: %s; retrying in %.3g s", video_id, err.detail, delay)
+                time.sleep(delay)
+                attempt += 1
+
+
+# --------------------------------------------------------------------------- public entry
+
+
+def fetch_captions(
+    video_id: str,
+    *,
+    lang: str = "en",
+    cache_dir: Path,
+    url_template: str = DEFAULT_URL_TEMPLATE,
+    offline: bool = False,
+    refresh: bool = False,
+    retries: int = 3,
+    retry_delay_s: float = 1.0,
+    socket_timeout_s: float = 20.0,
+) -> Transcript:
+    """The video's captions in ``lang``: from the cache, else fetched with yt-dlp and cached.
+
+    ``url_template`` names the page yt-dlp reads (``{id}`` is replaced). Network failures are
+    retried ``retries`` times, waiting ``retry_delay_s`` doubled each time, then raise
+    :class:`NetworkError`; a missing video raises :class:`VideoUnavailableError`, a video without
+    usable captions :class:`NoCaptionsError`, ``offline`` without a cached file
+    :class:`NotCachedError`.
+    """
+    check_video_id(video_id)
+    _check_lang(lang)
+    cache_dir = Path(cache_dir)
+    if not refresh:
+        info = read_info(video_id, cache_dir)
+        path = _cached_path(video_id, lang, cache_dir, info)
+        if path is not None:
+            log.debug("%s: cache hit %s", video_id, path)
+            return _load_cached(path, lang, info)
+    if offline:
+        raise NotCachedError(video_id, f"no cached {lang} captions under {video_dir(video_id, cache_dir)} (offline)")
+    if "{id}" not in url_template:
+        raise InputError(f"URL template {url_template!r} has no {{id}}")
+    url = url_template.replace("{id}", video_id)
+    info, track, data = _fetch_retrying(
+        url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s, socket_timeout_s=socket_timeout_s
+    )
+    path = _store(video_id, lang, cache_dir, info, track, data, url)
+    log.info("%s: cached %s captions (%s, %s) at %s", video_id, lang, track.kind, track.ext, path)
+    return _load_cached(path, lang, read_info(video_id, cache_dir))

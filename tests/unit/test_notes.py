@@ -1,0 +1,365 @@
+"""Notes parser: each timestamp syntax, claim text, spans, errors, reading and finding files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cliptool.errors import InputError, NoteError
+from cliptool.notes import find_notes, is_video_id, parse_note, read_note, read_note_text
+from cliptool.timecode import format_like
+
+VID = "yqizMvX5YsA"
+OTHER = "AAAAAAAAAAA"
+
+
+def note(body: str, *, front: str = f"videoId: {VID}\ntitle: A title\n", nl: str = "\n") -> str:
+    """A note with the given front matter and body, using ``nl`` as its line break."""
+    text = f"---\n{front}---\n\n{body}"
+    return text.replace("\n", nl) if nl != "\n" else text
+
+
+def anchor(ts: str, visible: str | None = None, cls: str = "yt-timestamp") -> str:
+    return f'<a class="{cls}" data-t="{ts}">[{visible or ts}]</a>'
+
+
+def cited(text: str) -> list[tuple[str, float, str | None]]:
+    return [(c.raw, c.cited_s, c.visible) for c in parse_note(text).claims]
+
+
+# --- syntax: what counts as a claim, with (raw, seconds, visible) --------------------------------
+
+SYNTAX = [
+    ("plain HH:MM:SS", f"Claim {anchor('00:08:36')}.", [("00:08:36", 516.0, None)]),
+    ("MM:SS", f"Claim {anchor('08:36')}.", [("08:36", 516.0, None)]),
+    ("H:MM:SS", f"Claim {anchor('1:02:03')}.", [("1:02:03", 3723.0, None)]),
+    ("MM:SS over an hour", f"Claim {anchor('75:00')}.", [("75:00", 4500.0, None)]),
+    (
+        "attribute order, single quotes, extra attributes",
+        "Claim <a target='_blank' data-t='00:00:45' id=x class='note yt-timestamp'>[00:00:45]</a>.",
+        [("00:00:45", 45.0, None)],
+    ),
+    ("unquoted attributes", "Claim <a class=yt-timestamp data-t=00:01:05>[00:01:05]</a>", [("00:01:05", 65.0, None)]),
+    ("upper-case tag", 'Claim <A CLASS="yt-timestamp" DATA-T="00:00:07">[00:00:07]</A>', [("00:00:07", 7.0, None)]),
+    ("spaces inside data-t", 'Claim <a class="yt-timestamp" data-t=" 00:00:09 ">[00:00:09]</a>', [("00:00:09", 9.0, None)]),
+    ("visible differs", f"Claim {anchor('00:07:59', '00:08:03')}", [("00:07:59", 479.0, "00:08:03")]),
+    ("visible same time, other layout", f"Claim {anchor('00:08:03', '8:03')}", [("00:08:03", 483.0, None)]),
+    ("misspelled class", f"Claim {anchor('00:01:31', cls='yt_timestamp')}", [("00:01:31", 91.0, None)]),
+    ("youtu.be ?t=seconds", f"Claim [08:36](https://youtu.be/{VID}?t=516).", [("516", 516.0, None)]),
+    ("watch ?v=&t=XmYs", f"Claim [08:36](https://www.youtube.com/watch?v={VID}&t=8m36s)", [("8m36s", 516.0, None)]),
+    ("t before v", f"Claim [0:30](https://www.youtube.com/watch?t=30s&v={VID})", [("30s", 30.0, None)]),
+    ("m. host and #t=", f"Claim [x](https://m.youtube.com/watch?v={VID}#t=1h2m3s)", [("1h2m3s", 3723.0, None)]),
+    ("shorts link", f"Claim [0:05](https://youtube.com/shorts/{VID}?t=5)", [("5", 5.0, None)]),
+    ("link text differs", f"Claim [08:00](https://youtu.be/{VID}?t=516)", [("516", 516.0, "08:00")]),
+    ("bare URL", f"Claim https://www.youtube.com/watch?v={VID}&t=8m36s.", [("8m36s", 516.0, None)]),
+    ("angle-bracket URL", f"Claim [08:36](<https://youtu.be/{VID}?t=516>)", [("516", 516.0, None)]),
+    (
+        "plain HTML link to the video",
+        f'Claim <a href="https://youtu.be/{VID}?t=75">01:15</a>',
+        [("75", 75.0, None)],
+    ),
+    ("link to another video", f"Claim [08:36](https://youtu.be/{OTHER}?t=516)", []),
+    ("link to the video without t=", f"Claim [video](https://youtu.be/{VID})", []),
+    ("image of the video", f"Claim ![thumb](https://youtu.be/{VID}?t=5)", []),
+    ("other anchors", 'Claim <a href="https://example.com/">[00:00:01]</a>', []),
+    ("fenced code", f"```\n{anchor('00:00:01')}\n```\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
+    ("tilde fence", f"~~~~md\n{anchor('00:00:01')}\n~~~~\n", []),
+    ("unclosed fence", f"```\n{anchor('00:00:01')}\n", []),
+    ("inline code", f"Write `{anchor('00:00:01')}` like this", []),
+    ("HTML comment", f"<!-- {anchor('00:00:01')} -->", []),
+    ("no data-t, visible time", 'Claim <a class="yt-timestamp">[00:00:12]</a>', [("00:00:12", 12.0, None)]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [s[1:] for s in SYNTAX], ids=[s[0] for s in SYNTAX])
+def test_timestamp_syntax(body: str, expected: list[tuple[str, float, str | None]]) -> None:
+    assert cited(note(body)) == expected
+
+
+def test_order_is_file_order_over_both_kinds() -> None:
+    body = f"A {anchor('00:00:50')} B [0:10](https://youtu.be/{VID}?t=10)\n\nC {anchor('00:00:30')}"
+    claims = parse_note(note(body)).claims
+    assert [(c.index, c.cited_s) for c in claims] == [(0, 50.0), (1, 10.0), (2, 30.0)]
+
+
+def test_front_matter_timestamps_are_not_claims() -> None:
+    text = note(f"Claim {anchor('00:00:02')}", front=f"videoId: {VID}\ntitle: 'x {anchor('00:00:01')}'\n")
+    assert [c.raw for c in parse_note(text).claims] == ["00:00:02"]
+
+
+def test_misspelled_class_warns_with_its_line() -> None:
+    parsed = parse_note(note(f"ok {anchor('00:00:01')}\n\nbad {anchor('00:00:02', cls='yt_timestamp')}"))
+    assert len(parsed.claims) == 2
+    assert len(parsed.warnings) == 1
+    assert "line 8" in parsed.warnings[0] and "yt_timestamp" in parsed.warnings[0]
+
+
+def test_front_matter_fields() -> None:
+    parsed = parse_note(note("", front=f'videoId: "{VID}"\ntitle: Peace talks\nlanguage: ru\n'), path="n.md")
+    assert (parsed.path, parsed.video_id, parsed.title, parsed.language) == ("n.md", VID, "Peace talks", "ru")
+    bare = parse_note(note("", front=f"videoId: {VID}\nlang: en\ndate: 2024-13-45\n"))
+    assert (bare.title, bare.language) == (None, "en")
+
+
+# --- claim text ----------------------------------------------------------------------------------
+
+TEXTS = [
+    (
+        "wiki link label and target",
+        f"The [[peace_talks | peace negotiations]] and [[kremlin]] matter {anchor('00:00:45')}.",
+        ["The peace negotiations and kremlin matter"],
+    ),
+    (
+        "back to the previous anchor",
+        f"First claim {anchor('00:00:01')}. Second claim {anchor('00:00:02')}.",
+        ["First claim", "Second claim"],
+    ),
+    (
+        "pair after one sentence",
+        f"Shared sentence {anchor('00:01:10')}, {anchor('00:02:43')}. Next {anchor('00:03:00')}",
+        ["Shared sentence", "Shared sentence", "Next"],
+    ),
+    (
+        "paragraph start, not the previous paragraph",
+        f"Old {anchor('00:00:01')}\n\nNew paragraph\nwrapped line {anchor('00:00:02')}",
+        ["Old", "New paragraph wrapped line"],
+    ),
+    (
+        "list items",
+        f"Intro:\n*   **Bold label**: item one {anchor('00:00:01')}\n2. item _two_ {anchor('00:00:02')}",
+        ["Bold label: item one", "item two"],
+    ),
+    ("heading starts a block", f"## Heading\nBody text {anchor('00:00:03')}", ["Body text"]),
+    (
+        "callout lines",
+        f"> [!INFO] European terms\n> Europe wants a *truce* {anchor('00:08:12')}.\n>\n> Kremlin {anchor('00:08:36')}",
+        ["Europe wants a truce", "Kremlin"],
+    ),
+    ("callout title with pipe", f"> [!NOTE|Nuance] Matrices {anchor('00:22:45')}", ["Nuance Matrices"]),
+    (
+        "quote opening with its anchor",
+        f'Before {anchor("00:00:01")}\n\n> {anchor("00:14:43")} "So once you write it down."',
+        ["Before", '"So once you write it down."'],
+    ),
+    (
+        "html, code, entities",
+        f"From: [[prof]] <br/> a `w` &amp; <b>b</b> ~~c~~ {anchor('00:00:04')}",
+        ["From: prof a w & b c"],
+    ),
+    ("math stars survive", f"Area is (-3 * 1) - (2 * 1) {anchor('00:03:50')}", ["Area is (-3 * 1) - (2 * 1)"]),
+    ("link prose", f"As noted [in the talk](https://youtu.be/{VID}?t=9)", ["As noted in the talk"]),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [t[1:] for t in TEXTS], ids=[t[0] for t in TEXTS])
+def test_claim_text(body: str, expected: list[str]) -> None:
+    assert [c.text for c in parse_note(note(body)).claims] == expected
+
+
+# --- spans, lines, columns -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"], ids=["no-BOM", "BOM"])
+def test_spans_index_the_exact_text(nl: str, bom: str) -> None:
+    body = (
+        f"One {anchor('00:07:59', '00:08:03')}\n"
+        f"two [08:36](https://youtu.be/{VID}?t=516) and\n"
+        f'three <a class="yt-timestamp" href="https://youtu.be/{VID}?t=5" data-t="0:05">[0:05]</a>\n'
+    )
+    text = bom + note(body, nl=nl)
+    claims = parse_note(text).claims
+    got = [[(s.role, text[s.start : s.end]) for s in c.spans] for c in claims]
+    assert got == [
+        [("data-t", "00:07:59"), ("visible", "00:08:03")],
+        [("t-param", "516"), ("link-text", "08:36")],
+        [("data-t", "0:05"), ("visible", "0:05"), ("t-param", "5")],
+    ]
+    assert [(c.line, c.column) for c in claims] == [(6, 5), (7, 5), (8, 7)]
+    lines = re.split(r"\r\n|\n", text)
+    for c in claims:
+        assert lines[c.line - 1][c.column - 1 :].startswith(("<a", "["))
+
+
+def test_rewriting_spans_changes_the_parsed_times() -> None:
+    """What fix will do: render each span like itself at a new time; the note then cites that time."""
+    text = note(f"A {anchor('00:07:59', '00:08:03')}\r\nB [08:36](https://youtu.be/{VID}?t=8m36s)", nl="\r\n")
+    spans = sorted((s for c in parse_note(text).claims for s in c.spans), key=lambda s: s.start, reverse=True)
+    for s in spans:
+        text = text[: s.start] + format_like(61, text[s.start : s.end]) + text[s.end :]
+    assert cited(text) == [("00:01:01", 61.0, None), ("1m1s", 61.0, None)]
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+
+
+# --- errors --------------------------------------------------------------------------------------
+
+ERRORS = [
+    ("no front matter", "Just text\n", 1, "missing front matter"),
+    ("front matter not at the start", f"\n---\nvideoId: {VID}\n---\n", 1, "missing front matter"),
+    ("unterminated", f"---\nvideoId: {VID}\ntitle: x\n", 1, "never closed"),
+    ("invalid YAML", "---\ntitle: x\nvideoId: [a\n---\n", 4, "invalid front matter"),
+    ("YAML control character", "---\ntitle: x\nvideoId: a\x01\n---\n", 3, "invalid front matter"),
+    ("not a mapping", "---\n- a\n- b\n---\n", 2, "invalid front matter"),
+    ("empty front matter", "---\n---\n", 1, "no videoId"),
+    ("missing videoId", "---\ntitle: x\n---\n", 1, "no videoId"),
+    ("videoId too short", "---\ntitle: x\nvideoId: abc\n---\n", 3, "videoId 'abc'"),
+    ("videoId too long", f"---\nvideoId: {VID}X\n---\n", 2, "is not 11 characters"),
+    ("videoId path escape", "---\nvideoId: ../../etc/x\n---\n", 2, "is not 11 characters"),
+    ("videoId empty", "---\nvideoId:\n---\n", 2, "is not 11 characters"),
+    ("videoId a list", f"---\nvideoId:\n  - {VID}\n---\n", 3, "list or mapping"),
+    ("minutes 75", note(f"x {anchor('00:75:00')}"), 6, "impossible timestamp '00:75:00'"),
+    ("seconds 61", note(f"x\ny {anchor('00:00:61')}"), 7, "impossible timestamp '00:00:61'"),
+    ("MM:SS seconds 60", note(f"x {anchor('08:60')}"), 6, "impossible timestamp"),
+    ("not a time", note(f"x {anchor('soon')}"), 6, "impossible timestamp 'soon'"),
+    ("bad t=", note(f"x [a](https://youtu.be/{VID}?t=zz)"), 6, "impossible timestamp 'zz'"),
+    ("anchor without a time", note('x <a class="yt-timestamp">here</a>'), 6, "no data-t"),
+    ("undecodable (surrogate escape)", note("ok\nbad \udcff byte"), 7, "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+def test_errors(text: str, line: int, message: str) -> None:
+    with pytest.raises(NoteError) as info:
+        parse_note(text, path="notes/x.md")
+    err = info.value
+    assert (err.path, err.line) == ("notes/x.md", line)
+    assert message in str(err)
+    assert str(err).startswith(f"notes/x.md:{line}: ")
+    assert "\n" not in str(err)
+
+
+def test_videoid_yaml_would_read_as_a_number_is_kept_as_text() -> None:
+    assert parse_note("---\nvideoId: 0x1234567ab\n---\n").video_id == "0x1234567ab"
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [(VID, True), ("a-b_C123456", True), ("short", False), ("a/b\\c..d.ef", False), (VID + "\n", False)]
+)
+def test_is_video_id(value: str, ok: bool) -> None:
+    assert is_video_id(value) is ok
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+
+def test_read_note_text_keeps_bom_and_crlf(tmp_path: Path) -> None:
+    raw = ("\ufeff" + note(f"Claim {anchor('00:00:45')}", nl="\r\n")).encode("utf-8")
+    path = tmp_path / "n.md"
+    path.write_bytes(raw)
+    text = read_note_text(path)
+    assert text.encode("utf-8") == raw
+    parsed = read_note(path)
+    assert parsed.path == str(path)
+    assert [(c.line, c.raw) for c in parsed.claims] == [(6, "00:00:45")]
+    span = parsed.claims[0].spans[0]
+    assert text[span.start : span.end] == "00:00:45"
+
+
+def test_read_note_undecodable_byte_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_bytes(note("line one\r\nline \xe9 two").encode("latin-1"))
+    with pytest.raises(NoteError) as info:
+        read_note(path)
+    assert (info.value.path, info.value.line) == (str(path), 7)
+    assert "0xe9" in str(info.value)
+
+
+@pytest.mark.parametrize("make", ["missing", "directory"])
+def test_read_note_os_error_names_file(tmp_path: Path, make: str) -> None:
+    path = tmp_path / "n.md"
+    if make == "directory":
+        path.mkdir()
+    with pytest.raises(NoteError) as info:
+        read_note(path)
+    assert str(path) in str(info.value)
+
+
+# --- finding notes -------------------------------------------------------------------------------
+
+
+def test_find_notes_walks_sorted_and_skips(tmp_path: Path) -> None:
+    for name in ["b.md", "a.txt", "c.markdown", "sub/d.md", "sub/e.MD", "img.png", "x.md.bak", ".f.md", ".git/g.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("no front matter here")
+    found, notices = find_notes([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b.md", "c.markdown", "sub/d.md", "sub/e.MD"]
+    assert notices == [f"skipped {tmp_path / 'img.png'}: not a .md/.markdown/.txt file"]
+
+
+def test_find_notes_given_files_keep_order_and_dedupe(tmp_path: Path) -> None:
+    for name in ["a.md", "b.md", "c.json"]:
+        (tmp_path / name).write_text("x")
+    found, notices = find_notes([tmp_path / "b.md", str(tmp_path / "c.json"), tmp_path, tmp_path / "b.md"])
+    assert found == [tmp_path / "b.md", tmp_path / "a.md"]
+    assert len(notices) == 2 and all("c.json" in n for n in notices)
+
+
+def test_find_notes_missing_path_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as info:
+        find_notes([tmp_path / "nope"])
+    assert "nope" in str(info.value)
+
+
+# --- the seed note and the corpus ----------------------------------------------------------------
+
+
+def test_seed_note(seed_note: Path) -> None:
+    parsed = read_note(seed_note)
+    assert parsed.video_id == "yqizMvX5YsA"
+    assert parsed.title == "Peace negotiations and Kremlins perspective"
+    assert len(parsed.claims) == 38
+    assert [c.index for c in parsed.claims] == list(range(38))
+    times = [c.cited_s for c in parsed.claims]
+    assert times != sorted(times)  # 00:11:59 comes before 00:10:54
+    first = parsed.claims[0]
+    assert (first.line, first.cited_s, first.raw) == (8, 45.0, "00:00:45")
+    assert first.text.startswith("The Kremlin's approach to peace negotiations involves")
+    assert all(c.text and "[[" not in c.text and "<" not in c.text for c in parsed.claims)
+    text = read_note_text(seed_note)
+    for c in parsed.claims:
+        assert [text[s.start : s.end] for s in c.spans] == [c.raw, c.raw]
+
+
+def test_seed_note_crlf_same_claims(seed_note: Path) -> None:
+    text = read_note_text(seed_note)
+    lf = parse_note(text).claims
+    crlf = parse_note(text.replace("\n", "\r\n")).claims
+    assert [(c.line, c.column, c.raw, c.text) for c in lf] == [(c.line, c.column, c.raw, c.text) for c in crlf]
+
+
+_ANCHOR_CLASS = re.compile(r'class="yt.timestamp"')
+
+
+def test_corpus_notes_parse_with_gold_agreement(corpus: Path) -> None:
+    files, notices = find_notes([corpus / "notes"])
+    assert len(files) >= 20 and notices == []
+    gold_checked = 0
+    for path in files:
+        parsed = read_note(path)
+        assert parsed.video_id == path.parent.name
+        assert len(parsed.claims) == len(_ANCHOR_CLASS.findall(read_note_text(path))), path
+        gold = corpus / "gold" / path.parent.name / f"{path.stem}.tsv"
+        if not gold.exists():
+            continue
+        rows = [line.split("\t") for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert len(rows) == len(parsed.claims), path
+        for row in rows:
+            assert parsed.claims[int(row[0])].raw == row[1], (path, row)
+        gold_checked += 1
+    assert gold_checked >= 6
+
+
+def test_corpus_quirks(corpus: Path) -> None:
+    typo = read_note(corpus / "notes/eu6i7WJeinw/44639129617.md")
+    assert len(typo.warnings) == 1 and typo.warnings[0].startswith("line 19:")
+    differs = read_note(corpus / "notes/eMlx5fFNoYc/44602289471.md")
+    first = next(c for c in differs.claims if c.raw == "00:07:59")
+    assert first.visible == "00:08:03"
+    assert sum(1 for c in differs.claims if c.visible) == 12
+    pair = read_note(corpus / "notes/aircAruvnKk/44763846585.md").claims
+    assert (pair[0].raw, pair[1].raw) == ("01:10:39", "02:43:00")
+    assert pair[0].text == pair[1].text != pair[2].text
+    quote = next(c for c in read_note(corpus / "notes/aircAruvnKk/44352286783.md").claims if c.raw == "14:43:00")
+    assert quote.text.startswith('"So once you write down this weight matrix')

@@ -1,0 +1,174 @@
+"""safe_write: conflicts, backups, symlinks, file mode, and what a crash at each step leaves."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cliptool.errors import InputError, WriteConflictError
+from cliptool.notes import find_notes
+from cliptool.safe_write import (
+    FAULT_ENV,
+    FAULT_EXIT_CODE,
+    FAULT_POINTS,
+    TEMP_SUFFIX,
+    backup_path,
+    sha256_hex,
+    write_atomic,
+)
+
+OLD = b"---\r\nvideoId: abcdefghijk\r\n---\r\nold \xe2\x9a\xa0 text\r\n"
+NEW = b"---\r\nvideoId: abcdefghijk\r\n---\r\nnew \xe2\x9a\xa0 text, longer\r\n"
+
+
+@pytest.fixture
+def note(tmp_path: Path) -> Path:
+    vault = tmp_path / "vault" / "sub"
+    vault.mkdir(parents=True)
+    p = vault / "n.md"
+    p.write_bytes(OLD)
+    return p
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if TEMP_SUFFIX in p.name)
+
+
+def test_writes_and_keeps_a_backup_beside(note: Path) -> None:
+    bak = backup_path(note, root=note.parent)
+    assert bak == note.with_name("n.md.bak")
+    assert write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak) == note.resolve()
+    assert note.read_bytes() == NEW
+    assert bak.read_bytes() == OLD
+    assert _leftovers(note.parent) == []
+
+
+def test_backup_dir_mirrors_relative_paths(note: Path, tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    bak = backup_path(note, root=root, backup_dir=tmp_path / "backups")
+    assert bak == tmp_path / "backups" / "sub" / "n.md"
+    write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak, root=root)
+    assert bak.read_bytes() == OLD
+    assert note.read_bytes() == NEW
+
+
+def test_no_backup_writes_nothing_else(note: Path) -> None:
+    write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
+    assert sorted(p.name for p in note.parent.iterdir()) == ["n.md"]
+    assert note.read_bytes() == NEW
+
+
+def test_conflict_when_the_file_changed_since_it_was_read(note: Path) -> None:
+    expected = sha256_hex(OLD)
+    note.write_bytes(OLD + b"edited elsewhere\n")
+    with pytest.raises(WriteConflictError) as err:
+        write_atomic(note, NEW, expected_sha256=expected, backup=note.with_name("n.md.bak"))
+    assert err.value.exit_code == 7
+    assert note.read_bytes() == OLD + b"edited elsewhere\n"
+    assert not note.with_name("n.md.bak").exists()
+    assert _leftovers(note.parent) == []
+
+
+def test_conflict_when_the_file_was_removed(note: Path) -> None:
+    note.unlink()
+    with pytest.raises(WriteConflictError, match="removed"):
+        write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
+    assert not note.exists()
+
+
+def test_file_mode_is_kept(note: Path) -> None:
+    note.chmod(0o640)
+    bak = note.with_name("n.md.bak")
+    write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak)
+    assert stat.S_IMODE(note.stat().st_mode) == 0o640
+    assert stat.S_IMODE(bak.stat().st_mode) == 0o640
+
+
+def test_refuses_a_symlink_out_of_the_tree(note: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(OLD)
+    link = note.parent / "link.md"
+    link.symlink_to(outside)
+    with pytest.raises(InputError, match="symlink out of"):
+        write_atomic(link, NEW, expected_sha256=sha256_hex(OLD), backup=None, root=tmp_path / "vault")
+    # the default tree is the folder the path names
+    with pytest.raises(InputError, match="symlink out of"):
+        write_atomic(link, NEW, expected_sha256=sha256_hex(OLD), backup=None)
+    assert outside.read_bytes() == OLD
+    assert link.is_symlink()
+
+
+def test_refuses_a_symlinked_folder_out_of_the_tree(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "n.md").write_bytes(OLD)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "linked").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(InputError):
+        write_atomic(vault / "linked" / "n.md", NEW, expected_sha256=sha256_hex(OLD), backup=None, root=vault)
+    assert (elsewhere / "n.md").read_bytes() == OLD
+
+
+def test_a_symlink_inside_the_tree_writes_its_target_and_stays_a_link(note: Path, tmp_path: Path) -> None:
+    link = tmp_path / "vault" / "link.md"
+    link.symlink_to(note)
+    written = write_atomic(link, NEW, expected_sha256=sha256_hex(OLD), backup=None, root=tmp_path / "vault")
+    assert written == note.resolve()
+    assert link.is_symlink()
+    assert note.read_bytes() == NEW
+
+
+_CHILD = """
+import sys
+from pathlib import Path
+from cliptool.safe_write import write_atomic, sha256_hex
+note, bak = Path(sys.argv[1]), Path(sys.argv[2])
+write_atomic(note, {new!r}, expected_sha256=sha256_hex({old!r}), backup=bak)
+"""
+
+
+@pytest.mark.parametrize("point", FAULT_POINTS)
+def test_a_crash_between_steps_leaves_the_old_or_the_new_note(point: str, note: Path) -> None:
+    """Kill the writer at each step in a real subprocess; the note is never a mix."""
+    bak = note.with_name("n.md.bak")
+    env = {**os.environ, FAULT_ENV: point}
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(new=NEW, old=OLD), str(note), str(bak)],
+        env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=60,
+    )
+    assert proc.returncode == FAULT_EXIT_CODE, proc.stderr.decode()
+    assert note.read_bytes() == (NEW if point == "after-replace" else OLD)
+    assert bak.read_bytes() == OLD
+    # a temp file left by the crash is never taken for a note
+    notes, _ = find_notes([note.parent.parent])
+    assert notes == [note]
+    if point == "after-temp":
+        (left,) = _leftovers(note.parent)
+        assert left.startswith(".n.md.") and (note.parent / left).read_bytes() == NEW
+    # and a later run succeeds over whatever the crash left
+    write_atomic(note, NEW + b"again", expected_sha256=sha256_hex(note.read_bytes()), backup=bak)
+    assert note.read_bytes() == NEW + b"again"
+
+
+def test_fault_keyword_without_env(note: Path) -> None:
+    """The keyword form of the hook, checked in a child so the test process survives."""
+    code = (
+        "from pathlib import Path; from cliptool.safe_write import write_atomic\n"
+        f"write_atomic(Path({str(note)!r}), b'x', expected_sha256=None, backup=None, fault='after-temp')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert proc.returncode == FAULT_EXIT_CODE
+    assert note.read_bytes() == OLD
+
+
+def test_creates_a_new_file_when_nothing_was_read(tmp_path: Path) -> None:
+    target = tmp_path / "new.md"
+    write_atomic(target, NEW, expected_sha256=None, backup=tmp_path / "new.md.bak")
+    assert target.read_bytes() == NEW
+    assert not (tmp_path / "new.md.bak").exists()

@@ -205,6 +205,8 @@ def align_note(
                     for r in [j, *rivals]
                 )
         first, k = _trim(cov[i], index, j, floor_s=float(readings[i]) if status == "ok" else None)
+        if status == "ok":
+            first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
         start = index.sentences[first].start
         if not index.punctuated:
             start = _refine_start(index.sentences[first], claim_keys[i], index)
@@ -244,6 +246,22 @@ def _refine_start(sentence: Sentence, keys: frozenset[str], index: TranscriptInd
             frac = m.start() / max(len(text), 1)
             return sentence.start + max(0.0, (sentence.end - sentence.start) * frac - 0.5)
     return sentence.start
+
+
+def _nearer_next(cov_row: np.ndarray, index: TranscriptIndex, first: int, k: int, cited: float,
+                 tolerance_s: float) -> tuple[int, int]:
+    """Move to the next sentence when the cited time is really its start.
+
+    Notes cite the moment just before a sentence begins; the sentence then running out is a
+    lead-in, not the claim, when the next one also says the claim.
+    """
+    nxt = first + 1
+    if nxt >= len(index.sentences):
+        return first, k
+    cur_s, nxt_s = index.sentences[first].start, index.sentences[nxt].start
+    if nxt_s - tolerance_s <= cited and abs(nxt_s - cited) < abs(cur_s - cited) and cov_row[nxt] >= 0.5 * cov_row[first]:
+        return nxt, max(1, k - 1)
+    return first, k
 
 
 def _clip01(x: float) -> float:

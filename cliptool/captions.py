@@ -237,7 +237,9 @@ def _inline_words(cue: _RawCue, lines: list[str]) -> list[tuple[float, str]]:
         for i in range(1, len(parts), 2):
             m = re.fullmatch(_VTT_TS, parts[i])
             assert m is not None  # _TIME_TAG only captures such text
-            at = min(max(_seconds(m.groups()), at), cue.end)
+            # Kept even past the cue end (YouTube writes such times); _finish clamps them
+            # to the end after snapshot cues have extended it.
+            at = max(_seconds(m.groups()), at)
             segments.append((at, parts[i + 1]))
     return _spread(segments, cue.end)
 

@@ -36,15 +36,15 @@ from cliptool.models import CaptionKind, Transcript
 from cliptool.safe_write import write_atomic
 
 __all__ = [
-    "DEFAULT_URL_TEMPLATE",
     "CACHE_EXTS",
+    "DEFAULT_URL_TEMPLATE",
     "Track",
+    "cached_files",
+    "check_video_id",
     "choose_track",
     "fetch_captions",
-    "cached_files",
     "read_info",
     "video_dir",
-    "check_video_id",
     "ytdlp_version",
 ]
 
@@ -187,7 +187,7 @@ def choose_track(info: Mapping[str, Any], lang: str) -> Track | None:
             translated.append((key, *tl))
     if translated:
         key, ext, fmt = translated[0]
-        source = (_query(str(fmt["url"])).get("lang") or [None])[0] or _orig_key_language(autos)
+        source = next(iter(_query(str(fmt["url"])).get("lang") or ()), None) or _orig_key_language(autos)
         return _make_track(key, ext, fmt, "auto-translated", source, info)
     return None
 
@@ -281,7 +281,7 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None) -> Trans
     if entry is not None and entry.get("file") != path.name:
         entry = None
     kind = entry.get("kind") if entry else None
-    transcript = load_captions(path, language=lang, kind=kind if kind in _KINDS else "unknown")
+    transcript = load_captions(path, language=lang, kind=cast(CaptionKind, kind) if kind in _KINDS else "unknown")
     duration = (info or {}).get("duration_s")
     if isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > 0:
         transcript = replace(transcript, duration_s=float(duration))

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -51,9 +52,9 @@ class _Handler(SimpleHTTPRequestHandler):
     """Static files plus single byte ranges (the stdlib handler ignores ``Range``) and injected faults."""
 
     server: _Server
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **_EXTRA_TYPES}
+    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **_EXTRA_TYPES}
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
 
     def end_headers(self) -> None:

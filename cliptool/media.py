@@ -1,0 +1,453 @@
+"""Media for clips: which ffmpeg to run, what a media file holds, and sections fetched with yt-dlp.
+
+ffmpeg is the one on PATH, else the static binary imageio-ffmpeg ships, so ``pip install .``
+alone can cut clips. There is no ffprobe in that package: durations and stream facts are read
+from ffmpeg's own header and ``-progress`` output. Commands are built with ffmpeg-python and
+run as argument lists (never through a shell).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from cliptool.errors import FfmpegError, InputError, MediaError
+from cliptool.timecode import format_ts
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "MediaInfo",
+    "MediaSource",
+    "Progress",
+    "cached_sections",
+    "fetch_sections",
+    "ffmpeg_exe",
+    "ffmpeg_version",
+    "probe",
+    "run_ffmpeg",
+    "ytdlp_version",
+]
+
+log = logging.getLogger(__name__)
+
+# Prefer H.264 + AAC (stream-copyable into MP4 for --fast) at 720p or less, then anything <= 720p.
+DEFAULT_FORMAT = "bv*[height<=720][vcodec^=avc1]+ba[acodec^=mp4a]/b[height<=720]/bv*[height<=720]+ba/b"
+
+_DURATION = re.compile(r"^\s*Duration:\s*(?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)", re.MULTILINE)
+_STREAM = re.compile(r"^\s*Stream #0:\d+.*?: (Video|Audio): (.*)$", re.MULTILINE)
+_FPS = re.compile(r"(\d+(?:\.\d+)?)(k?) (?:fps|tbr)\b")
+_SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_NO_SPACE = ("No space left on device", "Disk quota exceeded")
+_MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
+
+_ffmpeg_lock = threading.Lock()
+_media_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What ffmpeg says a file holds; ``fps`` is the first video stream's (None without video)."""
+
+    duration_s: float
+    has_video: bool
+    has_audio: bool
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSource:
+    """A file to cut from; its t=0 is ``offset_s`` in the video (a downloaded section starts later)."""
+
+    path: Path
+    offset_s: float = 0.0
+    url: str | None = None  # what yt-dlp downloaded from, or None for a local file
+    format: str | None = None  # the yt-dlp format selector used
+    format_id: str | None = None  # the format(s) yt-dlp picked
+    title: str | None = None
+    retrieved_at: str | None = None  # ISO time of the download
+    video_duration_s: float | None = None  # the whole video's length when yt-dlp knew it
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The end of ffmpeg's ``-progress`` report: frames written and the last output time."""
+
+    frames: int
+    out_time_s: float
+
+
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg to run: PATH first, else imageio-ffmpeg's static binary."""
+    return _ffmpeg_exe()
+
+
+@lru_cache(maxsize=1)
+def _ffmpeg_exe() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except (ImportError, RuntimeError) as exc:
+        raise MediaError("ffmpeg not found: install it on PATH or `pip install imageio-ffmpeg`") from exc
+
+
+@lru_cache(maxsize=1)
+def ffmpeg_version() -> str:
+    """ffmpeg's version string, e.g. ``n9.0.2-17-g2a571b6068-20260930``."""
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True, check=False)
+    m = re.match(r"ffmpeg version (\S+)", out.stdout)
+    return m.group(1) if m else "unknown"
+
+
+def ytdlp_version() -> str | None:
+    """yt-dlp's version, as the fetcher reports it (None when yt-dlp is missing)."""
+    from cliptool.fetch import ytdlp_version as version
+
+    return version()
+
+
+def run_ffmpeg(stream: Any, *, what: str, global_args: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """Run an ffmpeg-python graph with the resolved binary; raise :class:`FfmpegError` on failure.
+
+    ``-progress pipe:1`` puts machine-readable counters on stdout; stderr keeps only errors, so
+    its last line is the message the user needs.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", *global_args]
+    args = ffmpeg.compile(stream, cmd=cmd, overwrite_output=True)
+    log.debug("running %s", args)
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False)
+    except OSError as exc:
+        raise MediaError(f"{what}: cannot run ffmpeg ({args[0]}): {exc.strerror or exc}") from exc
+    if proc.returncode != 0:
+        if any(s in proc.stderr for s in _NO_SPACE):
+            raise MediaError(f"{what}: no space left on the device")
+        raise FfmpegError(f"{what}: ffmpeg failed (exit {proc.returncode})", proc.stderr)
+    return proc
+
+
+def progress_of(stdout: str) -> Progress:
+    """Frames and output time from the last block of ffmpeg's ``-progress`` output.
+
+    >>> progress_of("frame=10\\nout_time_us=400000\\nprogress=continue\\nframe=250\\nout_time_us=9960000\\nprogress=end\\n")
+    Progress(frames=250, out_time_s=9.96)
+    """
+    values: dict[str, str] = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip()
+    frames = int(values.get("frame", "0") or 0)
+    us = values.get("out_time_us", "")
+    out_time = int(us) / 1e6 if us.lstrip("-").isdigit() and int(us) > 0 else 0.0
+    return Progress(frames=frames, out_time_s=out_time)
+
+
+def probe(path: Path) -> MediaInfo:
+    """Duration and streams of a media file; :class:`MediaError` when it is missing or not media."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise MediaError(f"{p}: media file not found") from exc
+    if not p.is_file():
+        raise MediaError(f"{p}: not a file")
+    return _probe(str(p.resolve()), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=64)
+def _probe(path: str, _mtime_ns: int, _size: int) -> MediaInfo:
+    # Keyed on mtime and size too, so a file replaced in place is probed again.
+    src = ffmpeg.input(path)
+    # `-t 0` to the null muxer: ffmpeg opens the file, prints its header and stops.
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "info", "-nostats"]
+    args = ffmpeg.compile(ffmpeg.output(src, "-", f="null", t=0), cmd=cmd)
+    proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False)
+    info = parse_header(proc.stderr)
+    if info is None:
+        raise FfmpegError(f"{path}: not a readable media file", proc.stderr)
+    if info.duration_s <= 0:
+        # No duration in the header (some streams): count through the file to its end.
+        done = run_ffmpeg(ffmpeg.output(src, "-", f="null", c="copy"), what=f"{path}: reading duration")
+        info = MediaInfo(progress_of(done.stdout).out_time_s, info.has_video, info.has_audio,
+                         info.fps, info.width, info.height)
+    return info
+
+
+def parse_header(stderr: str) -> MediaInfo | None:
+    """Facts from the ``Input #0`` part of ffmpeg's log; None when there is no input header.
+
+    >>> parse_header("Input #0, mov, from 'a.mp4':\\n  Duration: 00:00:30.00, start: 0.000000\\n"
+    ...              "  Stream #0:0[0x1](und): Video: h264 (High), yuv420p, 640x360 [SAR 1:1], 25 fps, 25 tbr\\n")
+    MediaInfo(duration_s=30.0, has_video=True, has_audio=False, fps=25.0, width=640, height=360)
+    """
+    head, sep, _ = stderr.partition("Input #0")
+    if not sep:
+        return None
+    body = stderr[len(head):].split("Output #0", 1)[0]
+    m = _DURATION.search(body)
+    duration = 0.0
+    if m and m.group(1) is not None:
+        duration = int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+    has_video = has_audio = False
+    fps: float | None = None
+    width = height = None
+    for kind, rest in _STREAM.findall(body):
+        if kind == "Audio":
+            has_audio = True
+            continue
+        if "attached pic" in rest or has_video:
+            continue  # cover art is a one-frame "video" stream
+        has_video = True
+        f = _FPS.search(rest)
+        if f:
+            fps = float(f.group(1)) * (1000 if f.group(2) else 1)
+        s = _SIZE.search(rest)
+        if s:
+            width, height = int(s.group(1)), int(s.group(2))
+    return MediaInfo(duration, has_video, has_audio, fps, width, height)
+
+
+# ------------------------------------------------------------------------------- sections
+
+
+def _check_id(video_id: str) -> str:
+    from cliptool.fetch import check_video_id
+
+    return check_video_id(video_id)
+
+
+def _format_key(fmt: str) -> str:
+    return hashlib.sha1(fmt.encode("utf-8")).hexdigest()[:8]
+
+
+@contextlib.contextmanager
+def _dir_lock(folder: Path) -> Iterator[None]:
+    """One writer of a media folder at a time: threads here, other processes through flock."""
+    with _media_lock:
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # Windows: the thread lock is all we have
+            yield
+            return
+        with open(folder / ".lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _load_index(folder: Path) -> list[dict[str, Any]]:
+    try:
+        doc = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    rows = doc.get("sections") if isinstance(doc, dict) else None
+    return [r for r in rows or [] if isinstance(r, dict) and (folder / str(r.get("file", ""))).is_file()]
+
+
+def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:
+    data = json.dumps({"sections": rows}, indent=1, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".sections.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+        os.replace(tmp, folder / "sections.json")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _source(folder: Path, row: dict[str, Any]) -> MediaSource:
+    return MediaSource(
+        path=folder / row["file"], offset_s=float(row["start_s"]), url=row.get("url"), format=row.get("format"),
+        format_id=row.get("format_id"), title=row.get("title"), retrieved_at=row.get("retrieved_at"),
+        video_duration_s=row.get("video_duration_s"),
+    )
+
+
+def _covering(rows: list[dict[str, Any]], fmt: str, start_s: float, end_s: float) -> dict[str, Any] | None:
+    eps = 0.001
+    best = None
+    for r in rows:
+        if r.get("format") != fmt or r["start_s"] > start_s + eps:
+            continue
+        video_end = r.get("video_duration_s")
+        # A section that stops at the video's end covers any range up to that end.
+        reaches = r["end_s"] >= end_s - eps or (video_end is not None and r["end_s"] >= video_end - 0.5)
+        if reaches and (best is None or r["end_s"] - r["start_s"] < best["end_s"] - best["start_s"]):
+            best = r
+    return best
+
+
+def _merge(ranges: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted ranges joined when they overlap or sit within ``_MERGE_GAP_S`` of each other.
+
+    >>> _merge([(50, 60), (0, 10), (15, 25), (100, 110)])
+    [(0, 25), (50, 60), (100, 110)]
+    """
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(ranges):
+        if out and a - out[-1][1] <= _MERGE_GAP_S:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def cached_sections(video_id: str, *, cache_dir: Path) -> list[MediaSource]:
+    """The downloaded sections of a video held in ``cache_dir/<id>/media``."""
+    folder = Path(cache_dir) / _check_id(video_id) / "media"
+    return [_source(folder, r) for r in _load_index(folder)]
+
+
+def fetch_sections(
+    video_id: str,
+    ranges: Sequence[tuple[float, float]],
+    *,
+    cache_dir: Path,
+    url_template: str,
+    fmt: str = DEFAULT_FORMAT,
+    offline: bool = False,
+    margin_s: float = 1.0,
+) -> list[MediaSource]:
+    """For each (start_s, end_s) a cached file that covers it, downloading only what is missing.
+
+    yt-dlp fetches just those sections (its ``download_ranges``) in format ``fmt`` into
+    ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file.
+    """
+    _check_id(video_id)
+    folder = Path(cache_dir) / video_id / "media"
+    with _dir_lock(folder):
+        rows = _load_index(folder)
+        missing = [(a, b) for a, b in ranges if _covering(rows, fmt, a, b) is None]
+        if missing:
+            if offline:
+                spans = ", ".join(f"{format_ts(a)}-{format_ts(b)}" for a, b in missing)
+                raise MediaError(f"{video_id}: media for {spans} is not cached and --offline is set; "
+                                 "pass --media FILE or drop --offline")
+            wanted = _merge([(max(0.0, a - margin_s), b + margin_s) for a, b in missing])
+            rows.extend(_download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt))
+            _save_index(folder, rows)
+        out = []
+        for a, b in ranges:
+            row = _covering(rows, fmt, a, b)
+            if row is None:  # yt-dlp gave less than asked: the video ends before the range does
+                raise MediaError(f"{video_id}: {format_ts(a)}-{format_ts(b)} is past the end of the video")
+            out.append(_source(folder, row))
+        return out
+
+
+class _YtdlpLog:
+    """Routes yt-dlp's messages to logging; library code never prints."""
+
+    def debug(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    def info(self, msg: str) -> None:
+        log.debug("yt-dlp: %s", msg)
+
+    def warning(self, msg: str) -> None:
+        log.info("yt-dlp: %s", msg)
+
+    def error(self, msg: str) -> None:
+        log.warning("yt-dlp: %s", msg)
+
+
+def _download(
+    video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str
+) -> list[dict[str, Any]]:
+    import contextvars
+
+    import yt_dlp
+    from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
+    from yt_dlp.utils import download_range_func
+
+    if "{id}" not in url_template:
+        raise InputError(f"URL template {url_template!r} has no {{id}}")
+    url = url_template.replace("{id}", video_id)
+    work = Path(tempfile.mkdtemp(prefix=".download.", dir=folder))
+    opts: dict[str, Any] = {
+        "format": fmt,
+        "download_ranges": download_range_func(None, wanted),
+        "outtmpl": str(work / "%(section_start)s.%(ext)s"),
+        "ffmpeg_location": ffmpeg_exe(),
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "logger": _YtdlpLog(),
+        "overwrites": True,
+    }
+
+    def run() -> dict[str, Any]:
+        # yt-dlp asks "is ffmpeg installed?" before it reads ffmpeg_location; its own CLI answers
+        # through this context variable, which a context copy keeps from leaking to other threads.
+        var = getattr(FFmpegPostProcessor, "_ffmpeg_location", None)
+        if var is not None:
+            var.set(ffmpeg_exe())
+        with yt_dlp.YoutubeDL(opts) as ydl:
+            return ydl.extract_info(url, download=True) or {}
+
+    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    try:
+        try:
+            info = contextvars.copy_context().run(run)
+        except yt_dlp.utils.DownloadError as exc:
+            msg = (re.sub(r"^ERROR:\s*", "", str(exc)).strip().splitlines() or [""])[0]
+            raise MediaError(f"{video_id}: cannot download the video from {url}: {msg}") from exc
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise MediaError(f"{video_id}: no space left on the device for {folder}") from exc
+            raise MediaError(f"{video_id}: cannot download the video: {exc}") from exc
+        rows = []
+        downloads = info.get("requested_downloads") or []
+        for d in downloads:
+            got = Path(d.get("filepath") or d.get("_filename") or "")
+            if not got.is_file():
+                continue
+            start = float(d.get("section_start") or 0.0)
+            requested_end = d.get("section_end")
+            media = probe(got)
+            end = start + media.duration_s
+            if requested_end is not None:
+                end = min(end, float(requested_end))
+            key = _format_key(fmt)
+            name = f"{video_id}_{round(start * 1000)}-{round(end * 1000)}_{key}{got.suffix}"
+            os.replace(got, folder / name)
+            rows.append({
+                "file": name, "start_s": start, "end_s": end, "url": url, "format": fmt,
+                "format_id": d.get("format_id"), "title": info.get("title"), "retrieved_at": retrieved,
+                "video_duration_s": info.get("duration"),
+            })
+        if not rows:
+            raise MediaError(f"{video_id}: yt-dlp downloaded nothing from {url}")
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+

@@ -404,15 +404,20 @@ def segment(transcript: Transcript, *, max_s: float = 12.0, pause_s: float = 0.8
         return ()
     ends = [_ends_sentence(tokens[i].text, tokens[i + 1].text if i + 1 < n else None) for i in range(n)]
     punctuated = sum(ends) >= max(1, n // 80)
+    pauses = [_pause(tokens, i) for i in range(n - 1)]
     if punctuated:
         bounds = [i + 1 for i in range(n - 1) if ends[i]]
         cap = 2 * max_s  # only run-on sentences get cut, preferably at a clause mark
+        # where to cut a run-on: clause punctuation counts as an extra second of pause
+        scores = [p + (1.0 if tokens[i].text[-1:] in _CLAUSE_PUNCT else 0.0) for i, p in enumerate(pauses)]
     else:
-        bounds = [i + 1 for i in range(n - 1) if _pause(tokens, i) >= pause_s]
+        bounds = [i + 1 for i in range(n - 1) if pauses[i] >= pause_s]
         cap = max_s
+        scores = pauses
+    limit = _MAX_WORDS * 2 if punctuated else _MAX_WORDS
     pieces: list[tuple[int, int]] = []
     for a, b in zip([0, *bounds], [*bounds, n]):
-        _cap(tokens, a, b, cap, punctuated, pieces)
+        _cap(tokens, scores, a, b, cap, limit, pieces)
     sentences = []
     prev_end = 0.0
     for index, (a, b) in enumerate(pieces):
@@ -424,13 +429,20 @@ def segment(transcript: Transcript, *, max_s: float = 12.0, pause_s: float = 0.8
     return tuple(sentences)
 
 
-def _cap(tokens: list[_Token], a: int, b: int, cap: float, clauses: bool, out: list[tuple[int, int]]) -> None:
-    """Append [a, b) to ``out``, split while it runs past ``cap`` s or the word limit.
+def _cap(
+    tokens: list[_Token],
+    scores: list[float],
+    a: int,
+    b: int,
+    cap: float,
+    limit: int,
+    out: list[tuple[int, int]],
+) -> None:
+    """Append [a, b) to ``out``, split while it runs past ``cap`` s or ``limit`` words.
 
-    Splits top-down at the longest pause (clause punctuation counts as extra pause in
-    punctuated text), so the cuts land on the clearest breaks rather than at the limit.
+    Splits top-down where ``scores`` (the pause after each token) is highest, so the cuts
+    land on the clearest breaks rather than at the limit.
     """
-    limit = _MAX_WORDS * 2 if clauses else _MAX_WORDS
     stack = [(a, b)]
     while stack:
         a, b = stack.pop()
@@ -440,13 +452,10 @@ def _cap(tokens: list[_Token], a: int, b: int, cap: float, clauses: bool, out: l
         # No one-word fragments, and each cut keeps an eighth of a long run on either side
         # so a run with no clear breaks splits in O(n log n), not O(n^2).
         margin = max(min(3, (b - a) // 4), (b - a) // 8)
-        best, best_score = a + (b - a) // 2, -1.0
-        for i in range(a + 1 + margin, b - margin):
-            score = _pause(tokens, i - 1)
-            if clauses and tokens[i - 1].text[-1:] in _CLAUSE_PUNCT:
-                score += 1.0
-            if score > best_score:
-                best, best_score = i, score
+        # cut after the token with the best score, away from the edges
+        best = (
+            max(range(a + margin, b - margin - 1), key=scores.__getitem__, default=a + (b - a) // 2 - 1) + 1
+        )
         stack.append((best, b))
         stack.append((a, best))
 

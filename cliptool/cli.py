@@ -100,8 +100,251 @@ def main() -> None:
 
 
 # --- claims ----------------------------------------------------------------------------------
+# Choices need Enum at module level; the import block above belongs to the lead, so it sits here.
+from enum import Enum  # noqa: E402
+
+
+class _ClaimsFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _warn(message: str) -> None:
+    _err_console().print(_escape(message), highlight=False)
+
+
+def _note_files(paths: list[Path]) -> list[Path]:
+    """Note files under ``paths``; skipped files get a notice on stderr, none at all is an error."""
+    from cliptool.errors import InputError
+    from cliptool.notes import find_notes
+
+    found, notices = find_notes(paths)
+    for notice in notices:
+        _warn(notice)
+    if not found:
+        raise InputError("no notes (.md, .markdown, .txt) found in " + ", ".join(str(p) for p in paths))
+    return found
+
+
+def _claims_table(note: Any) -> Any:
+    from rich.table import Table
+    from rich.text import Text
+
+    title = Text(note.path, style="bold")
+    title.append(f" · {note.video_id}" + (f" · {note.title}" if note.title else ""))
+    table = Table(title=title, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("line:col", justify="right")
+    table.add_column("cited", no_wrap=True)
+    table.add_column("claim")
+    for c in note.claims:
+        cited = c.raw if c.visible is None else f"{c.raw} (shown {c.visible})"
+        table.add_row(str(c.index), f"{c.line}:{c.column}", cited, Text(c.text))
+    return table
+
+
+@app.command("claims")
+def claims_cmd(
+    paths: list[Path] = typer.Argument(..., metavar="PATH", help="Note files or folders (walked recursively)."),
+    fmt: _ClaimsFormat = typer.Option(_ClaimsFormat.table, "--format", help="Output format."),
+) -> None:
+    """List the timestamp claims of notes: where each anchor is, its cited time and its text.
+
+    A note that cannot be read is one error line on stderr; the others are still listed (exit 3).
+    """
+    import json
+
+    from cliptool.errors import InputError
+    from cliptool.notes import read_note
+
+    notes = []
+    failed = 0
+    for path in _note_files(paths):
+        try:
+            note = read_note(path)
+        except InputError as err:
+            failed += 1
+            _err_console().print(f"[red]error:[/red] {_escape(str(err))}", highlight=False)
+            continue
+        for warning in note.warnings:
+            _warn(f"warning: {note.path}: {warning}")
+        notes.append(note)
+    if fmt is _ClaimsFormat.json:
+        rows = [
+            {
+                "path": n.path, "video_id": n.video_id, "index": c.index, "line": c.line, "column": c.column,
+                "cited": c.raw, "cited_seconds": c.cited_s, "visible": c.visible, "text": c.text,
+            }
+            for n in notes for c in n.claims
+        ]
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        out = _out_console()
+        for note in notes:
+            out.print(_claims_table(note))
+        out.print(f"{sum(len(n.claims) for n in notes)} claims in {len(notes)} notes", highlight=False)
+    if failed:
+        raise typer.Exit(InputError.exit_code)
+
+
 # --- captions --------------------------------------------------------------------------------
+class _CaptionsFormat(str, Enum):
+    text = "text"
+    srt = "srt"
+    vtt = "vtt"
+    json = "json"
+
+
+def _video_id_of(source: str) -> str:
+    """The video id a ``captions`` argument names: a note file's ``videoId``, or the id itself."""
+    from cliptool.errors import InputError
+    from cliptool.notes import is_video_id, read_note
+
+    path = Path(source)
+    if path.is_file():
+        return read_note(path).video_id
+    if is_video_id(source):
+        return source
+    raise InputError(f"{source!r} is neither a note file nor a video id (11 characters of A-Z a-z 0-9 _ -)")
+
+
+@app.command("captions")
+def captions_cmd(
+    source: str = typer.Argument(..., metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use."),
+    lang: str = LANG_OPT,
+    fmt: _CaptionsFormat = typer.Option(_CaptionsFormat.text, "--format",
+                                        help="text: one sentence per line with its time; srt/vtt: cues; json: cues and words."),
+    refresh: bool = typer.Option(False, "--refresh", help="Fetch again even when the captions are cached."),
+    offline: bool = OFFLINE_OPT,
+    cache: Optional[Path] = CACHE_OPT,
+    url_template: Optional[str] = URL_OPT,
+) -> None:
+    """Print a video's transcript, fetching and caching its captions when needed."""
+    from cliptool.captions import to_json, to_srt, to_text, to_vtt
+    from cliptool.fetch import fetch_captions
+
+    if refresh and offline:
+        raise typer.BadParameter("--refresh needs the network; drop --offline", param_hint="--refresh")
+    transcript = fetch_captions(
+        _video_id_of(source), lang=lang, cache_dir=_cache_dir(cache), url_template=_url_template(url_template),
+        offline=offline, refresh=refresh,
+    )
+    render = {"text": to_text, "srt": to_srt, "vtt": to_vtt, "json": to_json}[fmt.value]
+    typer.echo(render(transcript), nl=False)
+
+
 # --- verify ----------------------------------------------------------------------------------
+class _ReportFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+
+
+_PROGRESS_MIN_NOTES = 4  # below this a bar only flickers
+
+
+def _verify_all(files: list[Path], opts: Any, jobs: int) -> list[Any]:
+    """Reports in file order; a transient progress bar on stderr only when a person watches it."""
+    from cliptool.verify import verify_paths
+
+    results = verify_paths(files, opts, jobs=jobs)
+    if len(files) < _PROGRESS_MIN_NOTES or not sys.stderr.isatty():
+        return list(results)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    reports = []
+    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=_err_console(), transient=True) as progress:
+        task = progress.add_task("verify", total=len(files))
+        for report in results:
+            reports.append(report)
+            progress.advance(task)
+    return reports
+
+
+def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> str:
+    from cliptool import report as rp
+
+    if fmt is _ReportFormat.json:
+        return rp.to_json(reports, version=__version__)
+    if fmt is _ReportFormat.csv:
+        return rp.to_csv(reports)
+    if fmt is _ReportFormat.markdown:
+        return rp.to_markdown(reports)
+    if fmt is _ReportFormat.html:
+        return rp.to_html(reports, version=__version__)
+    import io
+
+    from rich.console import Console
+
+    # A file gets plain text at a fixed width; stdout gets colour at the terminal's width and
+    # nothing is returned.
+    buf = io.StringIO()
+    console = Console(file=buf, width=120, color_system=None) if to_file else _out_console()
+    for renderable in rp.render_table(reports):
+        console.print(renderable)
+    console.print(rp.summary_line(reports), highlight=False)
+    return buf.getvalue()
+
+
+def _write_output(path: Path, text: str) -> None:
+    """Temp file + ``os.replace``: a reader never sees half a report."""
+    from cliptool.errors import InputError
+    from cliptool.safe_write import write_atomic
+
+    try:
+        write_atomic(path, text.encode("utf-8"), expected_sha256=None, backup=None)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from exc
+
+
+@app.command("verify")
+def verify_cmd(
+    paths: list[Path] = typer.Argument(..., metavar="PATH", help="Note files or folders (walked recursively)."),
+    cache: Optional[Path] = CACHE_OPT,
+    offline: bool = OFFLINE_OPT,
+    lang: str = LANG_OPT,
+    url_template: Optional[str] = URL_OPT,
+    fmt: _ReportFormat = typer.Option(_ReportFormat.table, "--format", help="Report format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False,
+                                          help="Write the report to this file (atomically) instead of stdout."),
+    min_accuracy: Optional[float] = typer.Option(None, "--min-accuracy", metavar="PCT", min=0.0, max=100.0,
+                                                 help="Exit 1 when overall accuracy (ok / ok+shifted) is below PCT %."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Notes verified in parallel processes."),
+    tolerance: float = typer.Option(5.0, "--tolerance", metavar="S", min=0.0,
+                                    help="Seconds a cited time may precede the passage and still be ok."),
+) -> None:
+    """Check every claim's timestamp against the video's captions and report how accurate they are.
+
+    Notes without captions and notes that cannot be read are reported, not fatal: exit 0 when the
+    report was produced, 1 when --min-accuracy is given and not met.
+    """
+    from cliptool import report as rp
+    from cliptool.verify import VerifyOptions
+
+    files = _note_files(paths)
+    opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
+                         url_template=_url_template(url_template), tolerance_s=tolerance)
+    reports = _verify_all(files, opts, jobs)
+    for r in reports:
+        if r.status == "error":
+            _err_console().print(f"[red]error:[/red] {_escape(r.reason or r.path)}", highlight=False)
+    text = _render_report(reports, fmt, to_file=output is not None)
+    if output is not None:
+        _write_output(output, text)
+        _warn(f"wrote {output}: {rp.summary_line(reports)}")
+    elif text:
+        typer.echo(text, nl=False)
+    if min_accuracy is not None:
+        accuracy = rp.summary(reports)["accuracy"]
+        if accuracy is None or accuracy * 100 < min_accuracy:
+            got = "no claim could be judged" if accuracy is None else f"accuracy {accuracy:.1%}"
+            _warn(f"{got} is below --min-accuracy {min_accuracy:g}%")
+            raise typer.Exit(1)
+
+
 # --- fix (fix helper owns this block) --------------------------------------------------------
 # Block-local imports: the module's import list is the lead's; both are light.
 from typing import Annotated, Literal
@@ -119,21 +362,59 @@ def _fix_error_code(report: Any) -> tuple[int, str]:
     return CliptoolError.exit_code, report.reason or f"{report.path}: cannot be checked"
 
 
+def _fix_spans_by_line(fix: Any) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int]]]]:
+    """Columns of each change on its line, before and after, to emphasise them inside long lines."""
+    before: dict[int, list[tuple[int, int]]] = {}
+    after: dict[int, list[tuple[int, int]]] = {}
+    delta = 0
+    for c in fix.changes:  # in text order
+        col = c.start - (fix.original.rfind("\n", 0, c.start) + 1)
+        before.setdefault(c.line, []).append((col, col + len(c.old)))
+        start = c.start + delta
+        col = start - (fix.fixed.rfind("\n", 0, start) + 1)
+        after.setdefault(fix.fixed.count("\n", 0, start) + 1, []).append((col, col + len(c.new)))
+        delta += len(c.new) - len(c.old)
+    return before, after
+
+
 def _fix_print_diff(console: Any, fix: Any) -> None:
-    """A unified diff of one note (coloured when the console is a terminal)."""
+    """A unified diff of one note, changed timestamps emphasised (colours only on a terminal)."""
     import difflib
+    import re
 
     from rich.text import Text
 
     def lines(text: str) -> list[str]:  # split on LF only, as the file does; show CRLF lines without \r
         return [ln.removesuffix("\r") for ln in text.split("\n")]
 
-    diff = difflib.unified_diff(lines(fix.original), lines(fix.fixed), f"a/{fix.path}", f"b/{fix.path}",
-                                n=0, lineterm="")
-    for line in diff:
-        style = ("bold" if line.startswith(("---", "+++")) else "cyan" if line.startswith("@@")
-                 else "green" if line.startswith("+") else "red" if line.startswith("-") else "")
-        console.print(Text(line, style=style), highlight=False)
+    before, after = _fix_spans_by_line(fix)
+    hunk = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+    old_no = new_no = 0
+    diff = difflib.unified_diff(lines(fix.original), lines(fix.fixed), fix.path, fix.path, n=0, lineterm="")
+    for i, line in enumerate(diff):
+        text = Text(line)
+        if i < 2:
+            text.stylize("bold")
+        elif line.startswith("@@"):
+            text.stylize("cyan")
+            m = hunk.match(line)
+            if m:
+                old_no, new_no = int(m.group(1)), int(m.group(2))
+        elif line.startswith("-"):
+            text.stylize("red")
+            for s, e in before.get(old_no, []):
+                text.stylize("bold reverse", 1 + s, 1 + e)
+            old_no += 1
+        elif line.startswith("+"):
+            text.stylize("green")
+            for s, e in after.get(new_no, []):
+                text.stylize("bold reverse", 1 + s, 1 + e)
+            new_no += 1
+        console.print(text, highlight=False)
+
+
+def _fix_plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @app.command()
@@ -170,7 +451,6 @@ def fix(
     """
     import json
 
-    from cliptool.errors import CliptoolError as _Err
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
     from cliptool.notes import find_notes
     from cliptool.safe_write import backup_path
@@ -190,16 +470,20 @@ def fix(
         err.print(f"[red]error:[/red] {_escape(message)}", highlight=False)
 
     todo: list[tuple[Path, Path]] = []  # (note, the tree it was found in: writes never leave it)
+    seen: set[Path] = set()
     for given in paths:
         try:
             found, notices = find_notes([given])
-        except _Err as exc:
+        except CliptoolError as exc:
             fail(exc.exit_code, str(exc))
             continue
         for notice in notices:
             err.print(_escape(notice), highlight=False)
         root = given if given.is_dir() else given.parent
-        todo += [(p, root) for p in found]
+        for p in found:
+            if p.resolve() not in seen:  # a note named twice (folder and file) is fixed once
+                seen.add(p.resolve())
+                todo.append((p, root))
 
     fixes: list[NoteFix] = []
     failed: list[dict[str, Any]] = []
@@ -230,14 +514,16 @@ def fix(
                     if progress is not None:
                         progress.stop()  # keep the diff and the bar from interleaving on a terminal
                     if write:
-                        kept = f" (original kept in {planned.backup})" if planned.backup else ""
-                        out.print(f"fixed {_escape(planned.path)}: {len(planned.retimed_claims)} anchor(s) retimed, "
-                                  f"{len(planned.marked_claims)} marked{_escape(kept)}", highlight=False)
+                        kept = f"; original in {planned.backup}" if planned.backup else ""
+                        what = _fix_plural(len(planned.retimed_claims), "anchor") + " retimed"
+                        if planned.marked_claims:
+                            what += f", {len(planned.marked_claims)} marked"
+                        out.print(f"fixed {_escape(planned.path)}: {what}{_escape(kept)}", highlight=False)
                     else:
                         _fix_print_diff(out, planned)
                     if progress is not None:
                         progress.start()
-            except _Err as exc:
+            except CliptoolError as exc:
                 fail(exc.exit_code, str(exc))
                 failed.append({"path": str(path), "error": str(exc), "exit_code": exc.exit_code})
             finally:
@@ -265,19 +551,25 @@ def fix(
                  "kind": c.kind, "role": c.role}
                 for f in changed for c in f.changes
             ],
-            "notes": [{"path": f.path, "changes": len(f.changes), "written": f.written, "backup": f.backup}
-                      for f in changed],
+            "notes": [
+                {"path": f.path, "retimed_claims": list(f.retimed_claims), "marked_claims": list(f.marked_claims),
+                 "written": f.written, "backup": f.backup}
+                for f in changed
+            ],
             "errors": failed,
             "summary": summary,
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        verb = "fixed" if write else "dry run:"
-        would = "" if write else " to change"
-        tail = "" if write or not changed else "; run again with --write to apply"
-        failed_part = f", {len(failed)} note(s) failed" if failed else ""
-        out.print(f"{verb} {retimed} anchor(s) retimed and {marked} marked{would} in {len(changed)} of "
-                  f"{len(todo)} note(s){failed_part}{tail}", highlight=False)
+        what = f"retime {_fix_plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
+        where = f"in {len(changed)} of {_fix_plural(len(todo), 'note')}"
+        failed_part = f"; {_fix_plural(len(failed), 'note')} failed" if failed else ""
+        if write:
+            done = f"retimed {_fix_plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
+            out.print(f"{done} {where}{failed_part}", highlight=False)
+        else:
+            hint = " (run again with --write to apply)" if changed else ""
+            out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
     if codes:
         raise typer.Exit(max(codes))
 

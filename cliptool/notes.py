@@ -53,12 +53,12 @@ _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z"
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
 
 # Text that is not rendered as prose: timestamps in it are not claims.
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
-# Anchors. Attribute values may be quoted with either quote or bare; the inner text is capped so an
-# unclosed anchor cannot make the scan quadratic.
-_A_OPEN = re.compile(r"<a\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.IGNORECASE)
+# Anchors. Attribute values may be quoted with either quote or bare. A tag stops at the next '<' and
+# the inner text is capped, so unclosed tags cannot make the scan quadratic (same for the caps below).
+_A_OPEN = re.compile(r"<a\b((?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*)>", re.IGNORECASE)
 _A_CLOSE = re.compile(r"((?:[^<]|<(?!/?a\b)){0,300}?)</a\s*>", re.IGNORECASE)
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 _TS_TOKEN = re.compile(r"(?<![\d:])\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?(?![\d:])")
@@ -84,12 +84,12 @@ _CALLOUT = re.compile(r"^[ \t]*\[!\w[\w-]*(?:\|([^\]\n]*))?\][+-]?", re.MULTILIN
 _BLOCK_MARKER = re.compile(
     r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|\d{1,9}[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
 )
-_WIKI_LINK = re.compile(r"!?\[\[([^\]|\n]*)(?:\|([^\]\n]*))?\]\]")
+_WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*)?/?>")
-_STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.+?)(?<=\S)\1")
-_EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.+?)(?<=[^\s*\\])\*(?![\w*])")
-_EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.+?)(?<=[^\s_\\])_(?!\w)")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
+_STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
+_EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*\\])\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
 _SPACES = re.compile(r"\s+")
 _LEAD_PUNCT = re.compile(r"^[\s,.;:!?)\]}|/\\\u2013\u2014-]+")
@@ -198,8 +198,8 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     block_starts, block_ends, code = _blocks(text, lines, body_line)
     excluded = _merge(
         code
-        + [(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)]
-        + [(m.start(), m.end()) for m in _HTML_COMMENT.finditer(text, body_start)]
+        + ([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)] if "`" in text else [])
+        + ([(m.start(), m.end()) for m in _HTML_COMMENT.finditer(text, body_start)] if "<!--" in text else [])
     )
 
     def where(pos: int) -> tuple[int, int]:
@@ -266,7 +266,8 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
             visible = _differs(vis.group(), cited)
         hits.append(_Hit(m.start(), end, cited, raw, tuple(spans) + t_span, visible))
 
-    for m in _MD_LINK.finditer(text, body_start):
+    # The substring checks skip whole-text scans that most notes (anchors only) do not need.
+    for m in _MD_LINK.finditer(text, body_start) if "](" in text else ():
         consumed.append((m.start(), m.end()))
         if m.group(1) or _inside(excluded, m.start()):
             continue
@@ -287,7 +288,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
             )
 
     consumed_merged = _merge(consumed)
-    for m in _BARE_URL.finditer(text, body_start):
+    for m in _BARE_URL.finditer(text, body_start) if "://" in text else ():
         if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
             continue
         t_link = _t_of_url(m.group(), video_id)

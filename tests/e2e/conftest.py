@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -35,6 +35,8 @@ _EXTRA_TYPES = {
     ".webm": "video/webm",
     ".m4a": "audio/mp4",
 }
+
+_TYPES = {**SimpleHTTPRequestHandler.extensions_map, **_EXTRA_TYPES}
 
 
 class _Server(ThreadingHTTPServer):
@@ -52,7 +54,10 @@ class _Handler(SimpleHTTPRequestHandler):
     """Static files plus single byte ranges (the stdlib handler ignores ``Range``) and injected faults."""
 
     server: _Server
-    extensions_map: ClassVar[dict[str, str]] = {**SimpleHTTPRequestHandler.extensions_map, **_EXTRA_TYPES}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.extensions_map = _TYPES  # set first: the base __init__ serves the request at once
+        super().__init__(*args, **kwargs)
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
@@ -181,7 +186,7 @@ def http_server() -> Iterator[Callable[[Path], LocalServer]]:
 
     def start(root: Path) -> LocalServer:
         httpd = _Server(Path(root))
-        thread = threading.Thread(target=httpd.serve_forever, name=f"http-{root.name}", daemon=True)
+        thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), name=f"http-{root.name}", daemon=True)
         thread.start()
         server = LocalServer(Path(root), httpd, thread)
         servers.append(server)

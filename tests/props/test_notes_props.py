@@ -126,5 +126,9 @@ def test_generated_anchors_are_found_exactly(
     assert len(parsed.warnings) == sum("yt_timestamp" in markup for _, _, markup, _ in items)
     for claim in parsed.claims:
         for span in claim.spans:
-            assert text[span.start : span.end] in (claim.raw, claim.visible or "", format_ts(claim.cited_s),
-                                                    format_ts(claim.cited_s, hours=False))
+            assert text[span.start : span.end] in (
+                claim.raw,
+                claim.visible or "",
+                format_ts(claim.cited_s),
+                format_ts(claim.cited_s, hours=False),
+            )

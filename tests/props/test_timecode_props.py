@@ -34,7 +34,9 @@ def test_format_rounds_to_whole_seconds(t: float) -> None:
     assert parse_ts(format_ts(t)) == round(t)
 
 
-@pytest.mark.parametrize("template", ["00:08:36", "0:08:36", "1:02:03", "000:00:05", "8m36s", "516", "516s", "1h2m3s"])
+@pytest.mark.parametrize(
+    "template", ["00:08:36", "0:08:36", "1:02:03", "000:00:05", "8m36s", "516", "516s", "1h2m3s"]
+)
 @given(t=whole_seconds)
 def test_format_like_round_trip(template: str, t: int) -> None:
     out = format_like(t, template)
@@ -51,7 +53,9 @@ def test_format_like_round_trip_mm_ss(template: str, t: int) -> None:
     assert out.count(":") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="format_like renders MM:SS past 99:59 as '100:00', which parse_ts rejects")
+@pytest.mark.xfail(
+    strict=True, reason="format_like renders MM:SS past 99:59 as '100:00', which parse_ts rejects"
+)
 def test_format_like_mm_ss_past_100_minutes() -> None:
     assert parse_ts(format_like(6000, "08:36")) == 6000
 

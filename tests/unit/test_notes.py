@@ -41,16 +41,36 @@ SYNTAX = [
         "Claim <a target='_blank' data-t='00:00:45' id=x class='note yt-timestamp'>[00:00:45]</a>.",
         [("00:00:45", 45.0, None)],
     ),
-    ("unquoted attributes", "Claim <a class=yt-timestamp data-t=00:01:05>[00:01:05]</a>", [("00:01:05", 65.0, None)]),
-    ("upper-case tag", 'Claim <A CLASS="yt-timestamp" DATA-T="00:00:07">[00:00:07]</A>', [("00:00:07", 7.0, None)]),
-    ("spaces inside data-t", 'Claim <a class="yt-timestamp" data-t=" 00:00:09 ">[00:00:09]</a>', [("00:00:09", 9.0, None)]),
+    (
+        "unquoted attributes",
+        "Claim <a class=yt-timestamp data-t=00:01:05>[00:01:05]</a>",
+        [("00:01:05", 65.0, None)],
+    ),
+    (
+        "upper-case tag",
+        'Claim <A CLASS="yt-timestamp" DATA-T="00:00:07">[00:00:07]</A>',
+        [("00:00:07", 7.0, None)],
+    ),
+    (
+        "spaces inside data-t",
+        'Claim <a class="yt-timestamp" data-t=" 00:00:09 ">[00:00:09]</a>',
+        [("00:00:09", 9.0, None)],
+    ),
     ("visible differs", f"Claim {anchor('00:07:59', '00:08:03')}", [("00:07:59", 479.0, "00:08:03")]),
     ("visible same time, other layout", f"Claim {anchor('00:08:03', '8:03')}", [("00:08:03", 483.0, None)]),
     ("misspelled class", f"Claim {anchor('00:01:31', cls='yt_timestamp')}", [("00:01:31", 91.0, None)]),
     ("youtu.be ?t=seconds", f"Claim [08:36](https://youtu.be/{VID}?t=516).", [("516", 516.0, None)]),
-    ("watch ?v=&t=XmYs", f"Claim [08:36](https://www.youtube.com/watch?v={VID}&t=8m36s)", [("8m36s", 516.0, None)]),
+    (
+        "watch ?v=&t=XmYs",
+        f"Claim [08:36](https://www.youtube.com/watch?v={VID}&t=8m36s)",
+        [("8m36s", 516.0, None)],
+    ),
     ("t before v", f"Claim [0:30](https://www.youtube.com/watch?t=30s&v={VID})", [("30s", 30.0, None)]),
-    ("m. host and #t=", f"Claim [x](https://m.youtube.com/watch?v={VID}#t=1h2m3s)", [("1h2m3s", 3723.0, None)]),
+    (
+        "m. host and #t=",
+        f"Claim [x](https://m.youtube.com/watch?v={VID}#t=1h2m3s)",
+        [("1h2m3s", 3723.0, None)],
+    ),
     ("shorts link", f"Claim [0:05](https://youtube.com/shorts/{VID}?t=5)", [("5", 5.0, None)]),
     ("link text differs", f"Claim [08:00](https://youtu.be/{VID}?t=516)", [("516", 516.0, "08:00")]),
     ("bare URL", f"Claim https://www.youtube.com/watch?v={VID}&t=8m36s.", [("8m36s", 516.0, None)]),
@@ -148,7 +168,11 @@ TEXTS = [
         f"From: [[prof]] <br/> a `w` &amp; <b>b</b> ~~c~~ {anchor('00:00:04')}",
         ["From: prof a w & b c"],
     ),
-    ("math stars survive", f"Area is (-3 * 1) - (2 * 1) {anchor('00:03:50')}", ["Area is (-3 * 1) - (2 * 1)"]),
+    (
+        "math stars survive",
+        f"Area is (-3 * 1) - (2 * 1) {anchor('00:03:50')}",
+        ["Area is (-3 * 1) - (2 * 1)"],
+    ),
     ("link prose", f"As noted [in the talk](https://youtu.be/{VID}?t=9)", ["As noted in the talk"]),
 ]
 
@@ -235,7 +259,8 @@ def test_videoid_yaml_would_read_as_a_number_is_kept_as_text() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "ok"), [(VID, True), ("a-b_C123456", True), ("short", False), ("a/b\\c..d.ef", False), (VID + "\n", False)]
+    ("value", "ok"),
+    [(VID, True), ("a-b_C123456", True), ("short", False), ("a/b\\c..d.ef", False), (VID + "\n", False)],
 )
 def test_is_video_id(value: str, ok: bool) -> None:
     assert is_video_id(value) is ok
@@ -280,11 +305,27 @@ def test_read_note_os_error_names_file(tmp_path: Path, make: str) -> None:
 
 
 def test_find_notes_walks_sorted_and_skips(tmp_path: Path) -> None:
-    for name in ["b.md", "a.txt", "c.markdown", "sub/d.md", "sub/e.MD", "img.png", "x.md.bak", ".f.md", ".git/g.md"]:
+    for name in [
+        "b.md",
+        "a.txt",
+        "c.markdown",
+        "sub/d.md",
+        "sub/e.MD",
+        "img.png",
+        "x.md.bak",
+        ".f.md",
+        ".git/g.md",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("no front matter here")
     found, notices = find_notes([tmp_path])
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.txt", "b.md", "c.markdown", "sub/d.md", "sub/e.MD"]
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        "a.txt",
+        "b.md",
+        "c.markdown",
+        "sub/d.md",
+        "sub/e.MD",
+    ]
     assert notices == [f"skipped {tmp_path / 'img.png'}: not a .md/.markdown/.txt file"]
 
 
@@ -326,7 +367,9 @@ def test_seed_note_crlf_same_claims(seed_note: Path) -> None:
     text = read_note_text(seed_note)
     lf = parse_note(text).claims
     crlf = parse_note(text.replace("\n", "\r\n")).claims
-    assert [(c.line, c.column, c.raw, c.text) for c in lf] == [(c.line, c.column, c.raw, c.text) for c in crlf]
+    assert [(c.line, c.column, c.raw, c.text) for c in lf] == [
+        (c.line, c.column, c.raw, c.text) for c in crlf
+    ]
 
 
 _ANCHOR_CLASS = re.compile(r'class="yt.timestamp"')
@@ -361,5 +404,7 @@ def test_corpus_quirks(corpus: Path) -> None:
     pair = read_note(corpus / "notes/aircAruvnKk/44763846585.md").claims
     assert (pair[0].raw, pair[1].raw) == ("01:10:39", "02:43:00")
     assert pair[0].text == pair[1].text != pair[2].text
-    quote = next(c for c in read_note(corpus / "notes/aircAruvnKk/44352286783.md").claims if c.raw == "14:43:00")
+    quote = next(
+        c for c in read_note(corpus / "notes/aircAruvnKk/44352286783.md").claims if c.raw == "14:43:00"
+    )
     assert quote.text.startswith('"So once you write down this weight matrix')

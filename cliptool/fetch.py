@@ -539,7 +539,7 @@ def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_d
                 return _fetch_once(ydl, url, video_id, lang)
             except NetworkError as err:
                 if attempt >= retries:
-                    raise NetworkError(video_id, f"{err.detail} (gave up after {attempt + 1} attempts)") from err
+                    raise NetworkError(video_id, f"{err.detail} (gave up after {attempt + 1} attempt{'s' if attempt else ''})") from err
                 delay = retry_delay_s * 2**attempt
                 log.info("%s: %s; retrying in %.3g s", video_id, err.detail, delay)
                 time.sleep(delay)

@@ -267,9 +267,10 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
         hits.append(_Hit(m.start(), end, cited, raw, tuple(spans) + t_span, visible))
 
     # The substring checks skip whole-text scans that most notes (anchors only) do not need.
+    in_anchor = _merge(consumed)
     for m in _MD_LINK.finditer(text, body_start) if "](" in text else ():
         consumed.append((m.start(), m.end()))
-        if m.group(1) or _inside(excluded, m.start()):
+        if m.group(1) or _inside(excluded, m.start()) or _inside(in_anchor, m.start()):
             continue
         t_link = _t_of_url(m.group(3), video_id)
         if t_link:

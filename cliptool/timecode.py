@@ -80,6 +80,8 @@ def format_like(seconds: float, template: str) -> str:
         m, s = divmod(rest, 60)
         if len(parts) == 3:
             return f"{h:0{len(parts[0])}d}:{m:02d}:{s:02d}"
+        if h * 60 + m >= 100:  # MM:SS has two minute digits; a longer time needs an hour field
+            return f"{h}:{m:02d}:{s:02d}"
         m += h * 60
         return f"{m:0{len(parts[0])}d}:{s:02d}"
     if t.isdigit():

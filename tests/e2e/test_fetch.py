@@ -187,13 +187,15 @@ def test_two_languages_share_one_info_json(site: LocalServer, tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_missing_page_is_video_unavailable_without_retry(site: LocalServer, tmp_path: Path) -> None:
-    with pytest.raises(VideoUnavailableError, match="404") as err:
-        fetch_captions("missingpage", cache_dir=tmp_path / "c", url_template=_template(site), retries=3, retry_delay_s=DELAY)
+@pytest.mark.parametrize(("video_id", "reason"), [("missingpage", "HTTP 404"), ("emptyvideos", "Unsupported URL")])
+def test_missing_video_is_unavailable_without_retry(site: LocalServer, tmp_path: Path, video_id: str,
+                                                    reason: str) -> None:
+    with pytest.raises(VideoUnavailableError, match=reason) as err:
+        fetch_captions(video_id, cache_dir=tmp_path / "c", url_template=_template(site), retries=3, retry_delay_s=DELAY)
     assert err.value.exit_code == 4 and "\n" not in str(err.value)
     assert err.value.__cause__ is not None  # yt-dlp's exception is kept
-    assert site.hits == ["/missingpage.html"]
-    assert cached_files("missingpage", tmp_path / "c") == []
+    assert site.hits == [f"/{video_id}.html"]
+    assert cached_files(video_id, tmp_path / "c") == []
 
 
 @pytest.mark.e2e
@@ -452,3 +454,49 @@ def test_choose_ext_from_url_when_missing_and_headers_kept() -> None:
 )
 def test_choose_nothing_usable(info: dict[str, Any]) -> None:
     assert choose_track(info, "en") is None
+
+
+# --------------------------------------------------------------------------- the http_server fixture itself
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("range_header", "status", "body_slice", "content_range"),
+    [
+        (None, 200, slice(None), None),
+        ("bytes=0-5", 206, slice(0, 6), "bytes 0-5/{size}"),
+        ("bytes=7-", 206, slice(7, None), "bytes 7-{last}/{size}"),
+        ("bytes=-4", 206, slice(-4, None), "bytes {tail}-{last}/{size}"),
+        ("bytes=3-100000", 206, slice(3, None), "bytes 3-{last}/{size}"),
+        ("bytes=0-1,4-5", 200, slice(None), None),  # several ranges: the whole file is a valid answer
+    ],
+)
+def test_local_server_serves_byte_ranges(
+    site: LocalServer, range_header: str | None, status: int, body_slice: slice, content_range: str | None
+) -> None:
+    import urllib.request
+
+    data = (SITE / "en.vtt").read_bytes()
+    size, last = len(data), len(data) - 1
+    req = urllib.request.Request(site.url("en.vtt"), headers={"Range": range_header} if range_header else {})
+    with urllib.request.urlopen(req) as resp:
+        assert resp.status == status
+        assert resp.read() == data[body_slice]
+        assert resp.headers["Accept-Ranges"] == "bytes"
+        assert resp.headers["Content-Type"] == "text/vtt"
+        want = content_range.format(size=size, last=last, tail=size - 4) if content_range else None
+        assert resp.headers["Content-Range"] == want
+    assert site.hits == ["/en.vtt"]
+
+
+@pytest.mark.e2e
+def test_local_server_refuses_unsatisfiable_range(site: LocalServer) -> None:
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(site.url("en.vtt"), headers={"Range": "bytes=99999-"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(req)
+    assert err.value.code == 416
+    assert err.value.headers["Content-Range"] == f"bytes */{(SITE / 'en.vtt').stat().st_size}"
+    err.value.close()

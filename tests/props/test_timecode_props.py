@@ -53,10 +53,8 @@ def test_format_like_round_trip_mm_ss(template: str, t: int) -> None:
     assert out.count(":") == 1
 
 
-@pytest.mark.xfail(
-    strict=True, reason="format_like renders MM:SS past 99:59 as '100:00', which parse_ts rejects"
-)
 def test_format_like_mm_ss_past_100_minutes() -> None:
+    assert format_like(6000, "08:36") == "1:40:00"
     assert parse_ts(format_like(6000, "08:36")) == 6000
 
 

@@ -83,6 +83,11 @@ SYNTAX = [
     ("link to another video", f"Claim [08:36](https://youtu.be/{OTHER}?t=516)", []),
     ("link to the video without t=", f"Claim [video](https://youtu.be/{VID})", []),
     ("image of the video", f"Claim ![thumb](https://youtu.be/{VID}?t=5)", []),
+    (
+        "link inside an anchor is one claim",
+        f'Claim <a class="yt-timestamp" data-t="0:07">[0:07](https://youtu.be/{VID}?t=7)</a>',
+        [("0:07", 7.0, None)],
+    ),
     ("other anchors", 'Claim <a href="https://example.com/">[00:00:01]</a>', []),
     ("fenced code", f"```\n{anchor('00:00:01')}\n```\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
     ("tilde fence", f"~~~~md\n{anchor('00:00:01')}\n~~~~\n", []),

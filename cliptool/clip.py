@@ -1,0 +1,698 @@
+"""Clips: plan the stretch of video that backs each claim (pure), then cut it with ffmpeg.
+
+``plan_clips`` turns a note (and verify's alignments, when there are captions) into
+:class:`ClipSpec` values without touching disk; ``cut`` makes one clip from a media file;
+``make_clip`` adds the provenance manifest and the ``index.json`` entry; ``make_clips`` runs
+many cuts in threads (each cut is an ffmpeg subprocess, so threads are enough).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+import ffmpeg
+
+from cliptool import __version__
+from cliptool.errors import CliptoolError, InputError, MediaError
+from cliptool.media import MediaSource, ffmpeg_version, probe, progress_of, run_ffmpeg, ytdlp_version
+from cliptool.models import Alignment, CaptionInfo, Claim, Note, Transcript
+from cliptool.timecode import format_ts
+
+__all__ = [
+    "MIN_CLIP_S",
+    "STATUSES",
+    "ClipJob",
+    "ClipResult",
+    "ClipSpec",
+    "Selection",
+    "SubsMode",
+    "clip_name",
+    "cut",
+    "find_font",
+    "make_clip",
+    "make_clips",
+    "plan_clips",
+    "select_claims",
+    "source_url",
+    "update_index",
+    "write_manifest",
+]
+
+log = logging.getLogger(__name__)
+
+SubsMode = Literal["sidecar", "burn", "none"]
+STATUSES = ("ok", "shifted", "unsupported", "ambiguous", "out-of-range")
+MIN_CLIP_S = 0.1  # shorter than a few frames is no clip: treat it as an empty range
+INDEX_NAME = "index.json"
+_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/Library/Fonts/Arial.ttf",
+    "C:/Windows/Fonts/arial.ttf",
+)
+_index_lock = threading.Lock()
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which claims to clip: by cited time, by anchor index, all of them, or by verify status."""
+
+    at_s: float | None = None
+    anchor: int | None = None
+    every: bool = False
+    statuses: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        chosen = sum((self.at_s is not None, self.anchor is not None, self.every, bool(self.statuses)))
+        if chosen != 1:
+            raise InputError("choose exactly one of --claim HH:MM:SS, --anchor N, --all, --status LIST")
+        bad = [s for s in self.statuses if s not in STATUSES]
+        if bad:
+            raise InputError(f"unknown status {', '.join(bad)} (choose from {', '.join(STATUSES)})")
+
+
+@dataclass(frozen=True, slots=True)
+class ClipSpec:
+    """One planned clip: the claim it backs and the stretch of video to cut (seconds)."""
+
+    video_id: str
+    index: int  # the claim's anchor index in its note
+    claim: str
+    cited_s: float
+    start_s: float  # requested start
+    end_s: float  # requested end
+    evidence: str = ""  # verify's transcript text of the passage, when aligned
+    status: str | None = None  # verify's status, when aligned
+    snapped: bool = False  # True: spans the aligned passage; False: around the cited time
+    line: int = 0
+    also: tuple[int, ...] = ()  # other anchors the same clip backs (same file name)
+
+    def filename(self, ext: str = "mp4") -> str:
+        return clip_name(self.video_id, self.start_s, self.end_s, ext)
+
+
+def clip_name(video_id: str, start_s: float, end_s: float, ext: str = "mp4") -> str:
+    """``<videoId>_<HHMMSS>-<HHMMSS>.<ext>``: whole seconds, start rounded down, end up.
+
+    Built only from a checked id and numbers, so no note text can reach a path.
+
+    >>> clip_name("yqizMvX5YsA", 514.0, 524.4)
+    'yqizMvX5YsA_000834-000845.mp4'
+    """
+    from cliptool.fetch import check_video_id
+
+    if ext not in ("mp4", "m4a"):
+        raise InputError(f"unsupported clip extension {ext!r}")
+    a = format_ts(math.floor(start_s + 1e-6)).replace(":", "")
+    b = format_ts(math.ceil(end_s - 1e-6)).replace(":", "")
+    return f"{check_video_id(video_id)}_{a}-{b}.{ext}"
+
+
+def select_claims(note: Note, alignments: Sequence[Alignment] | None, select: Selection) -> list[Claim]:
+    """The note's claims that ``select`` names; :class:`InputError` when it names none."""
+    claims = list(note.claims)
+    if select.at_s is not None:
+        at = select.at_s
+        hits = [c for c in claims if abs(c.cited_s - at) < 0.5]
+        if not hits:
+            raise InputError(f"no claim cited at {format_ts(at)}; {_nearest(claims, at)}", path=note.path)
+        return hits
+    if select.anchor is not None:
+        hits = [c for c in claims if c.index == select.anchor]
+        if not hits:
+            span = f"anchors 0-{len(claims) - 1}" if claims else "no anchors"
+            raise InputError(f"no anchor {select.anchor}: the note has {span}", path=note.path)
+        return hits
+    if select.every:
+        return claims
+    if alignments is None:
+        raise InputError("--status needs verify's alignment, and the video's captions are not available",
+                         path=note.path)
+    wanted = set(select.statuses)
+    by_index = {a.index: a for a in alignments}
+    return [c for c in claims if c.index in by_index and by_index[c.index].status in wanted]
+
+
+def _nearest(claims: Sequence[Claim], at_s: float, *, count: int = 3) -> str:
+    """``nearest cited times: 00:08:36 (anchor 23), ...`` for the error message.
+
+    >>> _nearest([Claim(0, 1, 1, 30.0, "00:00:30", "a"), Claim(1, 2, 1, 95.0, "00:01:35", "b")], 40.0)
+    'nearest cited times: 00:00:30 (anchor 0), 00:01:35 (anchor 1)'
+    """
+    if not claims:
+        return "the note cites no times"
+    ranked = sorted(claims, key=lambda c: (abs(c.cited_s - at_s), c.index))[:count]
+    return "nearest cited times: " + ", ".join(f"{format_ts(c.cited_s)} (anchor {c.index})" for c in ranked)
+
+
+def plan_clip(
+    note: Note,
+    claim: Claim,
+    alignment: Alignment | None,
+    *,
+    before_s: float = 2.0,
+    after_s: float = 8.0,
+    snap: bool = True,
+    duration_s: float | None = None,
+) -> ClipSpec:
+    """The clip for one claim: the aligned passage (``snap``) or the cited time, plus padding.
+
+    Raises :class:`MediaError` when the moment is past the video's end and :class:`InputError`
+    for negative padding or an empty range.
+    """
+    if before_s < 0 or after_s < 0 or not (math.isfinite(before_s) and math.isfinite(after_s)):
+        raise InputError(f"--before/--after must be seconds >= 0 (got {before_s:g}, {after_s:g})")
+    where = f"anchor {claim.index} (line {claim.line})"
+    located = alignment is not None and alignment.start is not None and alignment.end is not None
+    snapped = snap and located
+    if snapped:
+        assert alignment is not None and alignment.start is not None and alignment.end is not None
+        lo, hi = alignment.start, alignment.end
+        if hi < lo:
+            raise InputError(f"{where}: the aligned passage ends before it starts ({lo:g}-{hi:g} s)", path=note.path)
+    else:
+        lo = hi = claim.cited_s
+    if lo < 0:
+        raise InputError(f"{where}: negative time {lo:g} s", path=note.path)
+    if duration_s is not None and lo >= duration_s:
+        raise MediaError(f"{note.path}: {where}: {format_ts(lo)} is past the end of the video ({format_ts(duration_s)})")
+    start = max(0.0, lo - before_s)
+    end = hi + after_s
+    if duration_s is not None:
+        end = min(end, duration_s)
+    if end - start < MIN_CLIP_S:
+        raise InputError(
+            f"{where}: empty range {format_ts(start)}-{format_ts(end)} (give --before/--after some seconds)",
+            path=note.path,
+        )
+    return ClipSpec(
+        video_id=note.video_id,
+        index=claim.index,
+        claim=claim.text,
+        cited_s=claim.cited_s,
+        start_s=round(start, 3),
+        end_s=round(end, 3),
+        evidence=alignment.evidence if alignment is not None else "",
+        status=alignment.status if alignment is not None else None,
+        snapped=snapped,
+        line=claim.line,
+    )
+
+
+def plan_clips(
+    note: Note,
+    alignments: Sequence[Alignment] | None,
+    *,
+    select: Selection,
+    before_s: float = 2.0,
+    after_s: float = 8.0,
+    snap: bool = True,
+    duration_s: float | None = None,
+    on_error: Callable[[Claim, CliptoolError], None] | None = None,
+) -> list[ClipSpec]:
+    """Clips for the selected claims, in anchor order; claims that would make the same file share it.
+
+    A claim that cannot be clipped raises, unless ``on_error`` is given: then it is reported
+    there and the others are still planned (batch mode).
+    """
+    by_index = {a.index: a for a in alignments or ()}
+    specs: list[ClipSpec] = []
+    for claim in select_claims(note, alignments, select):
+        try:
+            specs.append(plan_clip(note, claim, by_index.get(claim.index), before_s=before_s, after_s=after_s,
+                                   snap=snap, duration_s=duration_s))
+        except CliptoolError as err:
+            if on_error is None:
+                raise
+            on_error(claim, err)
+    return _merge_same_file(specs)
+
+
+def _merge_same_file(specs: list[ClipSpec]) -> list[ClipSpec]:
+    """Anchors in pairs after one claim plan the same clip: cut it once, naming every anchor."""
+    out: dict[str, ClipSpec] = {}
+    for s in specs:
+        name = s.filename()
+        first = out.get(name)
+        if first is None:
+            out[name] = s
+            continue
+        out[name] = replace(first, start_s=min(first.start_s, s.start_s), end_s=max(first.end_s, s.end_s),
+                            also=(*first.also, s.index))
+    return list(out.values())
+
+
+# ------------------------------------------------------------------------------ cutting
+
+
+@dataclass(frozen=True, slots=True)
+class ClipResult:
+    """A clip on disk and what it really holds (actual times may differ from the request)."""
+
+    spec: ClipSpec
+    path: Path
+    mode: Literal["accurate", "fast"]
+    start_s: float  # actual start in the video
+    end_s: float  # actual end in the video
+    duration_s: float
+    sha256: str
+    frames: int = 0
+    subtitles: tuple[Path, ...] = ()  # sidecar files
+    burned: bool = False
+    notes: tuple[str, ...] = ()  # caveats to show the user (fast mode, no captions in range)
+    manifest: Path | None = None
+
+
+def find_font(font_file: Path | None = None) -> Path | None:
+    """A TrueType font for burned subtitles: the given file, else DejaVu Sans via fontconfig or known paths."""
+    if font_file is not None:
+        if not Path(font_file).is_file():
+            raise InputError(f"font file not found: {font_file}")
+        return Path(font_file)
+    fc = shutil.which("fc-match")
+    if fc:
+        out = subprocess.run([fc, "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True, check=False)
+        if out.returncode == 0 and out.stdout and Path(out.stdout).is_file():
+            return Path(out.stdout)
+    return next((Path(p) for p in _FONT_CANDIDATES if Path(p).is_file()), None)
+
+
+def _font_family(font: Path) -> str:
+    """The family name libass must be told (``FontName``); fc-query knows it, else guess from the name."""
+    fc = shutil.which("fc-query")
+    if fc:
+        out = subprocess.run([fc, "-f", "%{family[0]}", str(font)], capture_output=True, text=True, check=False)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    stem = font.stem.split("-")[0]
+    return "DejaVu Sans" if stem == "DejaVuSans" else stem
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def _os_error(exc: OSError, what: str) -> MediaError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MediaError(f"{what}: no space left on the device")
+    return MediaError(f"{what}: {exc.strerror or exc}")
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cut(
+    spec: ClipSpec,
+    media: Path,
+    out_dir: Path,
+    *,
+    media_offset_s: float = 0.0,
+    fast: bool = False,
+    audio_only: bool = False,
+    subs: SubsMode = "sidecar",
+    transcript: Transcript | None = None,
+    font_file: Path | None = None,
+    crf: int = 23,
+    preset: str = "veryfast",
+) -> ClipResult:
+    """Cut ``spec`` from ``media`` (whose t=0 is ``media_offset_s`` in the video) into ``out_dir``.
+
+    Accurate mode re-encodes (H.264/AAC, input seeking) so the clip starts on the asked frame;
+    ``fast`` stream-copies, which starts the file at the keyframe before. Everything is written
+    under a temp folder in ``out_dir`` and renamed at the end: a failure leaves no partial file.
+    """
+    if subs not in ("sidecar", "burn", "none"):
+        raise InputError(f"unknown subtitles mode {subs!r} (sidecar, burn or none)")
+    if subs == "burn" and (fast or audio_only):
+        raise InputError("--subs burn draws into the picture: it needs re-encoded video (no --fast, no --audio-only)")
+    if subs == "burn" and transcript is None:
+        raise InputError("--subs burn needs the video's captions, and none are available")
+    info = probe(media)
+    if audio_only and not info.has_audio:
+        raise MediaError(f"{media}: no audio stream")
+    if not (info.has_video or info.has_audio):
+        raise MediaError(f"{media}: no audio or video stream")
+    media_end = media_offset_s + info.duration_s
+    if spec.start_s < media_offset_s - 0.01:
+        raise MediaError(f"{media} starts at {format_ts(media_offset_s)}, after the clip's start {format_ts(spec.start_s)}")
+    if spec.start_s >= media_end:
+        raise MediaError(f"{format_ts(spec.start_s)} is past the end of the media ({format_ts(media_end)})")
+    local_start = max(0.0, spec.start_s - media_offset_s)
+    if info.fps and not fast:
+        # Start on a frame boundary: the clip then holds exactly round(duration * fps) frames.
+        local_start = round(local_start * info.fps) / info.fps
+    local_end = min(spec.end_s, media_end) - media_offset_s
+    duration = local_end - local_start
+    if duration < MIN_CLIP_S:
+        raise MediaError(f"{format_ts(spec.start_s)}-{format_ts(spec.end_s)}: empty range within the media")
+
+    ext = "m4a" if audio_only else "mp4"
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".clip-", dir=out_dir))
+    except OSError as exc:
+        raise _os_error(exc, f"cannot write to {out_dir}") from exc
+    final = out_dir / spec.filename(ext)
+    moved: list[Path] = []
+    try:
+        notes: list[str] = []
+        shifted = None
+        if transcript is not None and subs != "none":
+            from cliptool.captions import shift, to_srt, to_vtt
+
+            shifted = shift(transcript, media_offset_s + local_start, media_offset_s + local_end)
+            if not shifted.cues:
+                notes.append("no captions in this stretch")
+            try:
+                if subs == "sidecar":
+                    _write_text(work / "clip.srt", to_srt(shifted))
+                    _write_text(work / "clip.vtt", to_vtt(shifted))
+                elif shifted.cues:
+                    _write_text(work / "burn.srt", to_srt(shifted))
+            except OSError as exc:
+                raise _os_error(exc, f"cannot write subtitles in {out_dir}") from exc
+        elif subs == "sidecar":
+            notes.append("no captions available: no subtitle files written")
+
+        tmp_clip = (work / f"clip.{ext}").resolve()
+        src = ffmpeg.input(str(Path(media).resolve()), ss=f"{local_start:.6f}")
+        streams: list[Any] = []
+        burned = False
+        out_opts: dict[str, Any] = {"t": f"{duration:.6f}", "f": "mp4", "movflags": "+faststart"}
+        if info.has_video and not audio_only:
+            video = src["v:0"]
+            if subs == "burn" and shifted is not None and shifted.cues:
+                font = find_font(font_file)
+                style = "FontSize=22,Outline=2,MarginV=18"
+                kwargs: dict[str, str] = {}
+                if font is not None:
+                    kwargs["fontsdir"] = str(font.parent.resolve())
+                    style = f"FontName={_font_family(font)},{style}"
+                # The filter reads "burn.srt" relative to ffmpeg's cwd (the temp folder): a bare
+                # name needs no escaping, whatever characters the output folder's path holds.
+                video = video.filter("subtitles", "burn.srt", force_style=style, **kwargs)
+                burned = True
+            streams.append(video)
+        if info.has_audio:
+            streams.append(src["a:0"])
+        if fast:
+            out_opts["c"] = "copy"
+            notes.append("fast: stream copy from the keyframe at or before the start; players that ignore "
+                         "MP4 edit lists show that lead-in, and the end falls on a packet boundary")
+        else:
+            if info.has_video and not audio_only:
+                out_opts.update(vcodec="libx264", preset=preset, crf=crf, pix_fmt="yuv420p")
+            if info.has_audio:
+                out_opts.update(acodec="aac", audio_bitrate="128k")
+        if audio_only:
+            out_opts["f"] = "ipod"  # the MP4 flavour .m4a players expect
+        graph = ffmpeg.output(*streams, str(tmp_clip), **out_opts)
+        what = f"cutting {final.name}"
+        with _cwd(work):
+            done = run_ffmpeg(graph, what=what)
+        prog = progress_of(done.stdout)
+        if info.has_video and not audio_only and info.fps and not fast:
+            actual = prog.frames / info.fps
+        else:
+            actual = prog.out_time_s or duration
+        if prog.frames == 0 and info.has_video and not audio_only:
+            raise MediaError(f"{what}: ffmpeg wrote no video frames")
+        sha = _sha256_file(tmp_clip)
+        subtitles: list[Path] = []
+        try:
+            for side in ("srt", "vtt"):
+                tmp = work / f"clip.{side}"
+                if tmp.exists():
+                    dest = final.with_suffix(f".{side}")
+                    os.replace(tmp, dest)
+                    moved.append(dest)
+                    subtitles.append(dest)
+            os.replace(tmp_clip, final)
+            moved.append(final)
+        except OSError as exc:
+            raise _os_error(exc, f"cannot write {final}") from exc
+        actual_start = media_offset_s + local_start
+        return ClipResult(
+            spec=spec, path=final, mode="fast" if fast else "accurate", start_s=round(actual_start, 3),
+            end_s=round(actual_start + actual, 3), duration_s=round(actual, 3), sha256=sha, frames=prog.frames,
+            subtitles=tuple(subtitles), burned=burned, notes=tuple(notes),
+        )
+    except BaseException:
+        for p in moved:
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+_cwd_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _cwd(folder: Path) -> Iterator[None]:
+    """Not os.chdir (process-wide, unsafe with --jobs): tell run_ffmpeg through a thread-local."""
+    _local.cwd = str(folder)
+    try:
+        yield
+    finally:
+        _local.cwd = None
+
+
+_local = threading.local()
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def source_url(video_id: str, start_s: float) -> str:
+    """The YouTube page at the clip's start, the link anyone can re-check the clip against.
+
+    >>> source_url("yqizMvX5YsA", 514.6)
+    'https://www.youtube.com/watch?v=yqizMvX5YsA&t=514s'
+    """
+    return f"https://www.youtube.com/watch?v={video_id}&t={int(start_s)}s"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _atomic_json(path: Path, doc: Any) -> None:
+    data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _os_error(exc, f"cannot write {path}") from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def manifest_of(
+    result: ClipResult,
+    *,
+    source: MediaSource,
+    note_path: str | None,
+    title: str | None = None,
+    captions: CaptionInfo | None = None,
+    also_claims: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The provenance record of one clip: where it came from and how to check it."""
+    spec = result.spec
+    return {
+        "clip": result.path.name,
+        "sha256": result.sha256,
+        "video_id": spec.video_id,
+        "title": title or source.title,
+        "source_url": source_url(spec.video_id, result.start_s),
+        "note": note_path,
+        "claim": {
+            "index": spec.index,
+            "line": spec.line,
+            "text": spec.claim,
+            "cited": format_ts(spec.cited_s),
+            "cited_s": spec.cited_s,
+            "status": spec.status,
+            "also": [{"index": i, "text": t} for i, t in zip(spec.also, also_claims, strict=False)]
+            or list(spec.also),
+        },
+        "requested": {"start_s": spec.start_s, "end_s": spec.end_s, "snapped_to_passage": spec.snapped},
+        "actual": {"start_s": result.start_s, "end_s": result.end_s, "duration_s": result.duration_s,
+                   "frames": result.frames},
+        "mode": result.mode,
+        "notes": list(result.notes),
+        "captions": None if captions is None else {
+            "language": captions.language, "kind": captions.kind, "source": captions.source,
+        },
+        "evidence": spec.evidence,
+        "subtitles": [p.name for p in result.subtitles],
+        "burned_subtitles": result.burned,
+        "media": {
+            "url": source.url,
+            "file": None if source.url else str(source.path),
+            "format": source.format,
+            "format_id": source.format_id,
+            "section_start_s": source.offset_s if source.url else None,
+            "retrieved_at": source.retrieved_at,
+        },
+        "tools": {"cliptool": __version__, "ffmpeg": ffmpeg_version(), "yt-dlp": ytdlp_version()},
+        "created_at": _now(),
+    }
+
+
+def write_manifest(result: ClipResult, manifest: dict[str, Any]) -> Path:
+    """``<clip>.json`` beside the clip, written atomically."""
+    path = result.path.with_suffix(result.path.suffix + ".json")
+    _atomic_json(path, manifest)
+    return path
+
+
+@contextlib.contextmanager
+def _index_guard(out_dir: Path) -> Iterator[None]:
+    """One writer of index.json: threads through a lock, other processes through flock."""
+    with _index_lock:
+        try:
+            import fcntl
+        except ImportError:  # Windows: the thread lock is all we have
+            yield
+            return
+        with open(out_dir / ".index.lock", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
+    """Add (or replace) the clip's row in ``out_dir/index.json``; atomic, safe with --jobs."""
+    path = Path(out_dir) / INDEX_NAME
+    row = {
+        "clip": manifest["clip"],
+        "manifest": manifest["clip"] + ".json",
+        "video_id": manifest["video_id"],
+        "note": manifest["note"],
+        "claim_index": manifest["claim"]["index"],
+        "claim": manifest["claim"]["text"],
+        "start_s": manifest["actual"]["start_s"],
+        "end_s": manifest["actual"]["end_s"],
+        "mode": manifest["mode"],
+        "sha256": manifest["sha256"],
+        "source_url": manifest["source_url"],
+        "created_at": manifest["created_at"],
+    }
+    with _index_guard(Path(out_dir)):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            rows = [r for r in doc.get("clips", []) if isinstance(r, dict)]
+        except (OSError, ValueError, AttributeError):
+            rows = []
+        rows = [r for r in rows if r.get("clip") != row["clip"]]
+        rows.append(row)
+        rows.sort(key=lambda r: str(r.get("clip")))
+        _atomic_json(path, {"tool": {"name": "cliptool", "version": __version__}, "clips": rows})
+    return path
+
+
+# -------------------------------------------------------------------------------- batch
+
+
+@dataclass(frozen=True, slots=True)
+class ClipJob:
+    """Everything one clip needs: the plan, the media and the context for its manifest."""
+
+    spec: ClipSpec
+    source: MediaSource
+    note_path: str | None = None
+    title: str | None = None
+    captions: CaptionInfo | None = None
+    transcript: Transcript | None = field(default=None, repr=False)
+    also_claims: tuple[str, ...] = ()
+
+
+def make_clip(
+    job: ClipJob,
+    out_dir: Path,
+    *,
+    fast: bool = False,
+    audio_only: bool = False,
+    subs: SubsMode = "sidecar",
+    font_file: Path | None = None,
+) -> ClipResult:
+    """Cut one clip, write its manifest and add it to the index; on failure nothing stays behind."""
+    result = cut(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
+                 audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
+    try:
+        manifest = manifest_of(result, source=job.source, note_path=job.note_path, title=job.title,
+                               captions=job.captions, also_claims=job.also_claims)
+        path = write_manifest(result, manifest)
+        update_index(out_dir, manifest)
+    except BaseException:
+        for p in (result.path, *result.subtitles):
+            with contextlib.suppress(OSError):
+                p.unlink()
+        raise
+    return replace(result, manifest=path)
+
+
+def make_clips(
+    jobs: Sequence[ClipJob],
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    fast: bool = False,
+    audio_only: bool = False,
+    subs: SubsMode = "sidecar",
+    font_file: Path | None = None,
+    on_done: Callable[[ClipJob, ClipResult | CliptoolError], None] | None = None,
+) -> list[ClipResult | CliptoolError]:
+    """Every job's result or error, in job order; one failing clip never stops the others."""
+
+    def one(job: ClipJob) -> ClipResult | CliptoolError:
+        try:
+            got: ClipResult | CliptoolError = make_clip(job, out_dir, fast=fast, audio_only=audio_only, subs=subs,
+                                                        font_file=font_file)
+        except CliptoolError as err:
+            got = err
+        if on_done is not None:
+            on_done(job, got)
+        return got
+
+    if workers <= 1 or len(jobs) < 2:
+        return [one(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip") as pool:
+        return list(pool.map(one, jobs))

@@ -1,0 +1,190 @@
+"""`cliptool fix` on real corpus notes whose timestamps a test first moves by known amounts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.cli import app
+from cliptool.fix import DEFAULT_MARKER, apply_changes, plan_fixes, read_note_file
+from cliptool.models import Alignment
+from cliptool.verify import VerifyOptions, verify_parsed
+
+VIDEO = "eMlx5fFNoYc"
+NOTE = "44476352500"
+# anchor index -> seconds moved; each lands far from where the video says the claim
+SHIFTS = {5: 120, 12: -90, 22: 120, 60: -300}
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["fix", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _offline(corpus: Path) -> list[str]:
+    return ["--cache", str(corpus / "cache"), "--offline"]
+
+
+def _perturb(src: Path, dest: Path, shifts: dict[int, int]) -> Path:
+    """Copy ``src`` to ``dest`` with the given anchors moved (both data-t and visible text)."""
+    nf = read_note_file(src)
+    moves = [Alignment(i, "shifted", score=1.0, corrected_s=nf.note.claims[i].cited_s + d) for i, d in shifts.items()]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(apply_changes(nf.text, plan_fixes(nf.text, nf.note, moves)).encode("utf-8"))
+    return dest
+
+
+def _gold_passages(corpus: Path) -> dict[int, list[tuple[float, float]]]:
+    """anchor index -> (start, end) of every passage the gold says backs it."""
+    sentences = json.loads((corpus / "sentences" / f"{VIDEO}.json").read_text())
+    out: dict[int, list[tuple[float, float]]] = {}
+    for row in (corpus / "gold" / VIDEO / f"{NOTE}.tsv").read_text().splitlines():
+        cells = row.split("\t")
+        if not cells[0].isdigit() or len(cells) < 4 or not cells[3]:
+            continue
+        spans = []
+        for part in cells[3].split(";"):
+            first, _, last = part.partition("-")
+            a, b = int(first[1:]), int((last or first)[1:])
+            spans.append((float(sentences[a][1]), float(sentences[b][2])))
+        out[int(cells[0])] = spans
+    return out
+
+
+def _near_gold(t: float, passages: list[tuple[float, float]]) -> bool:
+    # the corpus's own tolerance (score.py): inside the passage, from 3 s before to 1 s after
+    return any(start - 3 <= t <= end + 1 for start, end in passages)
+
+
+@pytest.fixture
+def vault(corpus: Path, tmp_path: Path) -> Iterator[Path]:
+    src = corpus / "notes" / VIDEO / f"{NOTE}.md"
+    _perturb(src, tmp_path / "vault" / "talks" / f"{NOTE}.md", SHIFTS)
+    yield tmp_path / "vault"
+
+
+def test_dry_run_prints_a_diff_and_changes_nothing(vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    before = note.read_bytes()
+    code, out, err = _run(str(vault), *_offline(corpus))
+    assert code == 0, err
+    assert note.read_bytes() == before
+    assert not note.with_name(note.name + ".bak").exists()
+    assert out.startswith(f"--- {note}\n+++ {note}\n@@ ")
+    assert '-The [[attention_mechanism_in_transformers | attention block]]' not in out  # untouched lines stay out
+    assert 'data-t="00:02:51">[00:02:51]</a>' in out and 'data-t="00:00:51">[00:00:51]</a>' in out
+    assert out.rstrip().splitlines()[-1].startswith("dry run: would retime ")
+    assert out.rstrip().endswith("in 1 of 1 note (run again with --write to apply)")
+
+
+def test_write_returns_moved_anchors_to_the_gold_and_verify_agrees(vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    perturbed = note.read_bytes()
+    code, out, err = _run(str(vault), "--write", "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    doc = json.loads(out)
+    changed = {c["claim_index"] for c in doc["changes"]}
+    assert set(SHIFTS) <= changed
+    assert doc["summary"]["notes_changed"] == 1 and doc["notes"][0]["written"] is True
+    assert note.with_name(note.name + ".bak").read_bytes() == perturbed
+
+    fixed = read_note_file(note)
+    gold = _gold_passages(corpus)
+    for i in SHIFTS:
+        assert _near_gold(fixed.note.claims[i].cited_s, gold[i]), (i, fixed.note.claims[i].raw)
+    # the visible text moved with data-t
+    assert all(c.visible is None for c in fixed.note.claims if c.index in SHIFTS)
+
+    report = verify_parsed(fixed.note, VerifyOptions(cache_dir=corpus / "cache", offline=True))
+    assert {a.index: a.status for a in report.alignments if a.index in changed} == {i: "ok" for i in changed}
+
+    # idempotent: a second run has nothing to do and writes nothing
+    written = note.read_bytes()
+    code, out, err = _run(str(vault), "--write", *_offline(corpus))
+    assert (code, out.strip()) == (0, "retimed 0 anchors in 0 of 1 note"), err
+    assert note.read_bytes() == written
+
+
+def test_json_lists_each_change(vault: Path, corpus: Path) -> None:
+    code, out, _ = _run(str(vault), "--format", "json", *_offline(corpus))
+    doc = json.loads(out)
+    first = next(c for c in doc["changes"] if c["claim_index"] == 5 and c["role"] == "data-t")
+    assert first == {"path": str(vault / "talks" / f"{NOTE}.md"), "line": 16, "old": "00:02:51", "new": "00:00:51",
+                     "claim_index": 5, "kind": "retime", "role": "data-t"}
+    assert doc["summary"]["mode"] == "dry-run" and doc["summary"]["anchors_retimed"] >= len(SHIFTS)
+    assert doc["errors"] == []
+
+
+def test_backup_dir_and_no_backup(vault: Path, corpus: Path, tmp_path: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    perturbed = note.read_bytes()
+    code, out, err = _run(str(vault), "--write", "--backup-dir", str(tmp_path / "bk"), *_offline(corpus))
+    assert code == 0, err
+    assert (tmp_path / "bk" / "talks" / f"{NOTE}.md").read_bytes() == perturbed
+    assert not note.with_name(note.name + ".bak").exists()
+    assert f"original in {tmp_path / 'bk' / 'talks' / NOTE}.md" in out
+
+    _perturb(corpus / "notes" / VIDEO / f"{NOTE}.md", note, SHIFTS)
+    code, _, err = _run(str(note), "--write", "--no-backup", *_offline(corpus))
+    assert code == 0, err
+    assert sorted(p.name for p in note.parent.iterdir()) == [note.name]
+
+    code, _, err = _run(str(vault), "--write", "--no-backup", "--backup-dir", str(tmp_path / "bk"))
+    assert code == 2 and "not both" in err
+
+
+def test_a_bad_note_is_one_error_line_and_the_others_go_on(vault: Path, corpus: Path, seed_note: Path) -> None:
+    (vault / "broken.md").write_text("no front matter here\n")
+    (vault / "seed.txt").write_bytes(seed_note.read_bytes())  # its captions are not in the offline cache
+    code, out, err = _run(str(vault), "--write", *_offline(corpus))
+    assert code == 4  # captions unavailable (4) outranks bad input (3)
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 2
+    assert any("broken.md" in ln and "front matter" in ln for ln in errors)
+    assert any("seed.txt" in ln for ln in errors)
+    assert out.strip().splitlines()[-1].endswith("in 1 of 3 notes; 2 notes failed")
+    assert read_note_file(vault / "talks" / f"{NOTE}.md").note.claims[5].raw == "00:00:51"
+
+    code, _, err = _run(str(vault / "missing.md"), *_offline(corpus))
+    assert code == 3 and "no such file" in err
+
+
+def test_refuses_a_symlink_out_of_the_tree(corpus: Path, tmp_path: Path) -> None:
+    outside = _perturb(corpus / "notes" / VIDEO / f"{NOTE}.md", tmp_path / "elsewhere" / "n.md", SHIFTS)
+    before = outside.read_bytes()
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "linked.md").symlink_to(outside)
+    code, _, err = _run(str(vault), "--write", *_offline(corpus))
+    assert code == 3 and "symlink out of" in err
+    assert outside.read_bytes() == before
+    assert not (vault / "linked.md.bak").exists() and not outside.with_name("n.md.bak").exists()
+
+
+def test_mark_unsupported_adds_the_marker_once(corpus: Path, tmp_path: Path) -> None:
+    src = (corpus / "notes" / VIDEO / f"{NOTE}.md").read_text()
+    invented = ("\nThe speaker recommends feeding sourdough starter twice a day with rye flour "
+                '<a class="yt-timestamp" data-t="00:04:10">[00:04:10]</a>.\n')
+    note = tmp_path / "n.md"
+    note.write_text(src + invented)
+    last = len(read_note_file(note).note.claims) - 1
+    code, out, err = _run(str(note), "--write", "--mark-unsupported", "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    marks = [c for c in json.loads(out)["changes"] if c["kind"] == "mark"]
+    assert {c["claim_index"] for c in marks} >= {last}
+    text = note.read_text()
+    assert text.endswith(f'data-t="00:04:10">[00:04:10]</a> {DEFAULT_MARKER}.\n')
+    count = text.count(DEFAULT_MARKER)
+    code, out, err = _run(str(note), "--write", "--mark-unsupported", *_offline(corpus))
+    assert code == 0 and "retimed 0 anchors in 0 of 1 note" in out, err
+    assert note.read_text().count(DEFAULT_MARKER) == count
+
+    # a custom marker, dry run only
+    code, out, _ = _run(str(note), "--mark-unsupported", "--marker", "(not said)", *_offline(corpus))
+    assert code == 0 and f"</a> (not said) {DEFAULT_MARKER}." in out

@@ -366,7 +366,7 @@ def cut(
     local_start = max(0.0, spec.start_s - media_offset_s)
     if info.fps and not fast:
         # Start on a frame boundary: the clip then holds exactly round(duration * fps) frames.
-        local_start = round(local_start * info.fps) / info.fps
+        local_start = math.floor(local_start * info.fps + 0.5) / info.fps
     local_end = min(spec.end_s, media_end) - media_offset_s
     duration = local_end - local_start
     if duration < MIN_CLIP_S:
@@ -435,8 +435,7 @@ def cut(
             out_opts["f"] = "ipod"  # the MP4 flavour .m4a players expect
         graph = ffmpeg.output(*streams, str(tmp_clip), **out_opts)
         what = f"cutting {final.name}"
-        with _cwd(work):
-            done = run_ffmpeg(graph, what=what)
+        done = run_ffmpeg(graph, what=what, cwd=work)
         prog = progress_of(done.stdout)
         if info.has_video and not audio_only and info.fps and not fast:
             actual = prog.frames / info.fps
@@ -471,22 +470,6 @@ def cut(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-_cwd_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def _cwd(folder: Path) -> Iterator[None]:
-    """Not os.chdir (process-wide, unsafe with --jobs): tell run_ffmpeg through a thread-local."""
-    _local.cwd = str(folder)
-    try:
-        yield
-    finally:
-        _local.cwd = None
-
-
-_local = threading.local()
 
 
 # --------------------------------------------------------------------------- provenance
@@ -547,8 +530,10 @@ def manifest_of(
             "cited": format_ts(spec.cited_s),
             "cited_s": spec.cited_s,
             "status": spec.status,
-            "also": [{"index": i, "text": t} for i, t in zip(spec.also, also_claims, strict=False)]
-            or list(spec.also),
+            "also": [
+                {"index": i, "text": also_claims[k] if k < len(also_claims) else None}
+                for k, i in enumerate(spec.also)
+            ],
         },
         "requested": {"start_s": spec.start_s, "end_s": spec.end_s, "snapped_to_passage": spec.snapped},
         "actual": {"start_s": result.start_s, "end_s": result.end_s, "duration_s": result.duration_s,

@@ -40,7 +40,9 @@ __all__ = [
     "fetch_sections",
     "ffmpeg_exe",
     "ffmpeg_version",
+    "parse_header",
     "probe",
+    "progress_of",
     "run_ffmpeg",
     "ytdlp_version",
 ]
@@ -128,17 +130,19 @@ def ytdlp_version() -> str | None:
     return version()
 
 
-def run_ffmpeg(stream: Any, *, what: str, global_args: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+def run_ffmpeg(
+    stream: Any, *, what: str, global_args: Sequence[str] = (), cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run an ffmpeg-python graph with the resolved binary; raise :class:`FfmpegError` on failure.
 
     ``-progress pipe:1`` puts machine-readable counters on stdout; stderr keeps only errors, so
-    its last line is the message the user needs.
+    its last line is the message the user needs. ``cwd`` lets filters name files relatively.
     """
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", *global_args]
     args = ffmpeg.compile(stream, cmd=cmd, overwrite_output=True)
     log.debug("running %s", args)
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False)
+        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False, cwd=cwd)
     except OSError as exc:
         raise MediaError(f"{what}: cannot run ffmpeg ({args[0]}): {exc.strerror or exc}") from exc
     if proc.returncode != 0:

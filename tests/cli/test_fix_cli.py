@@ -77,7 +77,7 @@ def test_dry_run_prints_a_diff_and_changes_nothing(vault: Path, corpus: Path) ->
     assert note.read_bytes() == before
     assert not note.with_name(note.name + ".bak").exists()
     assert out.startswith(f"--- {note}\n+++ {note}\n@@ ")
-    assert '-The [[attention_mechanism_in_transformers | attention block]]' not in out  # untouched lines stay out
+    assert '-More broadly, the attention block enables' not in out  # untouched lines stay out
     assert 'data-t="00:02:51">[00:02:51]</a>' in out and 'data-t="00:00:51">[00:00:51]</a>' in out
     assert out.rstrip().splitlines()[-1].startswith("dry run: would retime ")
     assert out.rstrip().endswith("in 1 of 1 note (run again with --write to apply)")
@@ -112,10 +112,11 @@ def test_write_returns_moved_anchors_to_the_gold_and_verify_agrees(vault: Path, 
 
 
 def test_json_lists_each_change(vault: Path, corpus: Path) -> None:
-    code, out, _ = _run(str(vault), "--format", "json", *_offline(corpus))
+    code, out, err = _run(str(vault), "--format", "json", *_offline(corpus))
+    assert code == 0, err
     doc = json.loads(out)
     first = next(c for c in doc["changes"] if c["claim_index"] == 5 and c["role"] == "data-t")
-    assert first == {"path": str(vault / "talks" / f"{NOTE}.md"), "line": 16, "old": "00:02:51", "new": "00:00:51",
+    assert first == {"path": str(vault / "talks" / f"{NOTE}.md"), "line": 14, "old": "00:02:51", "new": "00:00:51",
                      "claim_index": 5, "kind": "retime", "role": "data-t"}
     assert doc["summary"]["mode"] == "dry-run" and doc["summary"]["anchors_retimed"] >= len(SHIFTS)
     assert doc["errors"] == []
@@ -188,3 +189,34 @@ def test_mark_unsupported_adds_the_marker_once(corpus: Path, tmp_path: Path) -> 
     # a custom marker, dry run only
     code, out, _ = _run(str(note), "--mark-unsupported", "--marker", "(not said)", *_offline(corpus))
     assert code == 0 and f"</a> (not said) {DEFAULT_MARKER}." in out
+
+
+@pytest.mark.parametrize("point", ["after-backup", "after-temp", "after-replace"])
+def test_a_killed_fix_leaves_the_old_or_the_new_note(point: str, vault: Path, corpus: Path) -> None:
+    """The real command in a subprocess, made to die between steps (CLIPTOOL_FAULT)."""
+    import os
+    import subprocess
+    import sys
+
+    from cliptool.notes import find_notes
+    from cliptool.safe_write import FAULT_ENV, FAULT_EXIT_CODE
+
+    note = vault / "talks" / f"{NOTE}.md"
+    perturbed = note.read_bytes()
+    root = Path(__file__).resolve().parents[2]
+    cmd = [sys.executable, "-m", "cliptool", "fix", str(vault), "--write", *_offline(corpus)]
+    proc = subprocess.run(cmd, check=False, env={**os.environ, FAULT_ENV: point}, cwd=root, capture_output=True, timeout=120)
+    assert proc.returncode == FAULT_EXIT_CODE, proc.stderr.decode()
+    after_crash = note.read_bytes()
+    assert find_notes([vault])[0] == [note]  # a leftover temp file is not a note
+    assert note.with_name(note.name + ".bak").read_bytes() == perturbed
+    if point == "after-replace":
+        assert after_crash != perturbed
+        assert read_note_file(note).note.claims[5].raw == "00:00:51"
+    else:
+        assert after_crash == perturbed
+
+    # a plain rerun finishes the job from whatever the crash left
+    proc = subprocess.run(cmd, check=False, cwd=root, capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert read_note_file(note).note.claims[5].raw == "00:00:51"

@@ -13,6 +13,8 @@ import os
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -474,8 +476,6 @@ def test_choose_nothing_usable(info: dict[str, Any]) -> None:
 def test_local_server_serves_byte_ranges(
     site: LocalServer, range_header: str | None, status: int, body_slice: slice, content_range: str | None
 ) -> None:
-    import urllib.request
-
     data = (SITE / "en.vtt").read_bytes()
     size, last = len(data), len(data) - 1
     req = urllib.request.Request(site.url("en.vtt"), headers={"Range": range_header} if range_header else {})
@@ -491,9 +491,6 @@ def test_local_server_serves_byte_ranges(
 
 @pytest.mark.e2e
 def test_local_server_refuses_unsatisfiable_range(site: LocalServer) -> None:
-    import urllib.error
-    import urllib.request
-
     req = urllib.request.Request(site.url("en.vtt"), headers={"Range": "bytes=99999-"})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req)

@@ -280,3 +280,27 @@ def test_markers_after_links_with_the_real_parser() -> None:
         "Another https://www.youtube.com/watch?v=abcdefghijk&t=1m15s.\n"
         'Third <a href="https://youtu.be/abcdefghijk?t=75">1:15</a>; end\n'
     )
+
+
+def test_write_refuses_a_note_edited_since_it_was_read(tmp_path: Path, seed_note: Path) -> None:
+    from cliptool.errors import WriteConflictError
+
+    note = tmp_path / "n.txt"
+    note.write_bytes(seed_note.read_bytes())
+    planned = plan_note_fix(read_note_file(note), _shift(read_note_file(note).note, 7))
+    note.write_bytes(seed_note.read_bytes() + b"\nA line the user added meanwhile.\n")
+    with pytest.raises(WriteConflictError) as err:
+        write_note_fix(planned, root=tmp_path, backup=tmp_path / "n.txt.bak")
+    assert err.value.exit_code == 7
+    assert note.read_bytes().endswith(b"meanwhile.\n")
+    assert not (tmp_path / "n.txt.bak").exists()
+
+
+def test_nothing_to_change_writes_nothing(tmp_path: Path, seed_note: Path) -> None:
+    note = tmp_path / "n.txt"
+    note.write_bytes(seed_note.read_bytes())
+    nf = read_note_file(note)
+    fix = write_note_fix(plan_note_fix(nf, [Alignment(c.index, "ok", score=1.0) for c in nf.note.claims]),
+                         root=tmp_path, backup=tmp_path / "n.txt.bak")
+    assert fix.changes == () and not fix.written
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("n.txt") or p.name.startswith(".")] == ["n.txt"]

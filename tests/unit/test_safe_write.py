@@ -140,7 +140,7 @@ def test_a_crash_between_steps_leaves_the_old_or_the_new_note(point: str, note: 
     env = {**os.environ, FAULT_ENV: point}
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD.format(new=NEW, old=OLD), str(note), str(bak)],
-        env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=60,
+        env=env, cwd=Path(__file__).resolve().parents[2], capture_output=True, timeout=60, check=False,
     )
     assert proc.returncode == FAULT_EXIT_CODE, proc.stderr.decode()
     assert note.read_bytes() == (NEW if point == "after-replace" else OLD)
@@ -162,7 +162,7 @@ def test_fault_keyword_without_env(note: Path) -> None:
         "from pathlib import Path; from cliptool.safe_write import write_atomic\n"
         f"write_atomic(Path({str(note)!r}), b'x', expected_sha256=None, backup=None, fault='after-temp')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], check=False, cwd=Path(__file__).resolve().parents[2], timeout=60)
     assert proc.returncode == FAULT_EXIT_CODE
     assert note.read_bytes() == OLD
 

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ log = logging.getLogger("cliptool")
 class _Group(TyperGroup):
     """Turns every expected error into one line on stderr and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer vendors its own click; its Context type is private
         try:
             return super().invoke(ctx)
         except CliptoolError as err:
@@ -576,4 +575,227 @@ def fix(
 
 # --- end fix ---------------------------------------------------------------------------------
 # --- clip (clip helper owns this block) ------------------------------------------------------
+class _SubsMode(str, Enum):
+    sidecar = "sidecar"
+    burn = "burn"
+    none = "none"
+
+
+def _clip_selection(claim: str | None, anchor: int | None, every: bool, status: str | None) -> Any:
+    from cliptool.clip import Selection
+    from cliptool.errors import InputError
+    from cliptool.timecode import TimestampError, parse_ts
+
+    try:
+        at_s = parse_ts(claim) if claim is not None else None
+    except TimestampError as exc:
+        raise InputError(f"--claim: {exc}") from None
+    statuses = tuple(s.strip() for s in (status or "").split(",") if s.strip())
+    if status is not None and not statuses:
+        raise InputError("--status needs a list such as shifted,unsupported")
+    return Selection(at_s=at_s, anchor=anchor, every=every, statuses=statuses)
+
+
+def _clip_notes(note: Path | None, video_id: str | None, select: Any, failures: list[tuple[str, Any]]) -> list[Any]:
+    """The notes to clip from; without a NOTE, one bare claim at --claim of --video-id."""
+    from cliptool.errors import InputError
+    from cliptool.fetch import check_video_id
+    from cliptool.models import Claim, Note
+    from cliptool.notes import read_note
+
+    if note is None:
+        if video_id is None or select.at_s is None:
+            raise InputError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
+        cited = Claim(index=0, line=0, column=0, cited_s=select.at_s, raw="", text="")
+        return [Note(path="", video_id=check_video_id(video_id), claims=(cited,))]
+    if note.is_dir() and not (select.every or select.statuses):
+        raise InputError("a folder of notes needs --all or --status", path=str(note))
+    notes = []
+    for path in _note_files([note]):
+        try:
+            notes.append(read_note(path))
+        except InputError as err:
+            failures.append((str(path), err))
+    if video_id is not None:
+        notes = [n for n in notes if n.video_id == check_video_id(video_id)]
+        if not notes:
+            raise InputError(f"no note about video {video_id}", path=str(note))
+    return notes
+
+
+def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str, opts: Any) -> tuple[Any, Any, Any]:
+    """(alignments, caption info, transcript) for a note; Nones when its captions are not to be had.
+
+    Captions already cached are always used (verify snaps the clip to the passage). The network
+    is asked only when --snap, --status or --subs burn says captions are required.
+    """
+    from dataclasses import replace as dc_replace
+
+    from cliptool.errors import CaptionsError
+    from cliptool.verify import transcript_for, verify_parsed
+
+    required = bool(snap) or need_status or subs == "burn"
+    lookup = opts if required else dc_replace(opts, offline=True)
+    try:
+        transcript = transcript_for(note.video_id, lookup)
+    except CaptionsError as err:
+        if required:
+            raise
+        if snap is None:
+            _warn(f"{note.video_id}: no cached captions ({err.reason}); cutting around the cited times "
+                  "(--snap fetches them)")
+        return None, None, None
+    if snap is False and not need_status:
+        return None, None, transcript
+    report = verify_parsed(note, lookup)
+    if report.status != "checked":
+        raise CaptionsError(note.video_id, report.reason or "captions cannot be used")
+    return report.alignments, report.captions, transcript
+
+
+def _clip_duration(note: Any, media: Path | None, transcript: Any, cache_dir: Path) -> float | None:
+    from cliptool.fetch import read_info
+    from cliptool.media import probe
+
+    if media is not None:
+        return float(probe(media).duration_s)
+    if transcript is not None and transcript.duration_s:
+        return float(transcript.duration_s)
+    info = read_info(note.video_id, cache_dir) or {}
+    duration = info.get("duration_s")
+    return float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
+
+
+def _clip_label(note_path: str, index: int) -> str:
+    return f"{note_path}: anchor {index}" if note_path else f"anchor {index}"
+
+
+@app.command("clip")
+def clip_cmd(
+    note: Annotated[Path | None, typer.Argument(
+        metavar="NOTE", help="A note, or a folder of notes (with --all or --status).")] = None,
+    claim: Annotated[str | None, typer.Option(
+        "--claim", metavar="HH:MM:SS", help="Clip the claim(s) cited at this time.")] = None,
+    anchor: Annotated[int | None, typer.Option(
+        "--anchor", metavar="N", min=0, help="Clip anchor N (0-based, as `claims` and `verify` number them).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Clip every claim.")] = False,
+    status: Annotated[str | None, typer.Option(
+        "--status", metavar="LIST", help="Clip the claims verify rates so, e.g. shifted,unsupported.")] = None,
+    video_id: Annotated[str | None, typer.Option(
+        "--video-id", metavar="ID", help="Only notes about this video; without NOTE, the video to cut from.")] = None,
+    media: Annotated[Path | None, typer.Option(
+        "--media", metavar="FILE", dir_okay=False, help="Cut from this local file instead of downloading.")] = None,
+    before: Annotated[float, typer.Option("--before", metavar="S", min=0.0, help="Seconds before the moment.")] = 2.0,
+    after: Annotated[float, typer.Option("--after", metavar="S", min=0.0, help="Seconds after the moment.")] = 8.0,
+    snap: Annotated[bool | None, typer.Option(
+        "--snap/--no-snap", show_default=False,
+        help="Span the passage verify located, or cut around the cited time. "
+        "Default: --snap when the captions are cached.")] = None,
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Folder for clips and index.json.")] = Path("clips"),
+    subs: Annotated[_SubsMode, typer.Option(
+        "--subs", help="Captions: .srt/.vtt files beside the clip, burned into the picture, or none.",
+    )] = _SubsMode.sidecar,
+    fast: Annotated[bool, typer.Option("--fast", help="Stream copy: quick, but cut at keyframes.")] = False,
+    audio_only: Annotated[bool, typer.Option("--audio-only", help="Audio only (.m4a).")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Clips cut in parallel.")] = 1,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", metavar="FMT", help="yt-dlp format when downloading. Default: H.264/AAC, at most 720p.")] = None,
+    cache: Path | None = CACHE_OPT,
+    offline: bool = OFFLINE_OPT,
+    lang: str = LANG_OPT,
+    url_template: str | None = URL_OPT,
+) -> None:
+    """Cut short source clips around cited moments, with captions and a provenance manifest.
+
+    Without --media, yt-dlp downloads only the needed sections of the video into the cache. Each
+    clip gets <clip>.json (source URL, claim, evidence, times, tool versions, sha256) and a row
+    in <out>/index.json. A failing clip is reported and the others go on (exit code of the failure).
+    """
+    from cliptool.clip import ClipJob, make_clips, plan_clips
+    from cliptool.errors import CliptoolError
+    from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
+    from cliptool.timecode import format_ts
+    from cliptool.verify import VerifyOptions
+
+    select = _clip_selection(claim, anchor, every, status)
+    cache_dir = _cache_dir(cache)
+    failures: list[tuple[str, CliptoolError]] = []
+    notes = _clip_notes(note, video_id, select, failures)
+    if media is not None and len({n.video_id for n in notes}) > 1:
+        raise typer.BadParameter("one --media file cannot serve notes about several videos; add --video-id",
+                                 param_hint="--media")
+    opts = VerifyOptions(cache_dir=cache_dir, lang=lang, offline=offline, url_template=_url_template(url_template))
+    work: list[Any] = []
+    for n in notes:
+        try:
+            alignments, captions, transcript = _clip_captions(n, snap=snap, need_status=bool(select.statuses),
+                                                              subs=subs.value, opts=opts)
+
+            def planning_failed(c: Any, problem: CliptoolError) -> None:
+                failures.append(("", problem))  # plan errors already name the note, line and anchor
+
+            specs = plan_clips(
+                n, alignments, select=select, before_s=before, after_s=after, snap=snap is not False,
+                duration_s=_clip_duration(n, media, transcript, cache_dir), on_error=planning_failed,
+            )
+            if not specs:
+                continue
+            if media is not None:
+                sources = [MediaSource(path=media)] * len(specs)
+            else:
+                sources = fetch_sections(n.video_id, [(s.start_s, s.end_s) for s in specs], cache_dir=cache_dir,
+                                         url_template=opts.url_template or "", fmt=fmt or DEFAULT_FORMAT,
+                                         offline=offline)
+        except CliptoolError as err:
+            failures.append((n.path or n.video_id, err))
+            continue
+        texts = {c.index: c.text for c in n.claims}
+        for spec, source in zip(specs, sources, strict=True):
+            work.append(ClipJob(spec=spec, source=source, note_path=n.path or None, title=n.title or source.title,
+                                captions=captions, transcript=transcript,
+                                also_claims=tuple(texts.get(i, "") for i in spec.also)))
+
+    out_console, err_console = _out_console(), _err_console()
+    shown_notes: set[str] = set()
+
+    def report(job: Any, got: Any) -> None:
+        label = _clip_label(job.note_path or "", job.spec.index)
+        if isinstance(got, CliptoolError):
+            failures.append((label, got))
+            err_console.print(f"[red]failed:[/red] {_escape(label)}: {_escape(str(got))}", highlight=False)
+            return
+        span = f"{format_ts(got.start_s)}-{format_ts(got.end_s)}"
+        out_console.print(f"{_escape(str(got.path))}  {span} ({got.duration_s:.2f} s, {got.mode})  "
+                          f"{_escape(label)}: {_escape(job.spec.claim[:80])}", highlight=False)
+        for line in got.notes:
+            if line not in shown_notes:  # a caveat such as --fast's applies to every clip: say it once
+                shown_notes.add(line)
+                err_console.print(f"note: {_escape(line)}", highlight=False)
+
+    for label, problem in failures:
+        where = f"{_escape(label)}: " if label else ""
+        err_console.print(f"[red]failed:[/red] {where}{_escape(str(problem))}", highlight=False)
+    kwargs: dict[str, Any] = {"workers": jobs, "fast": fast, "audio_only": audio_only, "subs": subs.value}
+    if len(work) > 1 and sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("clipping"), BarColumn(), MofNCompleteColumn(), console=err_console,
+                      transient=True) as bar:
+            task = bar.add_task("clip", total=len(work))
+
+            def advance(job: Any, got: Any) -> None:
+                report(job, got)
+                bar.advance(task)
+
+            results = make_clips(work, out, on_done=advance, **kwargs)
+    else:
+        results = make_clips(work, out, on_done=report, **kwargs)
+    made = sum(1 for r in results if not isinstance(r, CliptoolError))
+    failed = len(failures)
+    err_console.print(f"{made} clip{'s' if made != 1 else ''} made in {out}"
+                      + (f", {failed} failed" if failed else ""), highlight=False)
+    if failed:
+        raise typer.Exit(failures[0][1].exit_code)
+
+
 # --- end clip --------------------------------------------------------------------------------

@@ -182,20 +182,22 @@ def plan_clip(
     """
     if before_s < 0 or after_s < 0 or not (math.isfinite(before_s) and math.isfinite(after_s)):
         raise InputError(f"--before/--after must be seconds >= 0 (got {before_s:g}, {after_s:g})")
-    where = f"anchor {claim.index} (line {claim.line})"
+    where = f"anchor {claim.index}"
     located = alignment is not None and alignment.start is not None and alignment.end is not None
     snapped = snap and located
     if snapped:
         assert alignment is not None and alignment.start is not None and alignment.end is not None
         lo, hi = alignment.start, alignment.end
         if hi < lo:
-            raise InputError(f"{where}: the aligned passage ends before it starts ({lo:g}-{hi:g} s)", path=note.path)
+            raise InputError(f"{where}: the aligned passage ends before it starts ({lo:g}-{hi:g} s)",
+                             path=note.path, line=claim.line)
     else:
         lo = hi = claim.cited_s
     if lo < 0:
-        raise InputError(f"{where}: negative time {lo:g} s", path=note.path)
+        raise InputError(f"{where}: negative time {lo:g} s", path=note.path, line=claim.line)
     if duration_s is not None and lo >= duration_s:
-        raise MediaError(f"{note.path}: {where}: {format_ts(lo)} is past the end of the video ({format_ts(duration_s)})")
+        place = f"{note.path}:{claim.line}: " if note.path else ""
+        raise MediaError(f"{place}{where}: {format_ts(lo)} is past the end of the video ({format_ts(duration_s)})")
     start = max(0.0, lo - before_s)
     end = hi + after_s
     if duration_s is not None:
@@ -203,7 +205,7 @@ def plan_clip(
     if end - start < MIN_CLIP_S:
         raise InputError(
             f"{where}: empty range {format_ts(start)}-{format_ts(end)} (give --before/--after some seconds)",
-            path=note.path,
+            path=note.path or None, line=claim.line or None,
         )
     return ClipSpec(
         video_id=note.video_id,
@@ -398,8 +400,6 @@ def cut(
                     _write_text(work / "burn.srt", to_srt(shifted))
             except OSError as exc:
                 raise _os_error(exc, f"cannot write subtitles in {out_dir}") from exc
-        elif subs == "sidecar":
-            notes.append("no captions available: no subtitle files written")
 
         tmp_clip = (work / f"clip.{ext}").resolve()
         src = ffmpeg.input(str(Path(media).resolve()), ss=f"{local_start:.6f}")
@@ -548,7 +548,7 @@ def manifest_of(
         "burned_subtitles": result.burned,
         "media": {
             "url": source.url,
-            "file": None if source.url else str(source.path),
+            "file": None if source.url else str(Path(source.path).resolve()),
             "format": source.format,
             "format_id": source.format_id,
             "section_start_s": source.offset_s if source.url else None,

@@ -3,7 +3,8 @@
 Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
 3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
 captions, not cached with ``--offline``), 5 network failure, 6 ffmpeg / media failure,
-7 a note changed on disk while fix was working on it.
+7 a note changed on disk while fix was working on it. A batch exits with the highest code any of
+its notes produced.
 """
 
 from __future__ import annotations

@@ -157,26 +157,23 @@ def _plan_marks(
 ) -> list[Change]:
     """One marker after each run of adjacent unsupported anchors, unless one is already there."""
     placed = sorted((c for c in claims if c.spans), key=lambda c: min(s.start for s in c.spans))
-    changes: list[Change] = []
-    run_end: int | None = None
-    run_claim = -1
-    for pos, claim in enumerate(placed):
+    there = re.compile(r"[ \t]*" + re.escape(marker))
+
+    def unsupported(claim: Claim) -> bool:
         alignment = by_index.get(claim.index)
-        if alignment is None or alignment.status != "unsupported":
+        return alignment is not None and alignment.status == "unsupported"
+
+    changes: list[Change] = []
+    for pos, claim in enumerate(placed):
+        if not unsupported(claim):
             continue
         end = _anchor_end(text, max(s.end for s in claim.spans))
-        run_end, run_claim = end, claim.index
         nxt = placed[pos + 1] if pos + 1 < len(placed) else None
-        if nxt is not None:
-            nxt_alignment = by_index.get(nxt.index)
-            gap = text[end : min(s.start for s in nxt.spans)]
-            if nxt_alignment is not None and nxt_alignment.status == "unsupported" and _ANCHOR_GAP.fullmatch(gap):
-                continue  # the run goes on; the marker belongs after its last anchor
-        if re.match(r"[ \t]*" + re.escape(marker), text[run_end:]):
+        if nxt is not None and unsupported(nxt) and _ANCHOR_GAP.fullmatch(text, end, min(s.start for s in nxt.spans)):
+            continue  # `claim <a>[1]</a>, <a>[2]</a>`: the marker goes after the run's last anchor
+        if there.match(text, end):
             continue  # marked by an earlier run of fix
-        changes.append(
-            Change(run_claim, _line_of(text, run_end), "", " " + marker, run_end, run_end, kind="mark")
-        )
+        changes.append(Change(claim.index, _line_of(text, end), "", " " + marker, end, end, kind="mark"))
     return changes
 
 

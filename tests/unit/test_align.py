@@ -1,0 +1,171 @@
+"""The aligner on tiny hand-made transcripts: one case per status, plus the MM:SS-in-HH:MM quirk."""
+
+from __future__ import annotations
+
+import pytest
+
+from cliptool.align import align_note, build_index
+from cliptool.models import Alignment, Claim, Sentence
+from cliptool.timecode import format_ts
+
+# A 20-minute talk about bees, one sentence every 6 s as in real speech: a few sentences with their
+# own vocabulary (one said twice) among numbered filler the claims never mention.
+SAID: dict[float, str] = {
+    0.0: "Welcome to this short talk about honeybees and how they find flowers.",
+    60.0: "A scout bee performs a waggle dance to tell the hive where the nectar is.",
+    120.0: "The angle of the dance points toward the food relative to the sun.",
+    300.0: "Remember this: pollination feeds one third of everything we eat.",
+    420.0: "Queens can lay up to two thousand eggs in a single summer day.",
+    540.0: "Drones exist mainly to mate, and they cannot sting anyone.",
+    600.0: "Winter clusters keep the colony warm by shivering their flight muscles.",
+    720.0: "Honey is stored in wax cells and capped once its water content drops.",
+    780.0: "Varroa mites are the biggest threat to managed hives today.",
+    840.0: "Beekeepers smoke the entrance so the guards stay calm during inspections.",
+    900.0: "Remember this: pollination feeds one third of everything we eat.",
+    1140.0: "Thanks for watching, and see you next time.",
+}
+END_S = 1200.0
+TALK: list[tuple[float, str]] = [(t, SAID.get(t, f"Now we count slowly, item {n}.")) for n, t in
+                                 enumerate(float(x) for x in range(0, int(END_S), 6))]
+
+
+def _index(talk: list[tuple[float, str]] = TALK, end_s: float = END_S):  # type: ignore[no-untyped-def]
+    sentences = [Sentence(i, start, start + 5.5, text) for i, (start, text) in enumerate(talk)]
+    return build_index(sentences, end_s=end_s)
+
+
+def _claims(*rows: tuple[str, str]) -> list[Claim]:
+    """Claims from (raw HH:MM:SS, text) rows; the cited second is the literal reading."""
+    out = []
+    for i, (raw, text) in enumerate(rows):
+        h, m, s = (int(p) for p in raw.split(":"))
+        out.append(Claim(index=i, line=i + 1, column=1, cited_s=float(h * 3600 + m * 60 + s), raw=raw, text=text))
+    return out
+
+
+def _align(*rows: tuple[str, str]) -> tuple[Alignment, ...]:
+    return align_note(_claims(*rows), _index())
+
+
+def test_ok_when_the_cited_time_is_where_it_is_said() -> None:
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:09:02", "Drones exist to mate and cannot sting"),
+    )
+    assert [x.status for x in a] == ["ok", "ok"]
+    assert (a[0].start, a[1].start) == (420.0, 540.0)
+    assert a[0].offset(420.0) == 0.0
+    assert "thousand eggs" in a[0].evidence
+    assert a[0].corrected_s is None
+    assert 0.5 < a[0].score <= 1.0
+
+
+def test_shifted_reports_where_it_is_said_and_the_offset() -> None:
+    claims = _claims(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:02:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    a = align_note(claims, _index())
+    assert a[1].status == "shifted"
+    assert a[1].start == 780.0
+    assert a[1].offset(claims[1].cited_s) == 120.0 - 780.0
+    assert a[1].corrected_s == 780.0
+    assert "Varroa" in a[1].evidence
+
+
+def test_unsupported_has_no_time() -> None:
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:10:00", "Octopuses change colour using chromatophores in their skin"),
+    )
+    assert a[1].status == "unsupported"
+    assert a[1].start is None and a[1].end is None
+    assert a[1].offset(600.0) is None
+    assert a[1].evidence == ""
+
+
+def test_out_of_range_is_still_located() -> None:
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:09:02", "Drones exist to mate and cannot sting"),
+        ("03:00:05", "Beekeepers smoke the entrance so the guards stay calm"),
+    )
+    assert a[2].status == "out-of-range"
+    assert a[2].start == 840.0
+    assert a[2].corrected_s == 840.0
+
+
+def test_ambiguous_lists_both_places() -> None:
+    # Said at 05:00 and 15:00, cited at 10:00 where something else is said: no clear winner.
+    (a,) = _align(("00:10:00", "Pollination feeds one third of everything we eat"))
+    assert a.status == "ambiguous"
+    assert a.start in (300.0, 900.0)
+    assert sorted(loc.start for loc in a.alternatives) == [300.0, 900.0]
+    assert all(loc.score > 0.5 for loc in a.alternatives)
+
+
+def test_mmss_in_hhmm_slots_read_as_minutes_when_the_transcript_agrees() -> None:
+    # The whole note writes MM:SS into the HH:MM slots: 07:00:00 means 00:07:00.
+    a = _align(
+        ("07:00:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("09:00:00", "Drones exist to mate and cannot sting"),
+        ("13:00:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    assert [x.status for x in a] == ["out-of-range"] * 3
+    assert [x.start for x in a] == [420.0, 540.0, 780.0]
+    assert [x.corrected_s for x in a] == [420.0, 540.0, 780.0]
+
+
+def test_empty_inputs() -> None:
+    assert align_note([], _index()) == ()
+    (a,) = align_note(_claims(("00:00:10", "anything at all")), build_index([], end_s=60.0))
+    assert a.status == "unsupported"
+
+
+@pytest.mark.xfail(strict=True, reason="align: 00:00:06 gets an MM:SS reading of 0 s (reported to the lead)")
+def test_times_with_seconds_are_never_read_as_mmss() -> None:
+    # Only a time ending in :00 can be MM:SS written into the HH:MM slots; here one stray such
+    # time must not make the note's other, correct, times "shifted by 0 s".
+    talk = [(1.0, SAID[0.0]), (6.0, SAID[60.0]), (12.0, SAID[120.0]), (95.0, SAID[840.0])]
+    claims = _claims(
+        ("00:00:06", "A scout bee performs a waggle dance to tell the hive where the nectar is"),
+        ("00:00:12", "The angle of the dance points toward the food relative to the sun"),
+        ("01:35:00", "Beekeepers smoke the entrance so the guards stay calm"),
+    )
+    a = align_note(claims, _index(talk, end_s=150.0))
+    assert [x.status for x in a] == ["ok", "ok", "out-of-range"]
+
+
+@pytest.mark.xfail(strict=True, reason="align: ok judged on the untrimmed passage (reported to the lead)")
+def test_ok_means_the_cited_time_is_near_the_reported_start() -> None:
+    # Cited at 10:00 (winter clusters); varroa is said at 13:00, within a 3-sentence passage
+    # that starts at 10:00. The verdict must match the reported start, not the passage's.
+    talk = [(600.0, SAID[600.0]), (660.0, SAID[720.0]), (780.0, SAID[780.0])]
+    claims = _claims(("00:10:00", "Varroa mites are the biggest threat to managed hives"))
+    (a,) = align_note(claims, _index(talk, end_s=900.0))
+    assert a.start == 780.0
+    assert a.status == "shifted"
+
+
+@pytest.mark.parametrize("cited", [0.0, 300.0, 1100.0])
+def test_verdict_agrees_with_reported_start(cited: float) -> None:
+    """ok exactly when the cited time lies in [start - tolerance, end] of the reported passage."""
+    claims = [Claim(0, 1, 1, cited, format_ts(cited), "Varroa mites are the biggest threat to managed hives")]
+    (a,) = align_note(claims, _index(), tolerance_s=5.0)
+    assert a.start is not None and a.end is not None
+    inside = a.start - 5.0 <= cited <= a.end
+    assert (a.status == "ok") == inside
+
+
+@pytest.mark.xfail(strict=True, reason="align: passages overlapping the winner count as rivals (reported to the lead)")
+def test_overlapping_passages_are_not_a_second_place() -> None:
+    # Sparse speech (a minute between sentences): 2-sentence passages that contain the winning
+    # sentence start > 30 s away from it, but they are the same place, not a repetition.
+    talk = [(t, SAID[t]) for t in (420.0, 720.0, 780.0, 840.0)]
+    claims = _claims(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:02:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    a = align_note(claims, _index(talk, end_s=900.0))
+    assert a[1].status == "shifted"
+    assert a[1].alternatives == ()

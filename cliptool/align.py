@@ -204,7 +204,12 @@ def align_note(
                     Location(round(float(index.starts[r]), 2), round(float(index.ends[r]), 2), _clip01(row[r]))
                     for r in [j, *rivals]
                 )
-        first, k = _trim(cov[i], index, j, floor_s=float(readings[i]) if status == "ok" else None)
+        # With a right cited time the passage is anchored; without one, start where the claim is
+        # said most fully, since lead-in sentences share its words.
+        if status == "ok":
+            first, k = _trim(cov[i], index, j, floor_s=float(readings[i]), ratio=0.5)
+        else:
+            first, k = _trim(cov[i], index, j, ratio=1.0)
         if status == "ok":
             first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
         start = index.sentences[first].start
@@ -289,7 +294,8 @@ def _rivals(total: np.ndarray, index: TranscriptIndex, j: int, *, margin: float,
     return picked[:3]
 
 
-def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float | None = None) -> tuple[int, int]:
+def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float | None = None,
+          ratio: float = 0.5) -> tuple[int, int]:
     """Drop leading sentences of passage ``j`` that say little of the claim.
 
     A passage's start is what a user jumps to, so it should be the first sentence that carries
@@ -299,7 +305,7 @@ def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float
     n = len(index.sentences)
     single = cov_row[:n]  # passages of length 1 come first, in sentence order
     best = float(single[first : first + k].max())
-    while k > 1 and (single[first] < 0.5 * best or (floor_s is not None and index.sentences[first].end < floor_s)):
+    while k > 1 and (single[first] < ratio * best or (floor_s is not None and index.sentences[first].end < floor_s)):
         first += 1
         k -= 1
     return first, k

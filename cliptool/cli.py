@@ -99,13 +99,11 @@ def main() -> None:
 
 
 # --- claims ----------------------------------------------------------------------------------
-# Choices need Enum at module level; the import block above belongs to the lead, so it sits here.
-from enum import Enum  # noqa: E402
+# Block-local imports: the module's import list is the lead's; both are light.
+import typing
+from enum import Enum  # the clip block below uses it
 
-
-class _ClaimsFormat(str, Enum):
-    table = "table"
-    json = "json"
+_PATHS_ARG = typer.Argument(metavar="PATH", help="Note files or folders (walked recursively).")
 
 
 def _warn(message: str) -> None:
@@ -144,8 +142,8 @@ def _claims_table(note: Any) -> Any:
 
 @app.command("claims")
 def claims_cmd(
-    paths: list[Path] = typer.Argument(..., metavar="PATH", help="Note files or folders (walked recursively)."),
-    fmt: _ClaimsFormat = typer.Option(_ClaimsFormat.table, "--format", help="Output format."),
+    paths: typing.Annotated[list[Path], _PATHS_ARG],
+    fmt: typing.Annotated[typing.Literal["table", "json"], typer.Option("--format", help="Output format.")] = "table",
 ) -> None:
     """List the timestamp claims of notes: where each anchor is, its cited time and its text.
 
@@ -168,7 +166,7 @@ def claims_cmd(
         for warning in note.warnings:
             _warn(f"warning: {note.path}: {warning}")
         notes.append(note)
-    if fmt is _ClaimsFormat.json:
+    if fmt == "json":
         rows = [
             {
                 "path": n.path, "video_id": n.video_id, "index": c.index, "line": c.line, "column": c.column,
@@ -187,13 +185,6 @@ def claims_cmd(
 
 
 # --- captions --------------------------------------------------------------------------------
-class _CaptionsFormat(str, Enum):
-    text = "text"
-    srt = "srt"
-    vtt = "vtt"
-    json = "json"
-
-
 def _video_id_of(source: str) -> str:
     """The video id a ``captions`` argument names: a note file's ``videoId``, or the id itself."""
     from cliptool.errors import InputError
@@ -209,14 +200,15 @@ def _video_id_of(source: str) -> str:
 
 @app.command("captions")
 def captions_cmd(
-    source: str = typer.Argument(..., metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use."),
+    source: typing.Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use.")],
     lang: str = LANG_OPT,
-    fmt: _CaptionsFormat = typer.Option(_CaptionsFormat.text, "--format",
-                                        help="text: one sentence per line with its time; srt/vtt: cues; json: cues and words."),
-    refresh: bool = typer.Option(False, "--refresh", help="Fetch again even when the captions are cached."),
+    fmt: typing.Annotated[typing.Literal["text", "srt", "vtt", "json"], typer.Option(
+        "--format", help="text: one sentence per line with its time; srt/vtt: the cues; json: cues and word times.",
+    )] = "text",
+    refresh: typing.Annotated[bool, typer.Option("--refresh", help="Fetch again even when the captions are cached.")] = False,
     offline: bool = OFFLINE_OPT,
-    cache: Optional[Path] = CACHE_OPT,
-    url_template: Optional[str] = URL_OPT,
+    cache: Path | None = CACHE_OPT,
+    url_template: str | None = URL_OPT,
 ) -> None:
     """Print a video's transcript, fetching and caching its captions when needed."""
     from cliptool.captions import to_json, to_srt, to_text, to_vtt
@@ -228,19 +220,12 @@ def captions_cmd(
         _video_id_of(source), lang=lang, cache_dir=_cache_dir(cache), url_template=_url_template(url_template),
         offline=offline, refresh=refresh,
     )
-    render = {"text": to_text, "srt": to_srt, "vtt": to_vtt, "json": to_json}[fmt.value]
+    render = {"text": to_text, "srt": to_srt, "vtt": to_vtt, "json": to_json}[fmt]
     typer.echo(render(transcript), nl=False)
 
 
 # --- verify ----------------------------------------------------------------------------------
-class _ReportFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    markdown = "markdown"
-    html = "html"
-
-
+_ReportFormat = typing.Literal["table", "json", "csv", "markdown", "html"]
 _PROGRESS_MIN_NOTES = 4  # below this a bar only flickers
 
 
@@ -266,13 +251,13 @@ def _verify_all(files: list[Path], opts: Any, jobs: int) -> list[Any]:
 def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> str:
     from cliptool import report as rp
 
-    if fmt is _ReportFormat.json:
+    if fmt == "json":
         return rp.to_json(reports, version=__version__)
-    if fmt is _ReportFormat.csv:
+    if fmt == "csv":
         return rp.to_csv(reports)
-    if fmt is _ReportFormat.markdown:
+    if fmt == "markdown":
         return rp.to_markdown(reports)
-    if fmt is _ReportFormat.html:
+    if fmt == "html":
         return rp.to_html(reports, version=__version__)
     import io
 
@@ -301,19 +286,23 @@ def _write_output(path: Path, text: str) -> None:
 
 @app.command("verify")
 def verify_cmd(
-    paths: list[Path] = typer.Argument(..., metavar="PATH", help="Note files or folders (walked recursively)."),
-    cache: Optional[Path] = CACHE_OPT,
+    paths: typing.Annotated[list[Path], _PATHS_ARG],
+    cache: Path | None = CACHE_OPT,
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
-    url_template: Optional[str] = URL_OPT,
-    fmt: _ReportFormat = typer.Option(_ReportFormat.table, "--format", help="Report format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False,
-                                          help="Write the report to this file (atomically) instead of stdout."),
-    min_accuracy: Optional[float] = typer.Option(None, "--min-accuracy", metavar="PCT", min=0.0, max=100.0,
-                                                 help="Exit 1 when overall accuracy (ok / ok+shifted) is below PCT %."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Notes verified in parallel processes."),
-    tolerance: float = typer.Option(5.0, "--tolerance", metavar="S", min=0.0,
-                                    help="Seconds a cited time may precede the passage and still be ok."),
+    url_template: str | None = URL_OPT,
+    fmt: typing.Annotated[_ReportFormat, typer.Option("--format", help="Report format.")] = "table",
+    output: typing.Annotated[Path | None, typer.Option(
+        "--output", "-o", dir_okay=False, help="Write the report to this file (atomically) instead of stdout.",
+    )] = None,
+    min_accuracy: typing.Annotated[float | None, typer.Option(
+        "--min-accuracy", metavar="PCT", min=0.0, max=100.0,
+        help="Exit 1 when the overall accuracy (ok / ok+shifted) is below PCT %.",
+    )] = None,
+    jobs: typing.Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notes verified in parallel processes.")] = 1,
+    tolerance: typing.Annotated[float, typer.Option(
+        "--tolerance", metavar="S", min=0.0, help="Seconds a cited time may precede its passage and still be ok.",
+    )] = 5.0,
 ) -> None:
     """Check every claim's timestamp against the video's captions and report how accurate they are.
 
@@ -711,7 +700,7 @@ def clip_cmd(
     clip gets <clip>.json (source URL, claim, evidence, times, tool versions, sha256) and a row
     in <out>/index.json. A failing clip is reported and the others go on (exit code of the failure).
     """
-    from cliptool.clip import ClipJob, make_clips, plan_clips
+    from cliptool.clip import ClipJob, make_clips, plan_clips, select_claims
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
     from cliptool.timecode import format_ts
@@ -728,6 +717,8 @@ def clip_cmd(
     work: list[Any] = []
     for n in notes:
         try:
+            if not select.statuses:
+                select_claims(n, None, select)  # a bad --claim/--anchor is said before any media work
             alignments, captions, transcript = _clip_captions(n, snap=snap, need_status=bool(select.statuses),
                                                               subs=subs.value, opts=opts)
 

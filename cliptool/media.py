@@ -13,6 +13,7 @@ import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -40,6 +41,7 @@ __all__ = [
     "fetch_sections",
     "ffmpeg_exe",
     "ffmpeg_version",
+    "file_mode",
     "parse_header",
     "probe",
     "progress_of",
@@ -237,6 +239,13 @@ def parse_header(stderr: str) -> MediaInfo | None:
 # ------------------------------------------------------------------------------- sections
 
 
+def file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (mkstemp's 0600 is too private to share)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _check_id(video_id: str) -> str:
     from cliptool.fetch import check_video_id
 
@@ -280,6 +289,7 @@ def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(data)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, folder / "sections.json")
     except BaseException:
         with contextlib.suppress(OSError):
@@ -355,7 +365,8 @@ def fetch_sections(
                 spans = ", ".join(f"{format_ts(a)}-{format_ts(b)}" for a, b in missing)
                 raise MediaError(f"{video_id}: media for {spans} is not cached and --offline is set; "
                                  "pass --media FILE or drop --offline")
-            wanted = _merge([(max(0.0, a - margin_s), b + margin_s) for a, b in missing])
+            # Whole-second section bounds keep the section's frames on the video's frame grid.
+            wanted = _merge([(max(0.0, math.floor(a - margin_s)), math.ceil(b + margin_s)) for a, b in missing])
             rows.extend(_download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt))
             _save_index(folder, rows)
         out = []

@@ -160,7 +160,8 @@ def align_note(
     cited_bonus: float = 0.2,
     order_bonus: float = 0.1,
     trust_coverage: float = 0.45,
-    min_coverage: float = 0.15,
+    min_coverage: float = 0.11,
+    min_chosen: float = 0.05,
     ambiguity_margin: float = 0.03,
     far_s: float = 30.0,
 ) -> tuple[Alignment, ...]:
@@ -194,6 +195,11 @@ def align_note(
         in_order = (index.starts >= lo) & (index.starts <= hi)
         total = row + cited_bonus * near[i] + order_bonus * in_order
         j = int(np.argmax(total))
+        if row[j] < min_chosen:
+            # The priors picked a passage that says next to nothing of the claim: pointing there
+            # would be a guess, and the video says the claim nowhere better.
+            out.append(Alignment(index=claim.index, status="unsupported", score=_clip01(best_score[i])))
+            continue
         status: str = "ok" if near[i, j] else "shifted"
         alternatives: tuple[Location, ...] = ()
         if status == "shifted":

@@ -627,12 +627,11 @@ def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str
     lookup = opts if required else dc_replace(opts, offline=True)
     try:
         transcript = transcript_for(note.video_id, lookup)
-    except CaptionsError as err:
+    except CaptionsError:
         if required:
             raise
         if snap is None:
-            _warn(f"{note.video_id}: no cached captions ({err.reason}); cutting around the cited times "
-                  "(--snap fetches them)")
+            _warn(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
         return None, None, None
     if snap is False and not need_status:
         return None, None, transcript

@@ -391,7 +391,7 @@ class _YtdlpLog:
         log.info("yt-dlp: %s", msg)
 
     def error(self, msg: str) -> None:
-        log.warning("yt-dlp: %s", msg)
+        log.info("yt-dlp: %s", msg)  # the MediaError raised for it is what the user sees
 
 
 def _download(
@@ -434,7 +434,9 @@ def _download(
         try:
             info = contextvars.copy_context().run(run)
         except yt_dlp.utils.DownloadError as exc:
-            msg = (re.sub(r"^ERROR:\s*", "", str(exc)).strip().splitlines() or [""])[0]
+            from cliptool.fetch import _one_line  # the fetcher's reading of yt-dlp's messages
+
+            msg = _one_line(str(exc))
             raise MediaError(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliptool.align import align_note, build_index
+from cliptool.align import TranscriptIndex, align_note, build_index
 from cliptool.models import Alignment, Claim, Sentence
 from cliptool.timecode import format_ts
 
@@ -29,7 +29,7 @@ TALK: list[tuple[float, str]] = [(t, SAID.get(t, f"Now we count slowly, item {n}
                                  enumerate(float(x) for x in range(0, int(END_S), 6))]
 
 
-def _index(talk: list[tuple[float, str]] = TALK, end_s: float = END_S):  # type: ignore[no-untyped-def]
+def _index(talk: list[tuple[float, str]] = TALK, end_s: float = END_S) -> TranscriptIndex:
     sentences = [Sentence(i, start, start + 5.5, text) for i, (start, text) in enumerate(talk)]
     return build_index(sentences, end_s=end_s)
 

@@ -219,9 +219,11 @@ def align_note(
         if status == "ok":
             first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
         start = index.sentences[first].start
+        end = index.sentences[first + k - 1].end
+        if status == "ok" and not start - tolerance_s <= readings[i] <= end:
+            status = "shifted"  # the part that says the claim begins later than the cited time allows
         if not index.punctuated:
             start = _refine_start(index.sentences[first], claim_keys[i], index)
-        end = index.sentences[first + k - 1].end
         if claim.cited_s > index.end_s:
             status = "out-of-range"
         elif status == "ok" and readings[i] != claim.cited_s:
@@ -305,7 +307,8 @@ def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float
     """Drop leading sentences of passage ``j`` that say little of the claim.
 
     A passage's start is what a user jumps to, so it should be the first sentence that carries
-    the claim, not a lead-in that merely shares a word or two.
+    the claim, not a lead-in that merely shares a word or two; sentences ending before
+    ``floor_s`` (a cited time the passage confirms) go too.
     """
     first, k = int(index.first[j]), int(index.length[j])
     n = len(index.sentences)

@@ -79,6 +79,7 @@ class TranscriptIndex:
     length: np.ndarray  # sentences in each passage
     end_s: float
     punctuated: bool  # sentences are real sentences (manual captions), not pause-split chunks
+    passage_words: tuple[str, ...]  # each passage's content stems in order, for fuzzy matching
 
 
 def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: float | None = None) -> TranscriptIndex:
@@ -105,8 +106,11 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
     ends = s_end[first_a + length_a - 1] if n else np.zeros(0)
     last_end = float(s_end.max()) if n else 0.0
     ended = sum(1 for s in sents if s.text.rstrip().endswith((".", "?", "!", '"')))
+    sent_words = [" ".join(tokens(s.text)) for s in sents]
+    passage_words = tuple(" ".join(sent_words[f : f + k]) for f, k in zip(first, length))
     return TranscriptIndex(sents, sent_tokens, idf, default_idf, starts, ends, first_a, length_a,
-                           end_s if end_s else last_end, punctuated=ended > 0.5 * n)
+                           end_s if end_s else last_end, punctuated=ended > 0.5 * n,
+                           passage_words=passage_words)
 
 
 def _coverage(claims: Sequence[Claim], index: TranscriptIndex, max_span: int, *, pair_weight: float = 0.3) -> np.ndarray:
@@ -120,6 +124,14 @@ def _coverage(claims: Sequence[Claim], index: TranscriptIndex, max_span: int, *,
     pairs = _coverage_of([sorted(f for f in fs if "_" in f) for fs in feats], index, max_span)
     has_pairs = np.array([any("_" in f for f in fs) for fs in feats])[:, None]
     return np.where(has_pairs, (1 - pair_weight) * uni + pair_weight * pairs, uni)
+
+
+def _similarity(claims: Sequence[Claim], index: TranscriptIndex) -> np.ndarray:
+    """Indel similarity (0-1) of each claim's content words to each passage's: (n_claims, n_passages)."""
+    from rapidfuzz import fuzz, process
+
+    queries = [" ".join(tokens(c.text)) for c in claims]
+    return process.cdist(queries, index.passage_words, scorer=fuzz.ratio, dtype=np.float32, workers=1) / 100.0
 
 
 def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: int) -> np.ndarray:
@@ -162,6 +174,7 @@ def align_note(
     trust_coverage: float = 0.45,
     min_coverage: float = 0.11,
     min_chosen: float = 0.05,
+    fuzzy_weight: float = 0.2,
     ambiguity_margin: float = 0.03,
     far_s: float = 30.0,
 ) -> tuple[Alignment, ...]:
@@ -177,6 +190,9 @@ def align_note(
         return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
     cov = _coverage(claims, index, max_span)
     lex = cov - span_penalty * (index.length - 1)[None, :]
+    # Coverage ignores word order; an edit-distance similarity of the content words ranks the
+    # passage that says the claim in the same words above one that merely shares them.
+    rank = lex + fuzzy_weight * _similarity(claims, index)
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
     near_score = np.where(near, lex, -np.inf).max(axis=1)
@@ -193,7 +209,7 @@ def align_note(
             continue
         lo, hi = _bracket(trusted_t, i)
         in_order = (index.starts >= lo) & (index.starts <= hi)
-        total = row + cited_bonus * near[i] + order_bonus * in_order
+        total = rank[i] + cited_bonus * near[i] + order_bonus * in_order
         j = int(np.argmax(total))
         if row[j] < min_chosen:
             # The priors picked a passage that says next to nothing of the claim: pointing there

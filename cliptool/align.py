@@ -175,6 +175,7 @@ def align_note(
     min_coverage: float = 0.11,
     min_chosen: float = 0.05,
     fuzzy_weight: float = 0.2,
+    lead_in_ratio: float = 0.1,
     ambiguity_margin: float = 0.03,
     far_s: float = 30.0,
 ) -> tuple[Alignment, ...]:
@@ -230,14 +231,16 @@ def align_note(
         # said most fully, since lead-in sentences share its words.
         if status == "ok":
             first, k = _trim(cov[i], index, j, floor_s=float(readings[i]), ratio=0.5)
+            first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
+            # The verdict tolerates a lead-in that says a little of the claim before its core;
+            # a cited time that only meets sentences saying nothing of it is not "ok".
+            lead, _ = _trim(cov[i], index, j, floor_s=float(readings[i]), ratio=lead_in_ratio)
+            if index.sentences[min(lead, first)].start - tolerance_s > readings[i]:
+                status = "shifted"
         else:
             first, k = _trim(cov[i], index, j, ratio=1.0)
-        if status == "ok":
-            first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
         start = index.sentences[first].start
         end = index.sentences[first + k - 1].end
-        if status == "ok" and not start - tolerance_s <= readings[i] <= end:
-            status = "shifted"  # the part that says the claim begins later than the cited time allows
         if not index.punctuated:
             start = _refine_start(index.sentences[first], claim_keys[i], index)
         if claim.cited_s > index.end_s:
@@ -336,13 +339,17 @@ def _trim(cov_row: np.ndarray, index: TranscriptIndex, j: int, *, floor_s: float
     return first, k
 
 
-def _mmss_reading(claim: Claim) -> float | None:
-    """``17:30:00`` read as 17:30: generators write MM:SS into the HH:MM slots."""
+def _mmss_reading(claim: Claim, end_s: float) -> float | None:
+    """``17:30:00`` read as 17:30: generators write MM:SS into the HH:MM slots.
+
+    Only a time ending in ``:00`` or one past the video's end can be that slip; ``00:00:06``
+    means six seconds.
+    """
     parts = claim.raw.split(":")
-    if len(parts) != 3:
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return None
-    h, m, _ = (int(p) for p in parts)
-    if m >= 60:
+    h, m, s = (int(p) for p in parts)
+    if m >= 60 or (s != 0 and claim.cited_s <= end_s):
         return None
     return float(h * 60 + m)
 
@@ -354,7 +361,7 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
     the alternative reading wins when more of its cited times land on passages that say the claim.
     """
     literal = [c.cited_s for c in claims]
-    alt = [_mmss_reading(c) for c in claims]
+    alt = [_mmss_reading(c, index.end_s) for c in claims]
     if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims)):
         return literal
 

@@ -122,7 +122,6 @@ def test_empty_inputs() -> None:
     assert a.status == "unsupported"
 
 
-@pytest.mark.xfail(strict=True, reason="align: 00:00:06 gets an MM:SS reading of 0 s (reported to the lead)")
 def test_times_with_seconds_are_never_read_as_mmss() -> None:
     # Only a time ending in :00 can be MM:SS written into the HH:MM slots; here one stray such
     # time must not make the note's other, correct, times "shifted by 0 s".
@@ -136,7 +135,6 @@ def test_times_with_seconds_are_never_read_as_mmss() -> None:
     assert [x.status for x in a] == ["ok", "ok", "out-of-range"]
 
 
-@pytest.mark.xfail(strict=True, reason="align: ok judged on the untrimmed passage (reported to the lead)")
 def test_ok_means_the_cited_time_is_near_the_reported_start() -> None:
     # Cited at 10:00 (winter clusters); varroa is said at 13:00, within a 3-sentence passage
     # that starts at 10:00. The verdict must match the reported start, not the passage's.
@@ -157,7 +155,6 @@ def test_verdict_agrees_with_reported_start(cited: float) -> None:
     assert (a.status == "ok") == inside
 
 
-@pytest.mark.xfail(strict=True, reason="align: passages overlapping the winner count as rivals (reported to the lead)")
 def test_overlapping_passages_are_not_a_second_place() -> None:
     # Sparse speech (a minute between sentences): 2-sentence passages that contain the winning
     # sentence start > 30 s away from it, but they are the same place, not a repetition.

@@ -1,0 +1,98 @@
+"""`cliptool captions`: every output format from a cached SRT, and the error exits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.captions import load_captions, parse_captions
+from cliptool.cli import app
+
+runner = CliRunner()
+DATA = Path(__file__).resolve().parent.parent / "data"
+VIDEO_ID = "tinyvideo01"
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    folder = tmp_path / "captions-cache"
+    (folder / VIDEO_ID).mkdir(parents=True)
+    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
+    return folder
+
+
+def test_text_is_one_timed_sentence_per_line(cache: Path) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline"])
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[00:00:01] Welcome to this short talk about honeybees and how they find flowers."
+    assert lines[-1] == "[00:02:20] Thanks for watching, and see you next time."
+    assert len(lines) == 12
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_srt_and_vtt_read_back_to_the_same_cues(cache: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline", "--format", fmt])
+    assert result.exit_code == 0, result.stderr
+    back = parse_captions(result.stdout, fmt=fmt)  # type: ignore[arg-type]
+    original = load_captions(cache / VIDEO_ID / "en.srt")
+    assert [(c.start, c.end, c.text) for c in back.cues] == [(c.start, c.end, c.text) for c in original.cues]
+    if fmt == "vtt":
+        assert result.stdout.startswith("WEBVTT")
+
+
+def test_json_has_cues_with_times(cache: Path) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline", "--format", "json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["language"] == "en"
+    assert len(doc["cues"]) == 12
+    assert doc["cues"][8] == {"start": 80.0, "end": 85.0, "text": "Varroa mites are the biggest threat to managed hives today.",
+                              "words": []}
+
+
+def test_a_note_path_names_its_video(cache: Path) -> None:
+    by_note = runner.invoke(app, ["captions", str(DATA / "verify_note.md"), "--cache", str(cache), "--offline"])
+    by_id = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline"])
+    assert by_note.exit_code == 0
+    assert by_note.stdout == by_id.stdout
+
+
+def test_cache_from_the_environment(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIPTOOL_CACHE", str(cache))
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--offline"])
+    assert result.exit_code == 0
+    assert "Varroa" in result.stdout
+
+
+def test_offline_without_cache_exits_4_with_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tmp_path / "empty"), "--offline"])
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and VIDEO_ID in lines[0] and "offline" in lines[0]
+
+
+@pytest.mark.parametrize("source", ["short", "../no/such/note.md", "has spaces!"])
+def test_neither_note_nor_video_id_exits_3(source: str) -> None:
+    result = runner.invoke(app, ["captions", source, "--offline"])
+    assert result.exit_code == 3
+    assert "neither a note file nor a video id" in result.stderr
+
+
+def test_unreadable_note_argument_exits_3(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text("---\nvideoId: nope\n---\n", encoding="utf-8")
+    result = runner.invoke(app, ["captions", str(note), "--offline"])
+    assert result.exit_code == 3
+    assert str(note) in result.stderr
+
+
+def test_refresh_and_offline_contradict() -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--offline", "--refresh"])
+    assert result.exit_code == 2

@@ -1,0 +1,185 @@
+"""`cliptool clip`: selections, exit codes, stdout vs stderr, snapping to cached captions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.cli import app
+from cliptool.media import ffmpeg_exe
+
+VID = "abcdefghijk"
+FILLER = [
+    "Welcome everyone to this short generated talk.",
+    "Today we look at how tones are made.",
+    "A sine wave is the purest sound there is.",
+    "It has a single frequency and no overtones.",
+    "The quick brown fox jumps over the lazy dog near the river bank.",
+    "That sentence holds every letter of the alphabet.",
+    "Now let us listen to the tone for a while.",
+    "Thank you all for listening and goodbye.",
+]
+
+
+def _ts(s: float) -> str:
+    ms = round(s * 1000)
+    return f"00:00:{ms // 1000:02d},{ms % 1000:03d}"
+
+
+def _srt(lines: list[str], step_s: float = 5.0) -> str:
+    return "\n".join(f"{i + 1}\n{_ts(i * step_s)} --> {_ts(i * step_s + step_s)}\n{t}\n" for i, t in enumerate(lines))
+
+
+NOTE = f"""---
+title: Generated talk
+videoId: {VID}
+---
+
+The talk opens with a welcome <a class="yt-timestamp" data-t="00:00:01">[00:00:01]</a>.
+The quick brown fox jumps over the lazy dog by the river bank <a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.
+A sine wave has one frequency and no overtones <a class="yt-timestamp" data-t="00:00:16">[00:00:16]</a>.
+Something said after the end <a class="yt-timestamp" data-t="00:01:30">[00:01:30]</a>.
+"""
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "talk.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+         "testsrc2=size=320x180:rate=25:duration=40", "-f", "lavfi", "-i", "sine=duration=40",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture
+def note(tmp_path: Path) -> Path:
+    path = tmp_path / "talk.md"
+    path.write_text(NOTE, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cached_captions(tmp_path: Path) -> Path:
+    cache = tmp_path / "cache"
+    (cache / VID).mkdir(parents=True)
+    (cache / VID / "en.srt").write_text(_srt(FILLER), encoding="utf-8")
+    return cache
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["clip", *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "choose exactly one of --claim"),
+        (["--claim", "00:75:00"], "--claim: impossible timestamp"),
+        (["--claim", "00:00:03"], ("no claim cited at 00:00:03; nearest cited times: 00:00:01 (anchor 0), "
+                                  "00:00:05 (anchor 1), 00:00:16 (anchor 2)")),
+        (["--anchor", "7"], "no anchor 7: the note has anchors 0-3"),
+        (["--status", "wrong"], "unknown status wrong"),
+        (["--all", "--video-id", "zzzzzzzzzzz"], "no note about video zzzzzzzzzzz"),
+    ],
+)
+def test_bad_selection_is_exit_3(note: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    code, out, err = _run(str(note), *args, "--media", str(tmp_path / "unused.mp4"), "--out", str(tmp_path / "c"))
+    assert code == 3, err
+    assert message in " ".join(err.split())
+    assert out == ""
+    assert not (tmp_path / "c").exists()
+
+
+def test_no_note_needs_video_id_and_claim(tmp_path: Path) -> None:
+    code, _, err = _run("--claim", "00:00:05")
+    assert code == 3 and "give a NOTE, or --video-id ID with --claim HH:MM:SS" in err
+
+
+def test_folder_needs_all_or_status(note: Path) -> None:
+    code, _, err = _run(str(note.parent), "--claim", "00:00:05")
+    assert code == 3 and "a folder of notes needs --all or --status" in err
+
+
+def test_missing_media_is_exit_6(note: Path, tmp_path: Path) -> None:
+    code, out, err = _run(str(note), "--claim", "00:00:05", "--media", str(tmp_path / "nope.mp4"))
+    assert code == 6 and "media file not found" in err and out == ""
+
+
+def test_offline_without_cached_media_is_exit_6(note: Path, tmp_path: Path) -> None:
+    code, _, err = _run(str(note), "--claim", "00:00:05", "--offline", "--url-template", "http://127.0.0.1:9/{id}",
+                        "--out", str(tmp_path / "c"))
+    assert code == 6
+    assert "not cached and --offline is set" in err
+    assert not any((tmp_path / "c").glob("*.mp4"))
+
+
+@pytest.mark.e2e
+def test_claim_with_local_media_no_captions(note: Path, media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    code, stdout, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--out", str(out))
+    assert code == 0, err
+    name = f"{VID}_000003-000013.mp4"
+    assert stdout.startswith(str(out / name))
+    assert "00:00:03-00:00:13 (10.00 s, accurate)" in stdout
+    assert "captions not cached" in err and "1 clip made" in err
+    assert sorted(p.name for p in out.iterdir()) == sorted([name, f"{name}.json", "index.json", ".index.lock"])
+
+
+@pytest.mark.e2e
+def test_snaps_to_the_passage_in_cached_captions(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    args = [str(note), "--claim", "00:00:05", "--media", str(media), "--cache", str(cached_captions), "--out", str(out)]
+    code, stdout, err = _run(*args)
+    assert code == 0, err
+    # The fox sentence is said at 20-25 s, not at the cited 5 s: the clip spans that passage
+    # (as verify located it) plus 2 s before and 8 s after.
+    path = Path(stdout.split()[0])
+    doc = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+    assert doc["requested"]["snapped_to_passage"] is True
+    assert 15.0 <= doc["requested"]["start_s"] <= 18.0 and doc["requested"]["end_s"] >= 33.0
+    assert "quick brown fox" in doc["evidence"].lower()
+    assert doc["captions"]["language"] == "en"
+    srt = path.with_suffix(".srt").read_text(encoding="utf-8")
+    offset = doc["actual"]["start_s"]
+    assert f"{_ts(20 - offset)} --> {_ts(25 - offset)}\nThe quick brown fox" in srt
+
+    code, stdout, err = _run(*args, "--no-snap")
+    assert code == 0, err
+    assert f"{VID}_000003-000013.mp4" in stdout
+
+
+@pytest.mark.e2e
+def test_status_and_batch_failure_exit_code(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    code, stdout, err = _run(str(note), "--all", "--media", str(media), "--cache", str(cached_captions),
+                             "--out", str(out), "--jobs", "2", "--fast", "--subs", "none")
+    assert code == 6  # anchor 3 is cited past the video's end; the others are still cut
+    assert "anchor 3" in err and "past the end" in err
+    assert "3 clips made" in err and "1 failed" in err
+    assert err.count("note: fast: stream copy") == 1  # the caveat is said once, not per clip
+    assert len(json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]) == 3
+
+    code, stdout, err = _run(str(note), "--status", "unsupported", "--media", str(media), "--cache",
+                             str(cached_captions), "--out", str(tmp_path / "unsupported"), "--subs", "none")
+    assert code == 6  # verify finds nothing for anchor 3, and it is cited past the end
+    assert "anchor 3" in err and "0 clips made" in err and stdout == ""
+
+
+@pytest.mark.e2e
+def test_burn_without_captions_fails_cleanly(note: Path, media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    code, _, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--out", str(out), "--subs", "burn",
+                        "--offline")
+    assert code == 4  # --subs burn requires captions, and offline there are none
+    assert "no cached en captions" in err
+    assert not out.exists() or not list(out.glob("*.mp4"))

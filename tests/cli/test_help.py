@@ -1,0 +1,68 @@
+"""Help, version, `python -m cliptool`, cheap start-up, and a README that documents every command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from cliptool import __version__
+from cliptool.cli import app
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent.parent
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+HEAVY = ["yt_dlp", "numpy", "rapidfuzz", "ffmpeg", "imageio_ffmpeg", "webvtt"]
+
+
+def test_root_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("claims", "captions", "verify"):
+        assert name in COMMANDS
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name: str) -> None:
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"cliptool {__version__}"
+
+
+def test_no_arguments_shows_help() -> None:
+    result = runner.invoke(app, [])
+    assert result.exit_code in (0, 2)  # click's no_args_is_help exit code differs between versions
+    assert "Usage" in result.stdout + result.stderr
+
+
+def test_import_cli_loads_no_heavy_module() -> None:
+    code = "import json, sys, cliptool.cli; print(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         stdin=subprocess.DEVNULL)
+    loaded = {m.split(".")[0] for m in json.loads(out.stdout)}
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_python_dash_m() -> None:
+    out = subprocess.run([sys.executable, "-m", "cliptool", "--help"], check=False, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0
+    assert "verify" in out.stdout
+
+
+def test_readme_documents_every_command() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"cliptool {name}" not in readme]
+    assert not missing, f"README.md does not mention: {missing}"

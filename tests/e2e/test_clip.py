@@ -1,0 +1,358 @@
+"""Clips cut by real ffmpeg from generated media, and sections downloaded by real yt-dlp.
+
+The source video burns its frame number into the picture, so a clip's frames can be matched to
+the source frame at a given time: small mean absolute difference for the same frame, large for a
+frame one second away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.captions import load_captions
+from cliptool.cli import app
+from cliptool.clip import ClipJob, ClipResult, ClipSpec, cut, make_clip, make_clips
+from cliptool.errors import FfmpegError, MediaError
+from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe
+from cliptool.models import CaptionInfo, Cue, Transcript
+
+pytestmark = pytest.mark.e2e
+
+VID = "abcdefghijk"
+FPS = 25
+LENGTH_S = 40
+SIZE = (320, 180)  # frames are compared at this size
+FONT_MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
+
+
+def _ffmpeg(*args: str) -> bytes:
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", *args],
+                          capture_output=True, check=True)
+    return proc.stdout
+
+
+def make_source(path: Path, *, length_s: int = LENGTH_S) -> Path:
+    """640x360 testsrc2 with its frame number burned in big, a 440 Hz tone, a keyframe every 2 s."""
+    number = "drawtext=text='%{frame_num}':fontsize=96:fontcolor=white:box=1:boxcolor=black:x=220:y=120"
+    if Path(FONT_MONO).is_file():
+        number = number.replace("drawtext=", f"drawtext=fontfile={FONT_MONO}:")
+    _ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}:duration={length_s}",
+        "-f", "lavfi", "-i", f"sine=frequency=440:duration={length_s}",
+        "-vf", number, "-c:v", "libx264", "-preset", "ultrafast", "-g", str(2 * FPS), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-shortest", "-y", str(path),
+    )
+    return path
+
+
+def gray_frame(path: Path, at_s: float) -> bytes:
+    """The frame shown at ``at_s`` as raw 8-bit gray at SIZE (ffmpeg's accurate input seek)."""
+    w, h = SIZE
+    return _ffmpeg("-ss", f"{at_s:.3f}", "-i", str(path), "-frames:v", "1", "-s", f"{w}x{h}",
+                   "-pix_fmt", "gray", "-f", "rawvideo", "-")
+
+
+def mad(a: bytes, b: bytes) -> float:
+    """Mean absolute difference of two gray frames (0-255)."""
+    assert len(a) == len(b) and a
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def frame_count(path: Path) -> int:
+    """Video frames in the file, counted by decoding them all to 4x4 gray (one byte per pixel)."""
+    return len(_ffmpeg("-i", str(path), "-map", "0:v:0", "-s", "4x4", "-pix_fmt", "gray", "-f", "rawvideo", "-")) // 16
+
+
+def header(path: Path) -> str:
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False)
+    return proc.stderr
+
+
+def container_duration(path: Path) -> float:
+    m = re.search(r"Duration: (\d+):(\d+):(\d+\.\d+)", header(path))
+    assert m, header(path)
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])
+
+
+def spec(start_s: float, end_s: float, index: int = 0, claim: str = "a claim") -> ClipSpec:
+    return ClipSpec(video_id=VID, index=index, claim=claim, cited_s=start_s + 2, start_s=start_s, end_s=end_s,
+                    evidence="the words", status="ok", snapped=True, line=7)
+
+
+TRANSCRIPT = Transcript(
+    cues=(Cue(9.0, 12.0, "ALPHA LINE"), Cue(12.0, 16.0, "BETA LINE"), Cue(19.0, 25.0, "GAMMA LINE")),
+    language="en", kind="manual", source="test",
+)
+
+
+@pytest.fixture(scope="session")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_source(tmp_path_factory.mktemp("media") / "talk.mp4")
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# ------------------------------------------------------------------------------- cutting
+
+
+def test_accurate_clip_has_the_asked_length_and_starts_on_the_asked_frame(source: Path, tmp_path: Path) -> None:
+    result = cut(spec(10.0, 20.0), source, tmp_path, subs="none")
+    assert result.path == tmp_path / f"{VID}_000010-000020.mp4"
+    assert result.mode == "accurate"
+    assert frame_count(result.path) == 10 * FPS
+    assert abs(container_duration(result.path) - 10.0) <= 1 / FPS
+    assert (result.start_s, result.end_s, result.frames) == (10.0, 20.0, 250)
+    first = gray_frame(result.path, 0)
+    assert mad(first, gray_frame(source, 10.0)) < 1.5
+    assert mad(first, gray_frame(source, 11.0)) > 4
+    assert mad(gray_frame(result.path, 5.0), gray_frame(source, 15.0)) < 1.5
+    h = header(result.path)
+    assert "Video: h264" in h and "Audio: aac" in h
+
+
+def test_fractional_start_snaps_to_the_nearest_frame(source: Path, tmp_path: Path) -> None:
+    result = cut(spec(7.3, 12.3), source, tmp_path, subs="none")
+    assert result.start_s == pytest.approx(7.32)  # 7.3 s is half-way between frames 182 and 183
+    assert abs(frame_count(result.path) - 5 * FPS) <= 1
+    assert abs(result.duration_s - 5.0) <= 1 / FPS
+    assert mad(gray_frame(result.path, 0), gray_frame(source, result.start_s)) < 1.5
+
+
+def test_fast_mode_copies_streams_and_says_so(source: Path, tmp_path: Path) -> None:
+    result = cut(spec(11.0, 21.0), source, tmp_path, fast=True, subs="none")
+    assert result.mode == "fast"
+    assert any("keyframe" in n for n in result.notes)
+    assert 10.0 - 0.1 <= container_duration(result.path) <= 10.0 + 2.0  # at most one GOP of lead-in
+    assert result.path.stat().st_size > 0
+
+
+def test_sidecar_captions_are_retimed_to_the_clip(source: Path, tmp_path: Path) -> None:
+    result = cut(spec(10.0, 20.0), source, tmp_path, subs="sidecar", transcript=TRANSCRIPT)
+    srt, vtt = (result.path.with_suffix(ext) for ext in (".srt", ".vtt"))
+    assert result.subtitles == (srt, vtt)
+    want = [(0.0, 2.0, "ALPHA LINE"), (2.0, 6.0, "BETA LINE"), (9.0, 10.0, "GAMMA LINE")]
+    for path in (srt, vtt):
+        got = [(round(c.start, 3), round(c.end, 3), c.text) for c in load_captions(path).cues]
+        assert got == want, path
+
+
+def _rows(frame: bytes, top: float, bottom: float) -> bytes:
+    w, h = SIZE
+    return frame[int(h * top) * w: int(h * bottom) * w]
+
+
+def test_burned_captions_are_drawn_in_the_subtitle_region(source: Path, tmp_path: Path) -> None:
+    plain = cut(spec(10.0, 20.0), source, tmp_path / "plain", subs="none")
+    burned = cut(spec(10.0, 20.0), source, tmp_path / "burn", subs="burn", transcript=TRANSCRIPT)
+    assert burned.burned and not burned.subtitles
+    a, b = gray_frame(plain.path, 3.0), gray_frame(burned.path, 3.0)  # "BETA LINE" is on screen
+    assert mad(_rows(a, 0.8, 1.0), _rows(b, 0.8, 1.0)) > 3  # the text is there
+    assert mad(_rows(a, 0.0, 0.6), _rows(b, 0.0, 0.6)) < 1.5  # and nowhere else
+    quiet = gray_frame(burned.path, 7.5)  # 17.5 s: between cues, nothing drawn
+    assert mad(_rows(gray_frame(plain.path, 7.5), 0.8, 1.0), _rows(quiet, 0.8, 1.0)) < 1.5
+
+
+def test_audio_only_clip(source: Path, tmp_path: Path) -> None:
+    result = cut(spec(5.0, 9.0), source, tmp_path, audio_only=True, subs="none")
+    assert result.path.suffix == ".m4a"
+    h = header(result.path)
+    assert "Audio: aac" in h and "Video:" not in h
+    assert abs(container_duration(result.path) - 4.0) < 0.05
+
+
+# ---------------------------------------------------------------------- provenance, batch
+
+
+def test_manifest_and_index(source: Path, tmp_path: Path) -> None:
+    src = MediaSource(path=source)
+    caps = CaptionInfo(language="en", kind="manual", source="cache/en.srt")
+    job = ClipJob(spec=spec(10.0, 20.0), source=src, note_path="notes/talk.md", title="A talk", captions=caps,
+                  transcript=TRANSCRIPT)
+    result = make_clip(job, tmp_path)
+    assert result.manifest == tmp_path / f"{VID}_000010-000020.mp4.json"
+    doc = json.loads(result.manifest.read_text(encoding="utf-8"))
+    assert doc["sha256"] == hashlib.sha256(result.path.read_bytes()).hexdigest() == result.sha256
+    assert doc["source_url"] == f"https://www.youtube.com/watch?v={VID}&t=10s"
+    assert (doc["video_id"], doc["title"], doc["note"]) == (VID, "A talk", "notes/talk.md")
+    assert doc["claim"]["text"] == "a claim" and doc["claim"]["cited"] == "00:00:12"
+    assert doc["requested"] == {"start_s": 10.0, "end_s": 20.0, "snapped_to_passage": True}
+    assert doc["actual"]["start_s"] == 10.0 and doc["actual"]["duration_s"] == 10.0
+    assert doc["captions"] == {"language": "en", "kind": "manual", "source": "cache/en.srt"}
+    assert doc["evidence"] == "the words"
+    assert doc["media"]["file"] == str(source.resolve())
+    assert set(doc["tools"]) == {"cliptool", "ffmpeg", "yt-dlp"} and all(doc["tools"].values())
+    assert doc["subtitles"] == [f"{VID}_000010-000020.srt", f"{VID}_000010-000020.vtt"]
+
+    make_clip(ClipJob(spec=spec(20.0, 25.0, index=1), source=src), tmp_path, subs="none")
+    make_clip(job, tmp_path)  # the same clip again replaces its row
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    assert [r["clip"] for r in index["clips"]] == [f"{VID}_000010-000020.mp4", f"{VID}_000020-000025.mp4"]
+    assert index["clips"][0]["sha256"] == result.sha256
+
+
+def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tmp_path: Path) -> None:
+    src = MediaSource(path=source)
+    specs = [spec(1.0, 4.0, 0), spec(5.0, 8.0, 1), spec(45.0, 50.0, 2), spec(30.0, 33.0, 3)]
+    seen: list[int] = []
+    results = make_clips([ClipJob(spec=s, source=src) for s in specs], tmp_path, workers=2, subs="none",
+                         on_done=lambda job, got: seen.append(job.spec.index))
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert [type(r) for r in results] == [ClipResult, ClipResult, MediaError, ClipResult]
+    assert "past the end of the media (00:00:40)" in str(results[2])
+    rows = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert len(rows) == 3
+    assert not [n for n in _files(tmp_path) if n.startswith(".clip-")]  # no temp folder left behind
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_missing_media(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="media file not found"):
+        cut(spec(1.0, 2.0), tmp_path / "nope.mp4", tmp_path / "out")
+    assert _files(tmp_path / "out") == []
+
+
+def test_not_a_media_file(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(FfmpegError, match="not a readable media file: .*Invalid data"):
+        cut(spec(1.0, 2.0), junk, tmp_path / "out")
+    assert _files(tmp_path / "out") == []
+
+
+def test_ffmpeg_failure_names_its_last_line_and_leaves_nothing(source: Path, tmp_path: Path) -> None:
+    with pytest.raises(FfmpegError) as err:
+        cut(spec(1.0, 3.0), source, tmp_path, preset="no-such-preset", transcript=TRANSCRIPT)
+    assert "ffmpeg failed" in str(err.value)
+    last = [ln for ln in err.value.stderr.splitlines() if ln.strip()][-1]
+    assert str(err.value).endswith(last)
+    assert _files(tmp_path) == []  # not the clip, not the sidecars, not the temp folder
+
+
+def test_range_past_the_end(source: Path, tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="past the end"):
+        cut(spec(41.0, 45.0), source, tmp_path)
+    assert _files(tmp_path) == []
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 400 kB tmpfs: a real ENOSPC. Needs mount rights (root in CI containers); skips otherwise."""
+    mount = shutil.which("mount")
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if mount is None:
+        pytest.skip("no mount command")
+    done = subprocess.run([mount, "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(folder)], capture_output=True,
+                          check=False)
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + done.stderr.decode(errors="replace").strip())
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_no_disk_space(source: Path, tiny_disk: Path) -> None:
+    with pytest.raises(MediaError, match="no space left on the device"):
+        cut(spec(0.0, 20.0), source, tiny_disk / "clips", subs="none")
+    assert _files(tiny_disk / "clips") == []
+
+
+# ----------------------------------------------------------------- download through yt-dlp
+
+
+@pytest.fixture
+def site(source: Path, tmp_path: Path, http_server: Callable[[Path], Any]) -> tuple[Any, str]:
+    """A page with a <video> for yt-dlp's generic extractor; returns (server, url template)."""
+    root = tmp_path / "site"
+    root.mkdir()
+    shutil.copy(source, root / "talk.mp4")
+    (root / f"{VID}.html").write_text(
+        "<!doctype html><html><head><title>A generated talk</title></head>"
+        '<body><video controls src="talk.mp4"></video></body></html>', encoding="utf-8")
+    server = http_server(root)
+    return server, server.base_url + "/{id}.html"
+
+
+def test_download_only_the_needed_sections_then_reuse_them(
+    source: Path, tmp_path: Path, site: tuple[Any, str]
+) -> None:
+    server, template = site
+    cache = tmp_path / "cache"
+    first = fetch_sections(VID, [(10.0, 20.0), (24.0, 27.0)], cache_dir=cache, url_template=template)
+    assert first[0] == first[1]  # 4 s apart: one section
+    sec = first[0]
+    assert (sec.offset_s, sec.url) == (9.0, template.replace("{id}", VID))
+    assert sec.title and sec.title.startswith("A generated talk")  # the generic extractor may add " (1)"
+    assert sec.path.parent == cache / VID / "media"
+    assert sec.path.stat().st_size < (source.stat().st_size * 0.7)  # a section, not the whole video
+    assert server.count("/talk.mp4") >= 1
+
+    result = cut(spec(10.0, 20.0), sec.path, tmp_path / "clips", media_offset_s=sec.offset_s, subs="none")
+    assert frame_count(result.path) == 10 * FPS
+    assert mad(gray_frame(result.path, 0), gray_frame(source, 10.0)) < 1.5
+    assert mad(gray_frame(result.path, 9.0), gray_frame(source, 19.0)) < 1.5
+
+    hits = server.count()
+    again = fetch_sections(VID, [(12.0, 18.0)], cache_dir=cache, url_template=template)
+    offline = fetch_sections(VID, [(12.0, 18.0)], cache_dir=cache, url_template=template, offline=True)
+    assert again == offline == [sec]
+    assert server.count() == hits  # cached: no request at all
+
+    with pytest.raises(MediaError, match="not cached and --offline"):
+        fetch_sections(VID, [(30.0, 35.0)], cache_dir=cache, url_template=template, offline=True)
+
+
+def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]) -> None:
+    server, template = site
+    server.fail(f"/{VID}.html", 404, times=5)
+    with pytest.raises(MediaError, match=f"{VID}: cannot download the video"):
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert not list((tmp_path / "cache" / VID / "media").glob("*.mp4"))
+
+
+def test_cli_clip_downloads_sections_and_writes_provenance(
+    source: Path, tmp_path: Path, site: tuple[Any, str]
+) -> None:
+    server, template = site
+    note = tmp_path / "talk.md"
+    note.write_text(
+        f"---\ntitle: Generated talk\nvideoId: {VID}\n---\n\n"
+        'The tone starts early <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>. '
+        'Later it goes on <a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "clips"
+    args = ["clip", str(note), "--all", "--url-template", template, "--cache", str(tmp_path / "cache"),
+            "--out", str(out), "--jobs", "2", "--after", "5"]
+    run = CliRunner().invoke(app, args)
+    assert run.exit_code == 0, run.output
+    names = [f"{VID}_000010-000017.mp4", f"{VID}_000028-000035.mp4"]
+    for name in names:
+        assert name in run.stdout
+        doc = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+        assert doc["media"]["url"] == template.replace("{id}", VID)
+        assert doc["media"]["retrieved_at"]
+        assert doc["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+        assert doc["title"] == "Generated talk"
+    first = gray_frame(out / names[1], 0)
+    assert mad(first, gray_frame(source, 28.0)) < 1.5
+    assert "2 clips made" in run.stderr
+    hits = server.count("/talk.mp4")
+    rerun = CliRunner().invoke(app, [*args, "--offline"])  # the sections are cached now
+    assert rerun.exit_code == 0, rerun.output
+    assert server.count("/talk.mp4") == hits

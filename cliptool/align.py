@@ -242,7 +242,12 @@ def align_note(
         start = index.sentences[first].start
         end = index.sentences[first + k - 1].end
         if not index.punctuated:
-            start = _refine_start(index.sentences[first], claim_keys[i], index)
+            # Pause-split units start wherever the speaker breathed: a confirmed cited time
+            # inside the unit is a better start than its edge, else its first key word is.
+            if status == "ok":
+                start = max(start, min(float(readings[i]), end))
+            else:
+                start = _refine_start(index.sentences[first], claim_keys[i], index)
         if claim.cited_s > index.end_s:
             status = "out-of-range"
         elif status == "ok" and readings[i] != claim.cited_s:

@@ -3,24 +3,28 @@
 Why not a window scan: notes are right most of the time, so a lexical best match that merely
 edges out the passage at the cited time is usually noise. The aligner scores every passage of
 1-3 consecutive sentences by how much of the claim's *rare* vocabulary it covers (IDF weights over
-the transcript's own sentences), then trusts the cited time unless a passage elsewhere is clearly
-better, and calls a claim unsupported when nothing in the video covers it well.
+the transcript's own sentences, words and word pairs) and by an edit-distance similarity of the
+content words; it then trusts the cited time, and the note's order, unless a passage elsewhere is
+clearly better, and calls a claim unsupported when nothing in the video says it. Every constant
+lives in :class:`Tuning` and was measured on the dev corpus, never fitted to one note.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from cliptool.models import Alignment, Claim, Location, Sentence
+from cliptool.models import Alignment, Claim, Location, Sentence, Status
 
-__all__ = ["TranscriptIndex", "build_index", "align_note", "tokens"]
+__all__ = ["DEFAULT_TUNING", "TranscriptIndex", "Tuning", "align_note", "build_index", "tokens"]
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Letters and digits of any script: notes and captions are not always English.
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 # Function words carry no evidence of *where* something is said.
 _STOP = frozenset(
@@ -62,7 +66,7 @@ def tokens(text: str) -> list[str]:
 def _features(text: str) -> frozenset[str]:
     """Stems plus adjacent-stem pairs: pairs reward a passage that says the words in order."""
     toks = tokens(text)
-    return frozenset(toks) | frozenset(f"{a}_{b}" for a, b in zip(toks, toks[1:]))
+    return frozenset(toks) | frozenset(f"{a}_{b}" for a, b in pairwise(toks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
     default_idf = math.log((n + 1) / 0.5)
     first, length = [], []
     for k in range(1, max_span + 1):
-        for i in range(0, n - k + 1):
+        for i in range(n - k + 1):
             first.append(i)
             length.append(k)
     first_a = np.array(first, dtype=np.int64)
@@ -145,8 +149,8 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: 
         for t in toks:
             weights[i, vocab[t]] = index.idf.get(t, index.default_idf)
     present = np.zeros((n_s, max(len(vocab), 1)), dtype=bool)
-    for j, toks in enumerate(index.sent_tokens):
-        for t in toks:
+    for j, feats in enumerate(index.sent_tokens):
+        for t in feats:
             k = vocab.get(t)
             if k is not None:
                 present[j, k] = True
@@ -162,103 +166,134 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: 
     return (weights @ passages.T) / total
 
 
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The aligner's constants, measured on the dev corpus (bench/accuracy.py), not per note."""
+
+    max_span: int = 3  # sentences per candidate passage
+    span_penalty: float = 0.03  # per extra sentence, so a passage is no longer than it must be
+    fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
+    cited_bonus: float = 0.2  # trust in the note's own time
+    order_bonus: float = 0.1  # trust in the note's order of claims
+    trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
+    min_coverage: float = 0.11  # below this nowhere in the video says the claim
+    min_chosen: float = 0.05  # the chosen passage must say at least this much of it
+    lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
+    ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
+    far_s: float = 30.0  # two places closer than this are one place
+
+
+DEFAULT_TUNING = Tuning()
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteScores:
+    """Every claim of a note scored against every passage: rows are claims, columns passages."""
+
+    cov: np.ndarray  # share of the claim's IDF weight the passage covers
+    lex: np.ndarray  # cov minus the length penalty: the evidence measure
+    rank: np.ndarray  # lex plus word-order similarity: what picks among candidates
+    readings: np.ndarray  # cited second of each claim under the note's chosen reading
+    near: np.ndarray  # passage contains the cited time (with tolerance)
+    best: np.ndarray  # best lex anywhere, per claim
+    near_best: np.ndarray  # best lex at the cited time, per claim
+    trusted_t: np.ndarray  # cited time of claims confirmed where cited, else NaN
+
+
 def align_note(
     claims: Sequence[Claim],
     index: TranscriptIndex,
     *,
     tolerance_s: float = 5.0,
-    max_span: int = 3,
-    span_penalty: float = 0.03,
-    cited_bonus: float = 0.2,
-    order_bonus: float = 0.1,
-    trust_coverage: float = 0.45,
-    min_coverage: float = 0.11,
-    min_chosen: float = 0.05,
-    fuzzy_weight: float = 0.2,
-    lead_in_ratio: float = 0.1,
-    ambiguity_margin: float = 0.03,
-    far_s: float = 30.0,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> tuple[Alignment, ...]:
     """Align every claim of one note; returns one :class:`Alignment` per claim, same order.
 
-    Score of a passage = its lexical coverage of the claim, plus ``cited_bonus`` when the cited
+    A passage's score is its lexical evidence for the claim, plus ``cited_bonus`` when the cited
     time falls in it (the note is usually right), plus ``order_bonus`` when it lies between the
-    passages of the nearest trusted claims before and after (notes mostly follow the video).
+    times of the nearest confirmed claims before and after (notes mostly follow the video).
     """
     if not claims:
         return ()
     if not index.sentences:
         return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
-    cov = _coverage(claims, index, max_span)
-    lex = cov - span_penalty * (index.length - 1)[None, :]
+    scores = _score_note(claims, index, tolerance_s, tuning)
+    keys = [_key_words(c.text, index) for c in claims]
+    return tuple(
+        _align_claim(i, claim, index, scores, keys[i], tolerance_s, tuning) for i, claim in enumerate(claims)
+    )
+
+
+def _score_note(claims: Sequence[Claim], index: TranscriptIndex, tolerance_s: float, tuning: Tuning) -> _NoteScores:
+    cov = _coverage(claims, index, tuning.max_span)
+    lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
     # passage that says the claim in the same words above one that merely shares them.
-    rank = lex + fuzzy_weight * _similarity(claims, index)
+    rank = lex + tuning.fuzzy_weight * _similarity(claims, index)
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
-    near_score = np.where(near, lex, -np.inf).max(axis=1)
-    best_score = lex.max(axis=1)
-    # Pass 1: claims whose cited time already points at a passage that says them.
-    trusted = (near_score >= trust_coverage) & (near_score >= best_score - cited_bonus)
+    near_best = np.where(near, lex, -np.inf).max(axis=1)
+    best = lex.max(axis=1)
+    trusted = (near_best >= tuning.trust_coverage) & (near_best >= best - tuning.cited_bonus)
     trusted_t = np.where(trusted, readings, np.nan)
-    claim_keys = [_key_words(c.text, index) for c in claims]
-    out = []
-    for i, claim in enumerate(claims):
-        row = lex[i]
-        if best_score[i] < min_coverage and near_score[i] < min_coverage:
-            out.append(Alignment(index=claim.index, status="unsupported", score=_clip01(best_score[i])))
-            continue
-        lo, hi = _bracket(trusted_t, i)
-        in_order = (index.starts >= lo) & (index.starts <= hi)
-        total = rank[i] + cited_bonus * near[i] + order_bonus * in_order
-        j = int(np.argmax(total))
-        if row[j] < min_chosen:
-            # The priors picked a passage that says next to nothing of the claim: pointing there
-            # would be a guess, and the video says the claim nowhere better.
-            out.append(Alignment(index=claim.index, status="unsupported", score=_clip01(best_score[i])))
-            continue
-        status: str = "ok" if near[i, j] else "shifted"
-        alternatives: tuple[Location, ...] = ()
-        if status == "shifted":
-            rivals = _rivals(total, index, j, margin=ambiguity_margin, far_s=far_s)
-            if rivals:
-                status = "ambiguous"
-                alternatives = tuple(
-                    Location(round(float(index.starts[r]), 2), round(float(index.ends[r]), 2), _clip01(row[r]))
-                    for r in [j, *rivals]
-                )
-        # With a right cited time the passage is anchored; without one, start where the claim is
-        # said most fully, since lead-in sentences share its words.
+    return _NoteScores(cov, lex, rank, readings, near, best, near_best, trusted_t)
+
+
+def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, keys: frozenset[str],
+                 tolerance_s: float, tuning: Tuning) -> Alignment:
+    row, cited = sc.lex[i], float(sc.readings[i])
+    unsupported = Alignment(index=claim.index, status="unsupported", score=_clip01(sc.best[i]))
+    if sc.best[i] < tuning.min_coverage:
+        return unsupported
+    lo, hi = _bracket(sc.trusted_t, i)
+    in_order = (index.starts >= lo) & (index.starts <= hi)
+    total = sc.rank[i] + tuning.cited_bonus * sc.near[i] + tuning.order_bonus * in_order
+    j = int(np.argmax(total))
+    if row[j] < tuning.min_chosen:
+        # The priors picked a passage that says next to nothing of the claim: pointing there
+        # would be a guess, and the video says the claim nowhere better.
+        return unsupported
+    status: Status = "ok" if sc.near[i, j] else "shifted"
+    alternatives: tuple[Location, ...] = ()
+    if status == "shifted":
+        rivals = _rivals(total, index, j, margin=tuning.ambiguity_margin, far_s=tuning.far_s)
+        if rivals:
+            status = "ambiguous"
+            alternatives = tuple(
+                Location(round(float(index.starts[r]), 2), round(float(index.ends[r]), 2), _clip01(row[r]))
+                for r in [j, *rivals]
+            )
+    # With a right cited time the passage is anchored; without one, start where the claim is
+    # said most fully, since lead-in sentences share its words.
+    if status == "ok":
+        first, k = _trim(sc.cov[i], index, j, floor_s=cited, ratio=0.5)
+        first, k = _nearer_next(sc.cov[i], index, first, k, cited, tolerance_s)
+        # The verdict tolerates a lead-in that says a little of the claim before its core;
+        # a cited time that only meets sentences saying nothing of it is not "ok".
+        lead, _ = _trim(sc.cov[i], index, j, floor_s=cited, ratio=tuning.lead_in_ratio)
+        if index.sentences[min(lead, first)].start - tolerance_s > cited:
+            status = "shifted"
+    else:
+        first, k = _trim(sc.cov[i], index, j, ratio=1.0)
+    start = index.sentences[first].start
+    end = index.sentences[first + k - 1].end
+    if not index.punctuated:
+        # Pause-split units start wherever the speaker breathed: a confirmed cited time inside
+        # the unit is a better start than its edge, else the claim's first key word is.
         if status == "ok":
-            first, k = _trim(cov[i], index, j, floor_s=float(readings[i]), ratio=0.5)
-            first, k = _nearer_next(cov[i], index, first, k, float(readings[i]), tolerance_s)
-            # The verdict tolerates a lead-in that says a little of the claim before its core;
-            # a cited time that only meets sentences saying nothing of it is not "ok".
-            lead, _ = _trim(cov[i], index, j, floor_s=float(readings[i]), ratio=lead_in_ratio)
-            if index.sentences[min(lead, first)].start - tolerance_s > readings[i]:
-                status = "shifted"
+            start = max(start, min(cited, end))
         else:
-            first, k = _trim(cov[i], index, j, ratio=1.0)
-        start = index.sentences[first].start
-        end = index.sentences[first + k - 1].end
-        if not index.punctuated:
-            # Pause-split units start wherever the speaker breathed: a confirmed cited time
-            # inside the unit is a better start than its edge, else its first key word is.
-            if status == "ok":
-                start = max(start, min(float(readings[i]), end))
-            else:
-                start = _refine_start(index.sentences[first], claim_keys[i], index)
-        if claim.cited_s > index.end_s:
-            status = "out-of-range"
-        elif status == "ok" and readings[i] != claim.cited_s:
-            status = "shifted"  # right only under the MM:SS reading: the written time is wrong
-        evidence = " ".join(s.text for s in index.sentences[first : first + k])
-        out.append(Alignment(
-            index=claim.index, status=status, start=round(start, 2), end=round(end, 2),  # type: ignore[arg-type]
-            score=_clip01(row[j]), evidence=evidence, alternatives=alternatives,
-            corrected_s=float(int(start)) if status in ("shifted", "out-of-range") else None,
-        ))
-    return tuple(out)
+            start = _refine_start(index.sentences[first], keys, index)
+    if claim.cited_s > index.end_s:
+        status = "out-of-range"
+    elif status == "ok" and cited != claim.cited_s:
+        status = "shifted"  # right only under the MM:SS reading: the written time is wrong
+    return Alignment(
+        index=claim.index, status=status, start=round(start, 2), end=round(end, 2),
+        score=_clip01(row[j]), evidence=" ".join(s.text for s in index.sentences[first : first + k]),
+        alternatives=alternatives,
+        corrected_s=float(int(start)) if status in ("shifted", "out-of-range") else None,
+    )
 
 
 def _key_words(text: str, index: TranscriptIndex) -> frozenset[str]:

@@ -63,9 +63,8 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def _features(text: str) -> frozenset[str]:
+def _features(toks: Sequence[str]) -> frozenset[str]:
     """Stems plus adjacent-stem pairs: pairs reward a passage that says the words in order."""
-    toks = tokens(text)
     return frozenset(toks) | frozenset(f"{a}_{b}" for a, b in pairwise(toks))
 
 
@@ -74,7 +73,7 @@ class TranscriptIndex:
     """Sentences with their token sets and IDF weights; built once per video, reused per note."""
 
     sentences: tuple[Sentence, ...]
-    sent_tokens: tuple[frozenset[str], ...]
+    postings: dict[str, np.ndarray]  # feature -> indices of the sentences that have it
     idf: dict[str, float]
     default_idf: float
     starts: np.ndarray  # per passage
@@ -89,13 +88,14 @@ class TranscriptIndex:
 def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: float | None = None) -> TranscriptIndex:
     """Index ``sentences`` for :func:`align_note` (passages of 1..``max_span`` sentences)."""
     sents = tuple(sentences)
-    sent_tokens = tuple(_features(s.text) for s in sents)
+    sent_toks = [tokens(s.text) for s in sents]
     n = len(sents)
-    df: dict[str, int] = {}
-    for toks in sent_tokens:
-        for t in toks:
-            df[t] = df.get(t, 0) + 1
-    idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    where: dict[str, list[int]] = {}
+    for j, toks in enumerate(sent_toks):
+        for t in _features(toks):
+            where.setdefault(t, []).append(j)
+    postings = {t: np.array(js, dtype=np.int64) for t, js in where.items()}
+    idf = {t: math.log((n + 1) / (len(js) + 0.5)) for t, js in where.items()}
     default_idf = math.log((n + 1) / 0.5)
     first, length = [], []
     for k in range(1, max_span + 1):
@@ -110,31 +110,32 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
     ends = s_end[first_a + length_a - 1] if n else np.zeros(0)
     last_end = float(s_end.max()) if n else 0.0
     ended = sum(1 for s in sents if s.text.rstrip().endswith((".", "?", "!", '"')))
-    sent_words = [" ".join(tokens(s.text)) for s in sents]
+    sent_words = [" ".join(toks) for toks in sent_toks]
     passage_words = tuple(" ".join(sent_words[f : f + k]) for f, k in zip(first, length))
-    return TranscriptIndex(sents, sent_tokens, idf, default_idf, starts, ends, first_a, length_a,
+    return TranscriptIndex(sents, postings, idf, default_idf, starts, ends, first_a, length_a,
                            end_s if end_s else last_end, punctuated=ended > 0.5 * n,
                            passage_words=passage_words)
 
 
-def _coverage(claims: Sequence[Claim], index: TranscriptIndex, max_span: int, *, pair_weight: float = 0.3) -> np.ndarray:
+def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, max_span: int, *,
+              pair_weight: float = 0.3) -> np.ndarray:
     """Share of each claim's IDF weight found in each passage: (n_claims, n_passages).
 
     Words and word pairs are scored separately and mixed, so a pair match lifts a passage
     without letting long claims (many pairs) drown single-word evidence.
     """
-    feats = [_features(c.text) for c in claims]
+    feats = [_features(toks) for toks in claim_toks]
     uni = _coverage_of([sorted(f for f in fs if "_" not in f) for fs in feats], index, max_span)
     pairs = _coverage_of([sorted(f for f in fs if "_" in f) for fs in feats], index, max_span)
     has_pairs = np.array([any("_" in f for f in fs) for fs in feats])[:, None]
     return np.where(has_pairs, (1 - pair_weight) * uni + pair_weight * pairs, uni)
 
 
-def _similarity(claims: Sequence[Claim], index: TranscriptIndex) -> np.ndarray:
+def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex) -> np.ndarray:
     """Indel similarity (0-1) of each claim's content words to each passage's: (n_claims, n_passages)."""
     from rapidfuzz import fuzz, process
 
-    queries = [" ".join(tokens(c.text)) for c in claims]
+    queries = [" ".join(toks) for toks in claim_toks]
     return process.cdist(queries, index.passage_words, scorer=fuzz.ratio, dtype=np.float32, workers=1) / 100.0
 
 
@@ -149,11 +150,10 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: 
         for t in toks:
             weights[i, vocab[t]] = index.idf.get(t, index.default_idf)
     present = np.zeros((n_s, max(len(vocab), 1)), dtype=bool)
-    for j, feats in enumerate(index.sent_tokens):
-        for t in feats:
-            k = vocab.get(t)
-            if k is not None:
-                present[j, k] = True
+    for t, k in vocab.items():
+        rows = index.postings.get(t)
+        if rows is not None:
+            present[rows, k] = True
     blocks = []
     acc = present.copy()
     for k in range(1, max_span + 1):
@@ -217,19 +217,21 @@ def align_note(
         return ()
     if not index.sentences:
         return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
-    scores = _score_note(claims, index, tolerance_s, tuning)
-    keys = [_key_words(c.text, index) for c in claims]
+    claim_toks = [tokens(c.text) for c in claims]
+    scores = _score_note(claims, claim_toks, index, tolerance_s, tuning)
+    keys = [_key_words(toks, index) for toks in claim_toks]
     return tuple(
         _align_claim(i, claim, index, scores, keys[i], tolerance_s, tuning) for i, claim in enumerate(claims)
     )
 
 
-def _score_note(claims: Sequence[Claim], index: TranscriptIndex, tolerance_s: float, tuning: Tuning) -> _NoteScores:
-    cov = _coverage(claims, index, tuning.max_span)
+def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], index: TranscriptIndex,
+                tolerance_s: float, tuning: Tuning) -> _NoteScores:
+    cov = _coverage(claim_toks, index, tuning.max_span)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
     # passage that says the claim in the same words above one that merely shares them.
-    rank = lex + tuning.fuzzy_weight * _similarity(claims, index)
+    rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index)
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
     near_best = np.where(near, lex, -np.inf).max(axis=1)
@@ -296,9 +298,9 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     )
 
 
-def _key_words(text: str, index: TranscriptIndex) -> frozenset[str]:
+def _key_words(claim_toks: Sequence[str], index: TranscriptIndex) -> frozenset[str]:
     """The claim's rarer half of words: the ones worth jumping to."""
-    toks = set(tokens(text))
+    toks = set(claim_toks)
     if not toks:
         return frozenset()
     weights = sorted(index.idf.get(t, index.default_idf) for t in toks)

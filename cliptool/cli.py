@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -75,13 +75,13 @@ def _root(
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _cache_dir(cache: Optional[Path]) -> Path:
+def _cache_dir(cache: Path | None) -> Path:
     if cache is not None:
         return cache
     return Path(os.environ.get("CLIPTOOL_CACHE") or "cache")
 
 
-def _url_template(url_template: Optional[str]) -> str:
+def _url_template(url_template: str | None) -> str:
     from cliptool.fetch import DEFAULT_URL_TEMPLATE
 
     return url_template or os.environ.get("CLIPTOOL_URL_TEMPLATE") or DEFAULT_URL_TEMPLATE
@@ -95,6 +95,9 @@ URL_OPT = typer.Option(None, "--url-template", help="Video URL with {id} (env CL
 
 def main() -> None:
     """Console-script entry point."""
+    # The aligner's matrices are small: BLAS threads only contend with --jobs workers.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     app(prog_name="cliptool")
 
 

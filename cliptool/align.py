@@ -181,6 +181,8 @@ class Tuning:
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
     ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
     far_s: float = 30.0  # two places closer than this are one place
+    offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
+    offset_min_claims: int = 5  # ... and it takes this many of them agreeing
 
 
 DEFAULT_TUNING = Tuning()
@@ -233,12 +235,33 @@ def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], in
     # passage that says the claim in the same words above one that merely shares them.
     rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index)
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
+    readings = readings - _systematic_offset(readings, lex, rank, index, tolerance_s, tuning)
     near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
     near_best = np.where(near, lex, -np.inf).max(axis=1)
     best = lex.max(axis=1)
     trusted = (near_best >= tuning.trust_coverage) & (near_best >= best - tuning.cited_bonus)
     trusted_t = np.where(trusted, readings, np.nan)
     return _NoteScores(cov, lex, rank, readings, near, best, near_best, trusted_t)
+
+
+def _systematic_offset(readings: np.ndarray, lex: np.ndarray, rank: np.ndarray, index: TranscriptIndex,
+                       tolerance_s: float, tuning: Tuning) -> float:
+    """Seconds by which the whole note cites late (positive) or early, else 0.
+
+    Some notes are written against a copy of the video with an intro cut or added; every time
+    is then off by the same amount. Measured from the claims found without doubt anywhere,
+    and used only when most of them agree on it.
+    """
+    clear = np.where(lex.max(axis=1) >= tuning.offset_coverage)[0]
+    if clear.size < tuning.offset_min_claims:
+        return 0.0
+    offsets = readings[clear] - index.starts[np.argmax(rank[clear], axis=1)]
+    median = float(np.median(offsets))
+    agree = np.abs(offsets - median) <= 2 * tolerance_s
+    if agree.mean() < 0.5:
+        return 0.0
+    median = float(np.median(offsets[agree]))
+    return median if abs(median) > tolerance_s else 0.0
 
 
 def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, keys: frozenset[str],

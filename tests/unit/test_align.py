@@ -166,3 +166,35 @@ def test_overlapping_passages_are_not_a_second_place() -> None:
     a = align_note(claims, _index(talk, end_s=900.0))
     assert a[1].status == "shifted"
     assert a[1].alternatives == ()
+
+
+def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
+    # Every claim cited 40 s after it is said (a copy of the video with a longer intro): the
+    # cited times all land in filler, and the note's common offset brings each claim home.
+    said = [420.0, 540.0, 600.0, 720.0, 780.0, 840.0]
+    texts = [
+        "Queens lay up to two thousand eggs in a single summer day",
+        "Drones exist mainly to mate and cannot sting",
+        "Winter clusters keep the colony warm by shivering flight muscles",
+        "Honey is stored in wax cells and capped when its water content drops",
+        "Varroa mites are the biggest threat to managed hives",
+        "Beekeepers smoke the entrance so the guards stay calm",
+    ]
+    a = _align(*((format_ts(t + 40.0), text) for t, text in zip(said, texts)))
+    assert [x.status for x in a] == ["shifted"] * len(said)
+    assert [x.start for x in a] == said
+    assert [x.corrected_s for x in a] == said
+
+
+def test_a_few_late_claims_do_not_make_a_note_offset() -> None:
+    # Two claims 40 s late among four right ones: no common offset, the right ones stay ok.
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a single summer day"),
+        ("00:09:40", "Drones exist mainly to mate and cannot sting"),
+        ("00:10:00", "Winter clusters keep the colony warm by shivering flight muscles"),
+        ("00:12:40", "Honey is stored in wax cells and capped when its water content drops"),
+        ("00:13:00", "Varroa mites are the biggest threat to managed hives"),
+        ("00:14:00", "Beekeepers smoke the entrance so the guards stay calm"),
+    )
+    assert [x.status for x in a] == ["ok", "shifted", "ok", "shifted", "ok", "ok"]
+    assert (a[1].start, a[3].start) == (540.0, 720.0)

@@ -169,10 +169,12 @@ def test_overlapping_passages_are_not_a_second_place() -> None:
 
 
 def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
-    # Every claim cited 40 s after it is said (a copy of the video with a longer intro): the
-    # cited times all land in filler, and the note's common offset brings each claim home.
-    said = [420.0, 540.0, 600.0, 720.0, 780.0, 840.0]
+    # Every claim cited 40 s after it is said (a copy of the video with a longer intro). The
+    # pollination line is said at 5:00 and again at 15:00: only the note's common offset says
+    # which of the two this note means.
+    said = [300.0, 420.0, 540.0, 600.0, 720.0, 780.0, 840.0]
     texts = [
+        "Pollination feeds one third of everything we eat",
         "Queens lay up to two thousand eggs in a single summer day",
         "Drones exist mainly to mate and cannot sting",
         "Winter clusters keep the colony warm by shivering flight muscles",

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from itertools import pairwise
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -111,7 +111,7 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
     last_end = float(s_end.max()) if n else 0.0
     ended = sum(1 for s in sents if s.text.rstrip().endswith((".", "?", "!", '"')))
     sent_words = [" ".join(toks) for toks in sent_toks]
-    passage_words = tuple(" ".join(sent_words[f : f + k]) for f, k in zip(first, length))
+    passage_words = tuple(" ".join(sent_words[f : f + k]) for f, k in zip(first, length, strict=True))
     return TranscriptIndex(sents, postings, idf, default_idf, starts, ends, first_a, length_a,
                            end_s if end_s else last_end, punctuated=ended > 0.5 * n,
                            passage_words=passage_words)
@@ -427,7 +427,7 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
     """
     literal = [c.cited_s for c in claims]
     alt = [_mmss_reading(c, index.end_s) for c in claims]
-    if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims)):
+    if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims, strict=True)):
         return literal
 
     def support(times: Sequence[float | None]) -> float:
@@ -440,5 +440,5 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
                 total += float(lex[i][near].max())
         return total
 
-    alt_times = [a if a is not None else c for a, c in zip(alt, literal)]
+    alt_times = [a if a is not None else c for a, c in zip(alt, literal, strict=True)]
     return alt_times if support(alt_times) > support(literal) else literal

@@ -416,7 +416,7 @@ def segment(transcript: Transcript, *, max_s: float = 12.0, pause_s: float = 0.8
         scores = pauses
     limit = _MAX_WORDS * 2 if punctuated else _MAX_WORDS
     pieces: list[tuple[int, int]] = []
-    for a, b in zip([0, *bounds], [*bounds, n]):
+    for a, b in zip([0, *bounds], [*bounds, n], strict=True):
         _cap(tokens, scores, a, b, cap, limit, pieces)
     sentences = []
     prev_end = 0.0

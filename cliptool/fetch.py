@@ -10,9 +10,11 @@ stays fast and a cached run works even where yt-dlp is broken.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -49,6 +51,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+# yt-dlp's own chatter, all at DEBUG: a child logger so `-v` shows it and a caller can filter it.
+_ytdlp_log = logging.getLogger(f"{__name__}.yt_dlp")
 
 DEFAULT_URL_TEMPLATE = "https://www.youtube.com/watch?v={id}"
 
@@ -70,6 +74,13 @@ _UNAVAILABLE = re.compile(
     re.IGNORECASE,
 )
 _RETRY_STATUS = frozenset({408, 425, 429})
+# Failures that mean this machine cannot reach any network: retrying only makes the user wait.
+# Messages as glibc, macOS, Windows and urllib3 word them, for causes that reach us only as text.
+_OFFLINE = re.compile(
+    r"name or service not known|temporary failure in name resolution|nodename nor servname"
+    r"|no address associated with hostname|getaddrinfo failed|failed to resolve|network is unreachable",
+    re.IGNORECASE,
+)
 _URL_SECRETS = frozenset({"pot", "potc"})  # proof-of-origin token: session-bound, no use in a cache
 
 
@@ -383,21 +394,23 @@ def ytdlp_version() -> str | None:
 
 
 class _YtdlpLog:
-    """yt-dlp's ``logger`` hook: its messages go to logging, since library code never prints."""
+    """yt-dlp's ``logger`` hook: everything it says goes to logging at DEBUG (``cliptool -v``).
+
+    Its warnings are retries, fallbacks between YouTube clients and pages it could not get; what
+    matters to the user arrives once, as the exception we translate, so they are not repeated.
+    """
 
     def debug(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
+        _ytdlp_log.debug("%s", msg)
 
     def info(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
+        _ytdlp_log.debug("%s", msg)
 
     def warning(self, msg: str) -> None:
-        # Every mirror/test page goes through the generic extractor; that is expected, not a problem.
-        level = logging.DEBUG if "generic information extractor" in msg else logging.WARNING
-        log.log(level, "yt-dlp: %s", msg)
+        _ytdlp_log.debug("%s", msg)
 
     def error(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)  # it is raised right after, as an exception we translate
+        _ytdlp_log.debug("%s", msg)  # it is raised right after, as an exception we translate
 
 
 def _ydl_params(lang: str, socket_timeout_s: float) -> dict[str, Any]:
@@ -413,6 +426,10 @@ def _ydl_params(lang: str, socket_timeout_s: float) -> dict[str, Any]:
         "ignore_no_formats_error": True,  # we want captions; a video with no playable format still has them
         "noplaylist": True,
         "socket_timeout": socket_timeout_s,
+        # Our loop in _fetch_retrying is the one retry policy. YouTube's extractor would otherwise
+        # retry every page and API call 3 more times inside each of our attempts. (``retries`` is
+        # for yt-dlp's media downloaders, which never run here: skip_download.)
+        "extractor_retries": 0,
         "logger": _YtdlpLog(),
     }
 
@@ -461,6 +478,28 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     if _UNAVAILABLE.search(str(exc)):
         return VideoUnavailableError(video_id, f"video unavailable: {msg}")
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
+
+
+def _offline(exc: BaseException | None) -> str | None:
+    """Why ``exc`` says this machine is offline (no name resolution, no route), or None.
+
+    >>> _offline(OSError(101, "Network is unreachable"))
+    'network is unreachable'
+    >>> _offline(ConnectionRefusedError(111, "Connection refused")) is None
+    True
+    """
+    if exc is None:
+        return None
+    for cur in _chain(exc):
+        if isinstance(cur, socket.gaierror):
+            return "host name does not resolve"
+        if isinstance(cur, OSError) and cur.errno == errno.ENETUNREACH:
+            return "network is unreachable"
+    for cur in _chain(exc):
+        m = _OFFLINE.search(str(cur))
+        if m:
+            return "network is unreachable" if "unreachable" in m[0].lower() else "host name does not resolve"
+    return None
 
 
 def _extract(ydl: Any, url: str, video_id: str) -> dict[str, Any]:
@@ -538,6 +577,9 @@ def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_d
             try:
                 return _fetch_once(ydl, url, video_id, lang)
             except NetworkError as err:
+                offline = _offline(err.__cause__)
+                if offline:  # waiting will not bring the network back within seconds
+                    raise NetworkError(video_id, f"{err.detail} ({offline}: not retried)") from err
                 if attempt >= retries:
                     raise NetworkError(video_id, f"{err.detail} (gave up after {attempt + 1} attempt{'s' if attempt else ''})") from err
                 delay = retry_delay_s * 2**attempt
@@ -557,15 +599,16 @@ def fetch_captions(
     url_template: str = DEFAULT_URL_TEMPLATE,
     offline: bool = False,
     refresh: bool = False,
-    retries: int = 3,
-    retry_delay_s: float = 1.0,
+    retries: int = 2,
+    retry_delay_s: float = 0.5,
     socket_timeout_s: float = 20.0,
 ) -> Transcript:
     """The video's captions in ``lang``: from the cache, else fetched with yt-dlp and cached.
 
-    ``url_template`` names the page yt-dlp reads (``{id}`` is replaced). Network failures are
-    retried ``retries`` times, waiting ``retry_delay_s`` doubled each time, then raise
-    :class:`NetworkError`; a missing video raises :class:`VideoUnavailableError`, a video without
+    ``url_template`` names the page yt-dlp reads (``{id}`` is replaced). Network failures
+    (refused, timed out, HTTP 5xx/408/429) are retried ``retries`` times, waiting ``retry_delay_s``
+    doubled each time (1.5 s in all by default), then raise :class:`NetworkError`; an offline
+    machine (host name does not resolve, network unreachable) raises it at once; a missing video raises :class:`VideoUnavailableError`, a video without
     usable captions :class:`NoCaptionsError`, ``offline`` without a cached file
     :class:`NotCachedError`.
     """

@@ -364,11 +364,13 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-def _stats_text(stats: dict[str, Any]) -> str:
-    counts = ", ".join(f"{n} {s}" for s, n in stats["counts"].items() if n)
+def _stats_text(stats: dict[str, Any], *, not_checked: int = 0) -> str:
+    parts = [f"{n} {s}" for s, n in stats["counts"].items() if n]
+    if not_checked:
+        parts.append(f"{not_checked} not checked")
     median = stats["median_abs_offset"]
     median_text = "n/a" if median is None else f"{median:.0f}s"
-    return f"{counts or 'no claims'}; accuracy {_pct(stats['accuracy'])}; median |offset| {median_text}"
+    return f"{', '.join(parts) or 'no claims'}; accuracy {_pct(stats['accuracy'])}; median |offset| {median_text}"
 
 
 def summary_line(reports: Sequence[NoteReport]) -> str:
@@ -376,7 +378,9 @@ def summary_line(reports: Sequence[NoteReport]) -> str:
     s = summary(reports)
     notes = ", ".join(f"{n} {st}" for st, n in s["notes_by_status"].items() if n)
     head = f"{s['notes']} notes" + (f" ({notes})" if notes else "")
-    return f"{head}; {s['claims']} claims: {_stats_text(s)}"
+    # claims of notes without captions have no status; counting them keeps the parts summing to the total
+    not_checked = s["claims"] - sum(s["counts"].values())
+    return f"{head}; {s['claims']} claims: {_stats_text(s, not_checked=not_checked)}"
 
 
 def _title(r: NoteReport) -> Text:

@@ -202,6 +202,13 @@ def test_min_accuracy_with_nothing_judged_fails(tmp_path: Path) -> None:
     assert "no claim could be judged" in result.stderr
 
 
+def test_summary_line_says_claims_without_captions_were_not_checked(tmp_path: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tmp_path / "empty"), "--offline")
+    assert result.exit_code == 0
+    assert "1 notes (1 no-captions); 5 claims: 5 not checked; accuracy n/a" in result.stdout
+    assert "no claims" not in result.stdout
+
+
 def test_bad_notes_are_reported_and_the_run_goes_on(cache: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"---\nvideoId: tinyvideo01\n---\n\xff\xfe broken\n")

@@ -228,7 +228,7 @@ def test_missing_media(tmp_path: Path) -> None:
 def test_not_a_media_file(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video" * 100)
-    with pytest.raises(FfmpegError, match="not a readable media file: .*Invalid data"):
+    with pytest.raises(FfmpegError, match=r"not a readable media file: .*Invalid data"):
         cut(spec(1.0, 2.0), junk, tmp_path / "out")
     assert _files(tmp_path / "out") == []
 

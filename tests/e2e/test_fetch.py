@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -31,7 +33,15 @@ from cliptool.errors import (
     NotCachedError,
     VideoUnavailableError,
 )
-from cliptool.fetch import Track, cached_files, choose_track, fetch_captions, read_info, ytdlp_version
+from cliptool.fetch import (
+    Track,
+    _offline,
+    cached_files,
+    choose_track,
+    fetch_captions,
+    read_info,
+    ytdlp_version,
+)
 from cliptool.models import Transcript
 
 # tests/e2e/conftest.py's LocalServer; tests/ is no package, so it cannot be imported by name.
@@ -176,7 +186,7 @@ def test_two_languages_share_one_info_json(site: LocalServer, tmp_path: Path) ->
         return fetch_captions("twolanguage", lang=lang, cache_dir=cache, url_template=_template(site))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(("en", "ru"), pool.map(run, ("en", "ru"))))
+        results = dict(zip(("en", "ru"), pool.map(run, ("en", "ru")), strict=True))
     assert results["ru"].cues[0].text == "Впереди много тяжёлой работы."
     assert results["en"].cues[0].text.startswith("The months ahead")
     info = read_info("twolanguage", cache)
@@ -248,6 +258,66 @@ def test_transient_failures_recover(site: LocalServer, tmp_path: Path) -> None:
     got = fetch_captions("withcaption", cache_dir=tmp_path / "c", url_template=_template(site), retries=3, retry_delay_s=DELAY)
     assert len(got.cues) == 3
     assert site.hits == ["/withcaption.html", "/withcaption.html", "/en.vtt", "/withcaption.html", "/en.vtt"]
+
+
+def _ytdlp_said(caplog: pytest.LogCaptureFixture, text: str) -> int:
+    """How many of yt-dlp's own messages contain ``text``: one "Downloading webpage" per attempt."""
+    return sum(text in r.getMessage() for r in caplog.records if r.name == "cliptool.fetch.yt_dlp")
+
+
+@pytest.mark.e2e
+def test_unresolvable_host_fails_at_once_and_quietly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # .invalid never resolves (RFC 6761): the same failure an offline machine gives for youtube.com.
+    caplog.set_level(logging.DEBUG)
+    template = "http://nonexistent.invalid/{id}.html"
+    with pytest.raises(NetworkError, match=r"Failed to resolve .*\(host name does not resolve: not retried\)$") as err:
+        fetch_captions("withcaption", cache_dir=tmp_path / "c", url_template=template, retries=3, retry_delay_s=DELAY)
+    assert err.value.exit_code == 5 and "\n" not in str(err.value)
+    assert _ytdlp_said(caplog, "Downloading webpage") == 1
+    assert _ytdlp_said(caplog, "Unable to download webpage") == 1  # heard, at DEBUG (cliptool -v)
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert not any("retrying" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.e2e
+def test_refused_connection_default_policy_is_quiet_and_brief(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    template = f"http://127.0.0.1:{_closed_port()}/{{id}}.html"
+    started = time.monotonic()
+    with pytest.raises(NetworkError, match=r"[Cc]onnection refused.*\(gave up after 3 attempts\)$"):
+        fetch_captions("withcaption", cache_dir=tmp_path / "c", url_template=template)
+    assert time.monotonic() - started < 3.0  # default back-off: 0.5 s + 1 s
+    assert _ytdlp_said(caplog, "Downloading webpage") == 3
+    assert [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert sum("retrying" in r.getMessage() for r in caplog.records if r.name == "cliptool.fetch") == 2
+
+
+def _transport_error(cause: BaseException) -> BaseException:
+    from yt_dlp.networking.exceptions import TransportError
+    from yt_dlp.utils import DownloadError, ExtractorError
+
+    inner = ExtractorError("Unable to download webpage", cause=TransportError(cause=cause))
+    return DownloadError(f"ERROR: {inner}", exc_info=(type(inner), inner, None))
+
+
+@pytest.mark.parametrize(
+    ("exc", "want"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "host name does not resolve"),
+        (_transport_error(socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")),
+         "host name does not resolve"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "network is unreachable"),
+        (_transport_error(OSError(errno.ENETUNREACH, "Network is unreachable")), "network is unreachable"),
+        # macOS words it so; only the text may survive a wrapper that drops the cause
+        (RuntimeError("[Errno 8] nodename nor servname provided, or not known"), "host name does not resolve"),
+        (ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), None),
+        (_transport_error(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")), None),
+        (TimeoutError("timed out"), None),
+        (None, None),
+    ],
+)
+def test_offline_failures_are_told_from_retryable_ones(exc: BaseException | None, want: str | None) -> None:
+    assert _offline(exc) == want
 
 
 @pytest.mark.e2e
@@ -345,7 +415,7 @@ def test_bad_language_is_refused(tmp_path: Path, lang: str) -> None:
 
 
 def test_url_template_needs_id(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no {id}"):
+    with pytest.raises(InputError, match=r"no \{id\}"):
         fetch_captions("AAAAAAAAAAA", cache_dir=tmp_path / "c", url_template="http://127.0.0.1/page")
 
 

@@ -117,7 +117,7 @@ def anchors(draw: st.DrawFn) -> tuple[int, str, str, str]:
 def test_generated_anchors_are_found_exactly(
     items: list[tuple[int, str, str, str]], seps: list[str], nl: str, bom: bool
 ) -> None:
-    body = "".join(f"{prose} {markup}{sep}" for (_, _, markup, prose), sep in zip(items, seps))
+    body = "".join(f"{prose} {markup}{sep}" for (_, _, markup, prose), sep in zip(items, seps, strict=False))
     text = ("\ufeff" if bom else "") + f"---\ntitle: t\nvideoId: {VID}\n---\n{body}".replace("\n", nl)
     parsed = parse_note(text)
     assert [(c.index, c.cited_s, c.raw) for c in parsed.claims] == [

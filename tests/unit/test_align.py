@@ -182,7 +182,7 @@ def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
         "Varroa mites are the biggest threat to managed hives",
         "Beekeepers smoke the entrance so the guards stay calm",
     ]
-    a = _align(*((format_ts(t + 40.0), text) for t, text in zip(said, texts)))
+    a = _align(*((format_ts(t + 40.0), text) for t, text in zip(said, texts, strict=True)))
     assert [x.status for x in a] == ["shifted"] * len(said)
     assert [x.start for x in a] == said
     assert [x.corrected_s for x in a] == said

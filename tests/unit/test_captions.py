@@ -190,7 +190,7 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such caption file"):
         load_captions(tmp_path / "missing.vtt")
     (tmp_path / "en.txt").write_text("hello")
-    with pytest.raises(InputError, match="unknown caption file type '.txt'"):
+    with pytest.raises(InputError, match=r"unknown caption file type '\.txt'"):
         load_captions(tmp_path / "en.txt")
     bad = tmp_path / "en.srt"
     bad.write_bytes(b"1\n00:00:01,000 --> 00:00:02,000\ncaf\xe9\n")

@@ -186,11 +186,11 @@ def _masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in sorted(spans):
         parts += [text[pos:start], "\0"]
         pos = end
-    return "".join(parts + [text[pos:]])
+    return "".join([*parts, text[pos:]])
 
 
 def _real_notes(corpus: Path, seed_note: Path) -> list[Path]:
-    return sorted(corpus.glob("notes/*/*.md")) + [seed_note]
+    return [*sorted(corpus.glob("notes/*/*.md")), seed_note]
 
 
 def test_plus_seven_on_every_real_note_changes_only_spans(corpus: Path, seed_note: Path) -> None:

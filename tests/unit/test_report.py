@@ -434,6 +434,16 @@ def test_render_table_colours_by_status() -> None:
 def test_summary_line() -> None:
     assert report.summary_line(REPORTS) == (
         "4 notes (1 checked, 2 no-captions, 1 error); 6 claims: 1 ok, 1 shifted, 1 unsupported, "
-        "1 ambiguous, 1 out-of-range; accuracy 50.0%; median |offset| 225s"
+        "1 ambiguous, 1 out-of-range, 1 not checked; accuracy 50.0%; median |offset| 225s"
     )
     assert report.summary_line([]) == "0 notes; 0 claims: no claims; accuracy n/a; median |offset| n/a"
+
+
+def test_summary_line_counts_claims_of_notes_without_captions_as_not_checked() -> None:
+    # A note whose captions could not be had still has its claims: they were not checked, not absent.
+    assert report.summary_line([UNCHECKED]) == (
+        "1 notes (1 no-captions); 1 claims: 1 not checked; accuracy n/a; median |offset| n/a"
+    )
+    assert report.summary_line([NO_CAPTIONS, ERROR]) == (
+        "2 notes (1 no-captions, 1 error); 0 claims: no claims; accuracy n/a; median |offset| n/a"
+    )

@@ -86,7 +86,9 @@ def _offset(claim: Claim, a: Alignment | None) -> float | None:
 
 
 def _abs_offsets(r: NoteReport) -> list[float]:
-    return [abs(o) for c, a in _pairs(r) if (o := _offset(c, a)) is not None]
+    # A time past the video's end is no time in it: its "offset" would only swamp the median.
+    return [abs(o) for c, a in _pairs(r)
+            if a is not None and a.status != "out-of-range" and (o := _offset(c, a)) is not None]
 
 
 def _accuracy(counts: dict[str, int]) -> float | None:
@@ -344,7 +346,7 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
                     _md_link(_ts(claim.cited_s), r.video_id, claim.cited_s),
                     "—" if a is None else a.status,
                     located,
-                    _fmt_offset(_offset(claim, a)),
+                    "past end" if a is not None and a.status == "out-of-range" else _fmt_offset(_offset(claim, a)),
                     _md(_short(claim.text, 120)),
                     "" if a is None else _md(_short(a.evidence, 120)),
                 ]
@@ -406,10 +408,12 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
         table = Table(
             title=title, title_justify="left", caption=caption, caption_justify="left", min_width=widest
         )
-        if not pairs:
-            table.add_column("claims")
-            table.add_row(Text("no claims" if r.status == "checked" else f"{r.status}: {r.reason or '—'}"))
-            tables.append(table)
+        if r.status != "checked" or not pairs:
+            # Nothing was aligned: one line says why, not a table of empty rows.
+            line = title.copy()
+            n = len(r.claims)
+            line.append("\n" + (f"{n} claim{'s' * (n != 1)} not checked" if n else "no claims"), style="dim")
+            tables.append(line)
             continue
         table.add_column("#", justify="right")
         table.add_column("cited", no_wrap=True)
@@ -425,9 +429,10 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
                 _ts(claim.cited_s),
                 Text(status, style=_STYLE.get(status, "")),
                 _located(a),
-                _fmt_offset(_offset(claim, a)),
-                Text(_short(claim.text, 80)),
-                Text(_short(a.evidence if a else "", 60), style="dim"),
+                "past end" if a is not None and a.status == "out-of-range" else _fmt_offset(_offset(claim, a)),
+                # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
+                Text(_short(claim.text, 80), no_wrap=True, overflow="ellipsis"),
+                Text(_short(a.evidence if a else "", 60), style="dim", no_wrap=True, overflow="ellipsis"),
             )
         tables.append(table)
     return tables

@@ -131,12 +131,24 @@ def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, max_s
     return np.where(has_pairs, (1 - pair_weight) * uni + pair_weight * pairs, uni)
 
 
-def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex) -> np.ndarray:
-    """Indel similarity (0-1) of each claim's content words to each passage's: (n_claims, n_passages)."""
-    from rapidfuzz import fuzz, process
+def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, lex: np.ndarray, near: np.ndarray,
+                *, candidates: int) -> np.ndarray:
+    """Indel similarity (0-1) of each claim's content words to its candidate passages' words.
 
-    queries = [" ".join(toks) for toks in claim_toks]
-    return process.cdist(queries, index.passage_words, scorer=fuzz.ratio, dtype=np.float32, workers=1) / 100.0
+    Only the ``candidates`` passages with the most lexical evidence, and those at the cited
+    time, are compared (the rest stay 0): they are the only ones that can win, and this keeps a
+    long video's cost per claim flat.
+    """
+    from rapidfuzz import fuzz
+
+    out = np.zeros(lex.shape, dtype=np.float32)
+    k = min(candidates, lex.shape[1])
+    for i, toks in enumerate(claim_toks):
+        query = " ".join(toks)
+        top = np.argpartition(-lex[i], k - 1)[:k] if k < lex.shape[1] else np.arange(lex.shape[1])
+        for j in np.union1d(top, np.flatnonzero(near[i])):
+            out[i, j] = fuzz.ratio(query, index.passage_words[j]) / 100.0
+    return out
 
 
 def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: int) -> np.ndarray:
@@ -173,6 +185,7 @@ class Tuning:
     max_span: int = 3  # sentences per candidate passage
     span_penalty: float = 0.03  # per extra sentence, so a passage is no longer than it must be
     fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
+    candidates: int = 64  # passages per claim worth that comparison
     cited_bonus: float = 0.2  # trust in the note's own time
     order_bonus: float = 0.1  # trust in the note's order of claims
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
@@ -227,16 +240,25 @@ def align_note(
     )
 
 
+def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> np.ndarray:
+    """Which passages each cited time falls in, with ``tolerance_s`` before their start."""
+    return (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
+
+
 def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], index: TranscriptIndex,
                 tolerance_s: float, tuning: Tuning) -> _NoteScores:
     cov = _coverage(claim_toks, index, tuning.max_span)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
+    readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
     # passage that says the claim in the same words above one that merely shares them.
-    rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index)
-    readings = np.array(_note_readings(claims, lex, index, tolerance_s))
-    readings = readings - _systematic_offset(readings, lex, rank, index, tolerance_s, tuning)
-    near = (index.starts[None, :] - tolerance_s <= readings[:, None]) & (readings[:, None] <= index.ends[None, :])
+    near = _near(readings, index, tolerance_s)
+    rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index, lex, near, candidates=tuning.candidates)
+    offset = _systematic_offset(readings, lex, rank, index, tolerance_s, tuning)
+    if offset:
+        readings = readings - offset
+        near = _near(readings, index, tolerance_s)
+        rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index, lex, near, candidates=tuning.candidates)
     near_best = np.where(near, lex, -np.inf).max(axis=1)
     best = lex.max(axis=1)
     trusted = (near_best >= tuning.trust_coverage) & (near_best >= best - tuning.cited_bonus)

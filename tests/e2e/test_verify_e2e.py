@@ -1,0 +1,128 @@
+"""The main job end to end: yt-dlp fetches YouTube-layout auto captions from a local page, verify
+judges a note, fix rewrites the wrong anchor, verify agrees, and a second run needs no network."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.cli import app
+from cliptool.timecode import format_ts
+
+pytestmark = pytest.mark.e2e
+
+VIDEO_ID = "beeTalk0001"
+# One sentence every 12 s; the claims below paraphrase some of them.
+TALK = [
+    "welcome to this short talk about honeybees and how they find flowers",
+    "a scout bee performs a waggle dance to tell the hive where the nectar is",
+    "the angle of the dance points toward the food relative to the sun",
+    "now let us count slowly from one to ten while the camera pans",
+    "queens can lay up to two thousand eggs in a single summer day",
+    "drones exist mainly to mate and they cannot sting anyone",
+    "winter clusters keep the colony warm by shivering their flight muscles",
+    "honey is stored in wax cells and capped once its water content drops",
+    "varroa mites are the biggest threat to managed hives today",
+    "beekeepers smoke the entrance so the guards stay calm during inspections",
+    "thanks for watching and see you next time",
+]
+STEP_S = 12.0
+
+
+def _auto_vtt(sentences: list[str]) -> str:
+    """Captions in YouTube's automatic layout: rolling two-line cues with inline word times,
+    each followed by a 10 ms cue repeating the finished line."""
+    out = ["WEBVTT", "Kind: captions", "Language: en", ""]
+    previous = ""
+    for n, sentence in enumerate(sentences):
+        start, end = n * STEP_S, n * STEP_S + STEP_S - 1.0
+        words = sentence.split()
+        timed = words[0] + "".join(
+            f"<{_vtt_ts(start + 0.4 * k)}><c> {w}</c>" for k, w in enumerate(words[1:], 1)
+        )
+        out += [f"{_vtt_ts(start)} --> {_vtt_ts(end)} align:start position:0%", previous or " ", timed, ""]
+        out += [f"{_vtt_ts(end)} --> {_vtt_ts(end + 0.01)} align:start position:0%", sentence, " ", ""]
+        previous = sentence
+    return "\n".join(out)
+
+
+def _vtt_ts(seconds: float) -> str:
+    return f"{format_ts(int(seconds))}.{round(seconds % 1 * 1000):03d}"
+
+
+def _anchor(t: float) -> str:
+    ts = format_ts(t)
+    return f'<a class="yt-timestamp" data-t="{ts}">[{ts}]</a>'
+
+
+NOTE = f"""---
+title: How bees find food
+videoId: {VIDEO_ID}
+---
+
+- A scout performs a waggle dance to show the hive where nectar is {_anchor(12)}.
+- Queens lay up to two thousand eggs on a summer day {_anchor(48 + 60)}.
+- Varroa mites are the biggest threat to managed hives {_anchor(96)}.
+- Wasps build their nests from chewed wood pulp {_anchor(120)}.
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / f"{VIDEO_ID}.html").write_text(
+        '<!doctype html><html><head><title>How bees find food</title></head><body>'
+        '<video src="video.mp4"><track kind="captions" srclang="en" src="en.vtt"></video>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    (root / "en.vtt").write_text(_auto_vtt(TALK), encoding="utf-8")
+    return root
+
+
+def _verify(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(app, ["verify", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def test_fetch_verify_fix_and_verify_again(
+    site: Path, tmp_path: Path, http_server: Callable[[Path], Any]
+) -> None:
+    server = http_server(site)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    note = notes / "bees.md"
+    note.write_text(NOTE, encoding="utf-8")
+    cache = tmp_path / "cache"
+    online = ["--cache", str(cache), "--url-template", server.url("{id}.html")]
+
+    first = _verify(str(note), *online)
+    (checked,) = first["notes"]
+    assert checked["status"] == "checked" and checked["captions"]["language"] == "en"
+    statuses = [c["status"] for c in checked["claims"]]
+    assert statuses == ["ok", "shifted", "ok", "unsupported"]
+    moved = checked["claims"][1]
+    assert moved["start"] == pytest.approx(48.0, abs=1.0) and moved["offset"] == pytest.approx(60.0, abs=1.0)
+    assert "two thousand eggs" in moved["evidence"]
+    assert (cache / VIDEO_ID / "info.json").is_file()
+
+    # The cache answers now: offline, and the server sees no request.
+    hits = server.count()
+    assert _verify(str(note), "--cache", str(cache), "--offline") == first
+    assert server.count() == hits
+
+    fixed = CliRunner().invoke(app, ["fix", str(note), "--write", "--cache", str(cache), "--offline"])
+    assert fixed.exit_code == 0, fixed.output
+    assert 'data-t="00:00:48">[00:00:48]</a>' in note.read_text(encoding="utf-8")
+    assert (notes / "bees.md.bak").read_text(encoding="utf-8") == NOTE
+
+    again = _verify(str(note), "--cache", str(cache), "--offline")
+    assert [c["status"] for c in again["notes"][0]["claims"]] == ["ok", "ok", "ok", "unsupported"]

@@ -117,7 +117,7 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
                            passage_words=passage_words)
 
 
-def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, max_span: int, *,
+def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, *,
               pair_weight: float = 0.3) -> np.ndarray:
     """Share of each claim's IDF weight found in each passage: (n_claims, n_passages).
 
@@ -125,8 +125,8 @@ def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, max_s
     without letting long claims (many pairs) drown single-word evidence.
     """
     feats = [_features(toks) for toks in claim_toks]
-    uni = _coverage_of([sorted(f for f in fs if "_" not in f) for fs in feats], index, max_span)
-    pairs = _coverage_of([sorted(f for f in fs if "_" in f) for fs in feats], index, max_span)
+    uni = _coverage_of([sorted(f for f in fs if "_" not in f) for fs in feats], index)
+    pairs = _coverage_of([sorted(f for f in fs if "_" in f) for fs in feats], index)
     has_pairs = np.array([any("_" in f for f in fs) for fs in feats])[:, None]
     return np.where(has_pairs, (1 - pair_weight) * uni + pair_weight * pairs, uni)
 
@@ -151,7 +151,8 @@ def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, lex
     return out
 
 
-def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: int) -> np.ndarray:
+def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex) -> np.ndarray:
+    max_span = int(index.length.max()) if index.length.size else 1
     vocab: dict[str, int] = {}
     for toks in claim_toks:
         for t in toks:
@@ -182,7 +183,6 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex, max_span: 
 class Tuning:
     """The aligner's constants, measured on the dev corpus (bench/accuracy.py), not per note."""
 
-    max_span: int = 3  # sentences per candidate passage
     span_penalty: float = 0.03  # per extra sentence, so a passage is no longer than it must be
     fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
     candidates: int = 64  # passages per claim worth that comparison
@@ -191,6 +191,7 @@ class Tuning:
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it
+    fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
     ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
     far_s: float = 30.0  # two places closer than this are one place
@@ -247,7 +248,7 @@ def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> n
 
 def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], index: TranscriptIndex,
                 tolerance_s: float, tuning: Tuning) -> _NoteScores:
-    cov = _coverage(claim_toks, index, tuning.max_span)
+    cov = _coverage(claim_toks, index)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
@@ -298,8 +299,11 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     j = int(np.argmax(total))
     if row[j] < tuning.min_chosen:
         # The priors picked a passage that says next to nothing of the claim: pointing there
-        # would be a guess, and the video says the claim nowhere better.
-        return unsupported
+        # would be a guess. Only clear evidence elsewhere can still place the claim.
+        if sc.best[i] < tuning.fallback_coverage:
+            return unsupported
+        total = sc.rank[i]
+        j = int(np.argmax(total))
     status: Status = "ok" if sc.near[i, j] else "shifted"
     alternatives: tuple[Location, ...] = ()
     if status == "shifted":

@@ -48,14 +48,28 @@ def _stem(word: str) -> str:
     return word if word.isdigit() else word[:5]
 
 
+# Notes about maths write symbols that the speaker says as words ("θ-double-dot" is "theta
+# double dot" in the captions); spelling them out lets both meet.
+_SPOKEN = str.maketrans({
+    ch: f" {name} " for ch, name in {
+        "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "Δ": "delta", "ε": "epsilon",
+        "θ": "theta", "λ": "lambda", "μ": "mu", "π": "pi", "σ": "sigma", "Σ": "sum", "∑": "sum",
+        "φ": "phi", "ϕ": "phi", "ω": "omega", "∫": "integral", "√": "square root", "∞": "infinity",
+        "²": "squared", "³": "cubed", "∂": "partial",
+    }.items()
+})
+
+
 def tokens(text: str) -> list[str]:
     """Content-word stems of ``text``, in order.
 
     >>> tokens("The networks are recognizing handwritten digits!")
     ['netwo', 'recog', 'handw', 'digit']
+    >>> tokens("θ-double-dot = −g/L·sin(θ)")
+    ['theta', 'doubl', 'dot', 'sin', 'theta']
     """
     out = []
-    for w in _WORD.findall(text.lower()):
+    for w in _WORD.findall(text.translate(_SPOKEN).lower()):
         w = w.split("'")[0]
         if w in _STOP or (len(w) < 2 and not w.isdigit()):
             continue

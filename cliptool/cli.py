@@ -5,6 +5,7 @@ Heavy imports (yt-dlp, rapidfuzz, ffmpeg) happen inside commands so ``--help`` s
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -20,8 +21,28 @@ from cliptool.errors import CliptoolError
 log = logging.getLogger("cliptool")
 
 
+def _reflow(help_text: str | None) -> str | None:
+    """Docstring paragraphs as single lines, so the terminal (not the source) decides where lines break.
+
+    Typer's rich help keeps a docstring's own line breaks after the first paragraph, which cut
+    sentences in half at any width but the source's.
+
+    >>> _reflow("Summary.\\n\\n    One sentence\\n    over two lines.")
+    'Summary.\\n\\nOne sentence over two lines.'
+    """
+    if not help_text:
+        return help_text
+    paragraphs = inspect.cleandoc(help_text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+
+
 class _Group(TyperGroup):
     """Turns every expected error into one line on stderr and its exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            command.help = _reflow(command.help)
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors its own click; its Context type is private
         try:
@@ -113,15 +134,36 @@ def _warn(message: str) -> None:
     _err_console().print(_escape(message), highlight=False)
 
 
-def _note_files(paths: list[Path]) -> list[Path]:
-    """Note files under ``paths``; skipped files get a notice on stderr, none at all is an error."""
+def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -> list[Path]:
+    """Note files under ``paths``; skipped files get a notice on stderr, none at all is an error.
+
+    A path that does not exist raises, unless ``missing`` is given: then its error is collected
+    there and the other paths are still searched (a typo in one of many paths costs one note).
+    """
     from cliptool.errors import InputError
     from cliptool.notes import find_notes
 
-    found, notices = find_notes(paths)
-    for notice in notices:
-        _warn(notice)
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        try:
+            got, notices = find_notes([given])
+        except InputError as err:
+            if missing is None:
+                raise
+            missing.append(err)
+            continue
+        for notice in notices:
+            _warn(notice)
+        for path in got:
+            if path.resolve() not in seen:  # a note named twice (folder and file) is read once
+                seen.add(path.resolve())
+                found.append(path)
     if not found:
+        if missing:
+            for problem in missing[:-1]:
+                _err_console().print(f"[red]error:[/red] {_escape(str(problem))}", highlight=False)
+            raise missing[-1]
         raise InputError("no notes (.md, .markdown, .txt) found in " + ", ".join(str(p) for p in paths))
     return found
 
@@ -158,8 +200,12 @@ def claims_cmd(
     from cliptool.notes import read_note
 
     notes = []
-    failed = 0
-    for path in _note_files(paths):
+    missing: list[CliptoolError] = []
+    files = _note_files(paths, missing)
+    for err in missing:
+        _err_console().print(f"[red]error:[/red] {_escape(str(err))}", highlight=False)
+    failed = len(missing)
+    for path in files:
         try:
             note = read_note(path)
         except InputError as err:
@@ -276,13 +322,39 @@ def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> 
     return buf.getvalue()
 
 
+def _check_output(path: Path, notes: list[Path]) -> None:
+    """Refuse --output onto a note being verified, and make its folder, before any work is done."""
+    from cliptool.errors import InputError
+
+    target = path.resolve()
+    if any(target == note.resolve() for note in notes):
+        raise typer.BadParameter(f"{path} is one of the notes being verified; the report would replace it",
+                                 param_hint="--output")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot make the report's folder: {exc.strerror or exc}", path=str(path.parent)) from exc
+
+
 def _write_output(path: Path, text: str) -> None:
-    """Temp file + ``os.replace``: a reader never sees half a report."""
+    """Temp file + ``os.replace``: a reader never sees half a report.
+
+    A device or pipe (``-o /dev/stdout``, a FIFO) is written in place instead: renaming over it
+    would put a plain file where the device was (as root, even over /dev/null).
+    """
+    import stat
+
     from cliptool.errors import InputError
     from cliptool.safe_write import write_atomic
 
+    data = text.encode("utf-8")
     try:
-        write_atomic(path, text.encode("utf-8"), expected_sha256=None, backup=None)
+        special = path.exists() and not stat.S_ISREG(path.stat().st_mode)
+        if special:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        else:
+            write_atomic(path, data, expected_sha256=None, backup=None)
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror or exc}", path=str(path)) from exc
 
@@ -313,12 +385,19 @@ def verify_cmd(
     report was produced, 1 when --min-accuracy is given and not met.
     """
     from cliptool import report as rp
+    from cliptool.models import NoteReport
     from cliptool.verify import VerifyOptions
 
-    files = _note_files(paths)
+    missing: list[CliptoolError] = []
+    files = _note_files(paths, missing)
+    if output is not None:
+        _check_output(output, files)
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
                          url_template=_url_template(url_template), tolerance_s=tolerance)
     reports = _verify_all(files, opts, jobs)
+    # A path that does not exist is reported like a note that cannot be read: the run goes on.
+    reports += [NoteReport(path=str(getattr(err, "path", "") or ""), video_id=None, status="error", reason=str(err))
+                for err in missing]
     for r in reports:
         if r.status == "error":
             _err_console().print(f"[red]error:[/red] {_escape(r.reason or r.path)}", highlight=False)
@@ -331,8 +410,10 @@ def verify_cmd(
     if min_accuracy is not None:
         accuracy = rp.summary(reports)["accuracy"]
         if accuracy is None or accuracy * 100 < min_accuracy:
-            got = "no claim could be judged" if accuracy is None else f"accuracy {accuracy:.1%}"
-            _warn(f"{got} is below --min-accuracy {min_accuracy:g}%")
+            if accuracy is None:
+                _warn(f"no claim could be judged, so --min-accuracy {min_accuracy:g}% is not met")
+            else:
+                _warn(f"accuracy {accuracy:.1%} is below --min-accuracy {min_accuracy:g}%")
             raise typer.Exit(1)
 
 
@@ -410,7 +491,8 @@ def _fix_plural(n: int, word: str) -> str:
 
 @app.command()
 def fix(
-    paths: Annotated[list[Path], typer.Argument(help="Note files or folders of notes (searched recursively).")],
+    paths: Annotated[list[Path], typer.Argument(
+        metavar="PATH", help="Note files or folders of notes (searched recursively).")],
     write: Annotated[bool, typer.Option("--write", help="Apply the changes. Default: a dry run that prints a diff.")]
     = False,
     min_score: Annotated[float, typer.Option(
@@ -444,7 +526,7 @@ def fix(
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
     from cliptool.notes import find_notes
-    from cliptool.safe_write import backup_path
+    from cliptool.safe_write import backup_path, check_writable
     from cliptool.verify import VerifyOptions, verify_parsed
 
     if backup_dir is not None and no_backup:
@@ -462,11 +544,13 @@ def fix(
 
     todo: list[tuple[Path, Path]] = []  # (note, the tree it was found in: writes never leave it)
     seen: set[Path] = set()
+    failed_paths: list[dict[str, Any]] = []  # paths that named no note, for --format json's errors[]
     for given in paths:
         try:
             found, notices = find_notes([given])
         except CliptoolError as exc:
             fail(exc.exit_code, str(exc))
+            failed_paths.append({"path": str(given), "error": str(exc), "exit_code": exc.exit_code})
             continue
         for notice in notices:
             err.print(_escape(notice), highlight=False)
@@ -475,9 +559,14 @@ def fix(
             if p.resolve() not in seen:  # a note named twice (folder and file) is fixed once
                 seen.add(p.resolve())
                 todo.append((p, root))
+    if not todo and not failed_paths:  # as claims and verify: nothing to fix is a bad path, not success
+        message = "no notes (.md, .markdown, .txt) found in " + ", ".join(str(p) for p in paths)
+        fail(CliptoolError.exit_code, message)
+        failed_paths.append({"path": ", ".join(str(p) for p in paths), "error": message,
+                             "exit_code": CliptoolError.exit_code})
 
     fixes: list[NoteFix] = []
-    failed: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = failed_paths
     progress = None
     if err.is_terminal and len(todo) > 1:
         from rich.progress import Progress
@@ -500,6 +589,8 @@ def fix(
                 if write and planned.changes:
                     backup = None if no_backup else backup_path(path, root=root, backup_dir=backup_dir)
                     planned = write_note_fix(planned, root=root, backup=backup)
+                elif planned.changes:
+                    check_writable(path, root)  # a dry run must not promise what --write would refuse
                 fixes.append(planned)
                 if fmt == "text" and planned.changes:
                     if progress is not None:
@@ -657,8 +748,19 @@ def _clip_duration(note: Any, media: Path | None, transcript: Any, cache_dir: Pa
     return float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
 
 
-def _clip_label(note_path: str, index: int) -> str:
-    return f"{note_path}: anchor {index}" if note_path else f"anchor {index}"
+def _clip_label(job: Any) -> str:
+    """Which claim a clip is for; a bare --video-id clip has no note and no anchor to name."""
+    from cliptool.timecode import format_ts
+
+    if not job.note_path:
+        return f"{job.spec.video_id} at {format_ts(job.spec.cited_s)}"
+    return f"{job.note_path}: anchor {job.spec.index}"
+
+
+def _clip_claim_text(text: str, width: int = 80) -> str:
+    """The claim on one line, cut with an ellipsis so a shortened claim never reads as the whole one."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
 @app.command("clip")
@@ -708,6 +810,9 @@ def clip_cmd(
     from cliptool.timecode import format_ts
     from cliptool.verify import VerifyOptions
 
+    if subs == _SubsMode.burn and (fast or audio_only):
+        raise typer.BadParameter("burned captions need re-encoded video: drop --fast and --audio-only, "
+                                 "or use --subs sidecar", param_hint="--subs burn")
     select = _clip_selection(claim, anchor, every, status)
     cache_dir = _cache_dir(cache)
     failures: list[tuple[str, CliptoolError]] = []
@@ -730,6 +835,8 @@ def clip_cmd(
             specs = plan_clips(
                 n, alignments, select=select, before_s=before, after_s=after, snap=snap is not False,
                 duration_s=_clip_duration(n, media, transcript, cache_dir), on_error=planning_failed,
+                # with --media the length checked is the file's, which may be shorter than the video
+                duration_of="the video" if media is None else f"the media file {media}",
             )
             if not specs:
                 continue
@@ -752,21 +859,24 @@ def clip_cmd(
     shown_notes: set[str] = set()
 
     def report(job: Any, got: Any) -> None:
-        label = _clip_label(job.note_path or "", job.spec.index)
+        label = _clip_label(job)
         if isinstance(got, CliptoolError):
             failures.append((label, got))
             err_console.print(f"[red]failed:[/red] {_escape(label)}: {_escape(str(got))}", highlight=False)
             return
         span = f"{format_ts(got.start_s)}-{format_ts(got.end_s)}"
+        claim_text = _clip_claim_text(job.spec.claim)
+        about = f"{label}: {claim_text}" if claim_text else label
         out_console.print(f"{_escape(str(got.path))}  {span} ({got.duration_s:.2f} s, {got.mode})  "
-                          f"{_escape(label)}: {_escape(job.spec.claim[:80])}", highlight=False)
+                          f"{_escape(about)}", highlight=False)
         for line in got.notes:
             if line not in shown_notes:  # a caveat such as --fast's applies to every clip: say it once
                 shown_notes.add(line)
                 err_console.print(f"note: {_escape(line)}", highlight=False)
 
     for label, problem in failures:
-        where = f"{_escape(label)}: " if label else ""
+        # a note's own errors already start with its path: say it once
+        where = f"{_escape(label)}: " if label and not str(problem).startswith(label) else ""
         err_console.print(f"[red]failed:[/red] {where}{_escape(str(problem))}", highlight=False)
     kwargs: dict[str, Any] = {"workers": jobs, "fast": fast, "audio_only": audio_only, "subs": subs.value}
     if len(work) > 1 and sys.stderr.isatty():

@@ -190,13 +190,17 @@ def plan_clip(
     after_s: float = 8.0,
     snap: bool = True,
     duration_s: float | None = None,
+    duration_of: str = "the video",
 ) -> ClipSpec:
     """The clip for one claim: the aligned passage (``snap``) or the cited time, plus padding.
 
-    Raises :class:`MediaError` when the moment is past the video's end and :class:`InputError`
-    for negative padding or an empty range.
+    Raises :class:`MediaError` when the moment is past the end of ``duration_of`` (the video,
+    or the local media file whose length ``duration_s`` is) and :class:`InputError` for
+    negative padding or an empty range.
     """
-    if before_s < 0 or after_s < 0 or not (math.isfinite(before_s) and math.isfinite(after_s)):
+    if not (math.isfinite(before_s) and math.isfinite(after_s)):
+        raise InputError(f"--before/--after must be a finite number of seconds (got {before_s:g}, {after_s:g})")
+    if before_s < 0 or after_s < 0:
         raise InputError(f"--before/--after must be seconds >= 0 (got {before_s:g}, {after_s:g})")
     where = f"anchor {claim.index}"
     located = alignment is not None and alignment.start is not None and alignment.end is not None
@@ -213,7 +217,7 @@ def plan_clip(
         raise InputError(f"{where}: negative time {lo:g} s", path=note.path, line=claim.line)
     if duration_s is not None and lo >= duration_s:
         place = f"{note.path}:{claim.line}: " if note.path else ""
-        raise MediaError(f"{place}{where}: {format_ts(lo)} is past the end of the video ({format_ts(duration_s)})")
+        raise MediaError(f"{place}{where}: {format_ts(lo)} is past the end of {duration_of} ({format_ts(duration_s)})")
     start = max(0.0, lo - before_s)
     end = hi + after_s
     if duration_s is not None:
@@ -246,6 +250,7 @@ def plan_clips(
     after_s: float = 8.0,
     snap: bool = True,
     duration_s: float | None = None,
+    duration_of: str = "the video",
     on_error: Callable[[Claim, CliptoolError], None] | None = None,
 ) -> list[ClipSpec]:
     """Clips for the selected claims, in anchor order; claims that would make the same file share it.
@@ -258,7 +263,7 @@ def plan_clips(
     for claim in select_claims(note, alignments, select):
         try:
             specs.append(plan_clip(note, claim, by_index.get(claim.index), before_s=before_s, after_s=after_s,
-                                   snap=snap, duration_s=duration_s))
+                                   snap=snap, duration_s=duration_s, duration_of=duration_of))
         except CliptoolError as err:
             if on_error is None:
                 raise

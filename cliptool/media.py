@@ -58,6 +58,7 @@ _DURATION = re.compile(r"^\s*Duration:\s*(?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)", r
 _STREAM = re.compile(r"^\s*Stream #0:\d+.*?: (Video|Audio): (.*)$", re.MULTILINE)
 _FPS = re.compile(r"(\d+(?:\.\d+)?)(k?) (?:fps|tbr)\b")
 _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
+_TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
 _MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
 
@@ -194,6 +195,9 @@ def _probe(path: str, _mtime_ns: int, _size: int) -> MediaInfo:
     info = parse_header(proc.stderr)
     if info is None:
         raise FfmpegError(f"{path}: not a readable media file", proc.stderr)
+    if _TEXT_INPUT.search(proc.stderr):
+        # ffmpeg's tty demuxer shows any .txt/.nfo file as ANSI art: a "video" of the note's text.
+        raise MediaError(f"{path}: a text file, not a video or audio file")
     if info.duration_s <= 0:
         # No duration in the header (some streams): count through the file to its end.
         done = run_ffmpeg(ffmpeg.output(src, "-", f="null", c="copy"), what=f"{path}: reading duration")

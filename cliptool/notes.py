@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
+from cliptool.fix import DEFAULT_MARKER
 from cliptool.models import Claim, Note, Span
 from cliptool.timecode import TimestampError, parse_t_param, parse_ts
 
@@ -426,7 +427,10 @@ def _front_matter(
         raise NoteError("front matter has no videoId", path=path, line=1)
     vid_line = 2 + vid.start_mark.line
     if not isinstance(vid, yaml.ScalarNode) or not is_video_id(vid.value):
-        shown = repr(vid.value)[:40] if isinstance(vid, yaml.ScalarNode) else "a list or mapping"
+        if not isinstance(vid, yaml.ScalarNode):
+            raise NoteError("videoId is a list or mapping, not 11 characters of [A-Za-z0-9_-]",
+                            path=path, line=vid_line)
+        shown = repr(vid.value)[:40]
         raise NoteError(f"videoId {shown} is not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
     title = _scalar(fields.get("title"))
     language = _scalar(fields.get("lang")) or _scalar(fields.get("language"))
@@ -522,6 +526,10 @@ def _clean(segment: str) -> str:
     if "&" in s:
         s = html.unescape(s)
     s = _SPACES.sub(" ", s)
+    if s.lstrip().startswith(DEFAULT_MARKER):
+        # `fix --mark-unsupported` puts its marker after an anchor, where the next claim's text
+        # starts; it is fix's note to the reader, not part of that claim.
+        s = s.lstrip()[len(DEFAULT_MARKER) :]
     s = _LEAD_PUNCT.sub("", s)
     return _TRAIL_PUNCT.sub("", s)
 

@@ -122,7 +122,23 @@ def _fmt_offset(offset: float | None) -> str:
     """
     if offset is None:
         return "—"
+    if round(offset) == 0:
+        return "0s"  # not "-0s": a sign on nothing reads as a direction
     return f"{offset:+.0f}s"
+
+
+def _shown_offset(claim: Claim, a: Alignment | None) -> str:
+    """The offset as the cited and located columns show it: the difference of their whole seconds.
+
+    Rounding the exact offset instead can contradict those columns (cited 00:00:03, located
+    00:00:04, offset "-0s").
+
+    >>> _shown_offset(Claim(0, 1, 1, 3.0, "00:00:03", "x"), Alignment(0, "ok", start=3.5, end=6.0))
+    '-1s'
+    """
+    if a is None or a.start is None:
+        return "—"
+    return _fmt_offset(int(round(max(0.0, claim.cited_s))) - int(round(max(0.0, a.start))))
 
 
 def _located(a: Alignment | None) -> str:
@@ -346,7 +362,7 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
                     _md_link(_ts(claim.cited_s), r.video_id, claim.cited_s),
                     "—" if a is None else a.status,
                     located,
-                    "past end" if a is not None and a.status == "out-of-range" else _fmt_offset(_offset(claim, a)),
+                    "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
                     _md(_short(claim.text, 120)),
                     "" if a is None else _md(_short(a.evidence, 120)),
                 ]
@@ -429,7 +445,7 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
                 _ts(claim.cited_s),
                 Text(status, style=_STYLE.get(status, "")),
                 _located(a),
-                "past end" if a is not None and a.status == "out-of-range" else _fmt_offset(_offset(claim, a)),
+                "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
                 # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
                 Text(_short(claim.text, 80), no_wrap=True, overflow="ellipsis"),
                 Text(_short(a.evidence if a else "", 60), style="dim", no_wrap=True, overflow="ellipsis"),
@@ -576,7 +592,7 @@ def _claim_row(anchor: str, r: NoteReport, claim: Claim, a: Alignment | None) ->
         f'<td class="cited">{_a(vid, claim.cited_s, _ts(claim.cited_s))}</td>'
         f"<td>{_badge(status)}</td>"
         f'<td class="located">{located}</td>'
-        f'<td class="num">{_e(_fmt_offset(_offset(claim, a)))}</td>'
+        f'<td class="num">{_e(_shown_offset(claim, a))}</td>'
         f'<td class="num">{score}</td>'
         f"<td>{''.join(body)}</td></tr>"
     )

@@ -23,6 +23,7 @@ __all__ = [
     "TEMP_SUFFIX",
     "backup_path",
     "check_inside",
+    "check_writable",
     "sha256_hex",
     "write_atomic",
 ]
@@ -55,6 +56,26 @@ def check_inside(path: Path, root: Path) -> Path:
     if resolved != root_resolved and not resolved.is_relative_to(root_resolved):
         raise InputError(f"refusing to follow a symlink out of {root} (it points to {resolved})", path=str(path))
     return resolved
+
+
+def check_writable(path: Path, root: Path) -> Path:
+    """The real file ``path`` names, refused when writing it would leave ``root`` or defy its mode.
+
+    A rename replaces a file whatever its permission bits say, so a note the user made read-only
+    is refused here (by its bits too: for root every access check passes). A dry run calls this
+    to say what ``--write`` would refuse.
+    """
+    target = check_inside(path, root)
+    try:
+        st = target.stat()
+    except FileNotFoundError:
+        return target
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file; nothing written", path=str(path))
+    if not st.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
+        raise InputError("the file is read-only; nothing written (make it writable to let it be rewritten)",
+                         path=str(path))
+    return target
 
 
 def backup_path(path: Path, *, root: Path, backup_dir: Path | None = None) -> Path:
@@ -142,11 +163,11 @@ def write_atomic(
 
     Refuses with :class:`WriteConflictError` when ``expected_sha256`` is given and the file no
     longer hashes to it, and with :class:`InputError` when ``path`` resolves outside ``root``
-    (default: the folder ``path`` names). ``backup`` receives the current bytes first, itself
+    (default: the folder ``path`` names) or is read-only (:func:`check_writable`). ``backup`` receives the current bytes first, itself
     written atomically. The file mode is kept. ``fault`` (or env ``CLIPTOOL_FAULT``) names a
     step of :data:`FAULT_POINTS` at which the process dies, for crash tests.
     """
-    target = check_inside(path, root if root is not None else path.absolute().parent)
+    target = check_writable(path, root if root is not None else path.absolute().parent)
     if expected_sha256 is not None:
         current: bytes | None = _check_unchanged(target, expected_sha256)
     else:

@@ -204,8 +204,9 @@ def test_a_few_late_claims_do_not_make_a_note_offset() -> None:
 
 def test_symbols_in_a_note_meet_the_words_the_speaker_says() -> None:
     # Only the Greek letter tells the two sentences apart; the note cites the wrong one.
-    talk = [(0.0, "Welcome back."), (30.0, "Phi double dot stays small here."),
-            (60.0, "Theta double dot stays small here."), (90.0, "That is all.")]
+    talk = [(t, SAID.get(t, f"Now we count slowly, item {n}.")) for n, t in enumerate(range(0, 600, 6))]
+    talk[5] = (30.0, "Phi double dot stays small here.")
+    talk[50] = (300.0, "Theta double dot stays small here.")
     claims = _claims(("00:00:30", "θ double dot stays small"))
-    (a,) = align_note(claims, _index(talk, end_s=120.0))
-    assert a.status == "shifted" and a.start == 60.0
+    (a,) = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    assert a.status == "shifted" and a.start == 300.0

@@ -108,7 +108,8 @@ def _url_template(url_template: str | None) -> str:
     return url_template or os.environ.get("CLIPTOOL_URL_TEMPLATE") or DEFAULT_URL_TEMPLATE
 
 
-CACHE_OPT = typer.Option(None, "--cache", help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
+CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
+                         help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option("en", "--lang", help="Language of the captions to use (the notes' language).")
 URL_OPT = typer.Option(None, "--url-template", help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
@@ -323,17 +324,16 @@ def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> 
 
 
 def _check_output(path: Path, notes: list[Path]) -> None:
-    """Refuse --output onto a note being verified, and make its folder, before any work is done."""
+    """Refuse an --output that cannot or must not be written before any work is done, not after it."""
     from cliptool.errors import InputError
 
     target = path.resolve()
     if any(target == note.resolve() for note in notes):
         raise typer.BadParameter(f"{path} is one of the notes being verified; the report would replace it",
                                  param_hint="--output")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot make the report's folder: {exc.strerror or exc}", path=str(path.parent)) from exc
+    if not path.absolute().parent.is_dir():
+        raise InputError(f"cannot write the report: its folder {path.absolute().parent} does not exist",
+                         path=str(path))
 
 
 def _write_output(path: Path, text: str) -> None:
@@ -802,7 +802,8 @@ def clip_cmd(
 
     Without --media, yt-dlp downloads only the needed sections of the video into the cache. Each
     clip gets <clip>.json (source URL, claim, evidence, times, tool versions, sha256) and a row
-    in <out>/index.json. A failing clip is reported and the others go on (exit code of the failure).
+    in <out>/index.json. A failing clip is reported and the others go on; the exit code is the
+    highest of the failures.
     """
     from cliptool.clip import ClipJob, make_clips, plan_clips, select_claims
     from cliptool.errors import CliptoolError
@@ -898,7 +899,7 @@ def clip_cmd(
     err_console.print(f"{made} clip{'s' if made != 1 else ''} made in {out}"
                       + (f", {failed} failed" if failed else ""), highlight=False)
     if failed:
-        raise typer.Exit(failures[0][1].exit_code)
+        raise typer.Exit(max(problem.exit_code for _, problem in failures))  # as claims and fix: the highest
 
 
 # --- end clip --------------------------------------------------------------------------------

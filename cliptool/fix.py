@@ -285,5 +285,12 @@ def write_note_fix(fix: NoteFix, *, root: Path | None = None, backup: Path | Non
     """
     if not fix.changes:
         return fix
-    write_atomic(Path(fix.path), fix.fixed.encode("utf-8"), expected_sha256=fix.sha256, backup=backup, root=root)
+    try:
+        write_atomic(Path(fix.path), fix.fixed.encode("utf-8"), expected_sha256=fix.sha256, backup=backup, root=root)
+    except OSError as exc:
+        # The backup folder blocked by a file, no space, no permission: write_atomic replaces the
+        # note last and removes its temp file on failure, so the note is as it was.
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise NoteError(f"cannot write the fixed note: {exc.strerror or exc}{where}; the note is unchanged",
+                        path=fix.path) from exc
     return replace(fix, written=True, backup=str(backup) if backup is not None else None)

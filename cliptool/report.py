@@ -428,7 +428,8 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
             # Nothing was aligned: one line says why, not a table of empty rows.
             line = title.copy()
             n = len(r.claims)
-            line.append("\n" + (f"{n} claim{'s' * (n != 1)} not checked" if n else "no claims"), style="dim")
+            if n or r.status != "error":  # a note that could not be read may well have claims: say nothing
+                line.append("\n" + (f"{n} claim{'s' * (n != 1)} not checked" if n else "no claims"), style="dim")
             tables.append(line)
             continue
         table.add_column("#", justify="right")

@@ -1,0 +1,337 @@
+"""Regressions found by a QA pass over the whole CLI, each used as a fact-checker would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cliptool.cli import _reflow, app
+from cliptool.media import ffmpeg_exe
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+NOTE = DATA / "verify_note.md"  # tinyvideo01: ok, ok, shifted, unsupported, out-of-range
+VIDEO_ID = "tinyvideo01"
+COMMANDS = ["claims", "captions", "verify", "fix", "clip"]
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs, chmod and symlinks as on POSIX")
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    folder = tmp_path / "captions-cache"
+    (folder / VIDEO_ID).mkdir(parents=True)
+    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
+    return folder
+
+
+@pytest.fixture
+def note(tmp_path: Path) -> Path:
+    path = tmp_path / "notes" / "bees.md"
+    path.parent.mkdir()
+    path.write_bytes(NOTE.read_bytes())
+    return path
+
+
+def _offline(cache: Path) -> list[str]:
+    return ["--cache", str(cache), "--offline"]
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_paragraphs_are_not_cut_where_the_docstring_wraps(command: str) -> None:
+    code, out, _ = _run(command, "--help", env={"COLUMNS": "1000"})
+    assert code == 0
+    callback = app.registered_commands[COMMANDS.index(command)].callback
+    assert callback is not None
+    doc = _reflow(callback.__doc__) or ""
+    lines = [" ".join(line.split()) for line in out.splitlines()]
+    for paragraph in doc.split("\n\n"):
+        assert any(paragraph in line for line in lines), paragraph
+
+
+def test_fix_help_names_its_argument_like_the_other_commands() -> None:
+    _, out, _ = _run("fix", "--help", env={"COLUMNS": "200"})
+    assert "{PATH}..." in out and "{paths}" not in out and "paths..." not in out
+
+
+# --- verify --output ---------------------------------------------------------------------------
+
+
+def test_verify_output_into_a_fifo_writes_through_it(note: Path, cache: Path, tmp_path: Path) -> None:
+    """`-o /dev/stdout` or a FIFO must stay what it is; renaming over it replaced /dev/null as root."""
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    # A separate process with a deadline: reading the FIFO back (as a backup would) blocks forever.
+    cmd = [sys.executable, "-m", "cliptool", "verify", str(note), *_offline(cache), "--format", "json", "-o", str(fifo)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail("verify -o FIFO hung")
+    reader.join(timeout=10)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert got and json.loads(got[0])["notes"][0]["video_id"] == VIDEO_ID
+
+
+def test_verify_refuses_to_write_its_report_over_a_note(note: Path, cache: Path) -> None:
+    before = note.read_bytes()
+    code, _, err = _run("verify", str(note), *_offline(cache), "-o", str(note))
+    assert code == 2
+    assert "one of the notes being verified" in err
+    assert note.read_bytes() == before
+
+
+def test_verify_output_into_a_missing_folder_fails_before_the_run(note: Path, cache: Path, tmp_path: Path) -> None:
+    """A long run must not end in "cannot write the report": the folder is checked first."""
+    broken = tmp_path / "notes" / "broken.md"
+    broken.write_text("no front matter\n", encoding="utf-8")
+    target = tmp_path / "reports" / "report.json"
+    code, out, err = _run("verify", str(note), str(broken), *_offline(cache), "-o", str(target))
+    assert code == 3
+    assert "cannot write the report" in err and "does not exist" in err
+    assert "missing front matter" not in err  # nothing was verified
+    assert out == "" and not target.parent.exists()
+
+
+# --- missing paths among good ones ---------------------------------------------------------------
+
+
+def test_verify_reports_a_missing_path_and_checks_the_rest(note: Path, cache: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "typo.md"
+    code, out, err = _run("verify", str(note), str(missing), *_offline(cache), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert [n["status"] for n in doc["notes"]] == ["checked", "error"]
+    assert doc["notes"][1]["path"] == str(missing) and "no such file" in doc["notes"][1]["reason"]
+    assert f"{missing}: no such file or directory" in err
+
+
+def test_claims_lists_the_other_notes_when_one_path_is_missing(note: Path, tmp_path: Path) -> None:
+    code, out, err = _run("claims", str(note), str(tmp_path / "typo.md"), "--format", "json")
+    assert code == 3
+    assert len(json.loads(out)) == 5
+    assert "typo.md: no such file or directory" in err
+
+
+def test_min_accuracy_without_judged_claims_says_so_plainly(tmp_path: Path) -> None:
+    code, _, err = _run("verify", str(NOTE), "--cache", str(tmp_path / "empty"), "--offline", "--min-accuracy", "50")
+    assert code == 1
+    assert "no claim could be judged, so --min-accuracy 50% is not met" in " ".join(err.split())
+
+
+# --- fix -----------------------------------------------------------------------------------------
+
+
+def test_fix_json_lists_a_missing_path_among_its_errors(tmp_path: Path, cache: Path) -> None:
+    code, out, _ = _run("fix", str(tmp_path / "typo.md"), *_offline(cache), "--format", "json")
+    assert code == 3
+    doc = json.loads(out)
+    assert [e["exit_code"] for e in doc["errors"]] == [3]
+    assert doc["summary"]["notes_failed"] == 1
+
+
+def test_fix_on_a_folder_without_notes_is_exit_3(tmp_path: Path, cache: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, _, err = _run("fix", str(tmp_path / "empty"), *_offline(cache))
+    assert code == 3
+    assert "no notes (.md, .markdown, .txt) found" in err
+
+
+def test_fix_write_leaves_a_read_only_note_alone(note: Path, cache: Path) -> None:
+    before = note.read_bytes()
+    note.chmod(0o444)
+    code, out, err = _run("fix", str(note), *_offline(cache), "--write")
+    assert code == 3
+    assert "read-only" in err
+    assert note.read_bytes() == before
+    assert not note.with_name(note.name + ".bak").exists()
+    assert "retimed 0 anchors" in out
+
+
+def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, cache: Path, tmp_path: Path) -> None:
+    note.chmod(0o444)
+    code, out, err = _run("fix", str(note), *_offline(cache))
+    assert code == 3 and "read-only" in err
+    assert "--write to apply" not in out
+
+    outside = tmp_path / "elsewhere.md"
+    outside.write_bytes(NOTE.read_bytes())
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "link.md").symlink_to(outside)
+    code, out, err = _run("fix", str(vault), *_offline(cache))
+    assert code == 3 and "refusing to follow a symlink" in err
+    assert "--write to apply" not in out
+
+
+def test_marking_an_unsupported_claim_leaves_the_next_claim_text_alone(tmp_path: Path, cache: Path) -> None:
+    path = tmp_path / "n.md"
+    path.write_text(
+        "---\nvideoId: tinyvideo01\n---\n\n"
+        'Octopuses change colour using chromatophores <a class="yt-timestamp" data-t="00:01:30">[00:01:30]</a>. '
+        'Queens can lay up to two thousand eggs <a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n',
+        encoding="utf-8",
+    )
+    code, _, err = _run("fix", str(path), *_offline(cache), "--mark-unsupported", "--write", "--no-backup")
+    assert code == 0, err
+    assert "not in transcript" in path.read_text(encoding="utf-8")
+    code, out, _ = _run("claims", str(path), "--format", "json")
+    assert [c["text"] for c in json.loads(out)] == [
+        "Octopuses change colour using chromatophores", "Queens can lay up to two thousand eggs",
+    ]
+
+
+# --- clip ----------------------------------------------------------------------------------------
+
+CLIP_VIDEO = "abcdefghijk"
+LONG_CLAIM = ("A claim written at great length so that the clip's one-line summary has to shorten it "
+              "somewhere before its end")
+
+
+@pytest.fixture(scope="module")
+def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("media") / "talk.mp4"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+         "testsrc2=size=160x90:rate=25:duration=20", "-f", "lavfi", "-i", "sine=duration=20",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture
+def clip_note(tmp_path: Path) -> Path:
+    path = tmp_path / "talk.txt"
+    path.write_text(
+        f"---\nvideoId: {CLIP_VIDEO}\n---\n\n"
+        f'The talk opens <a class="yt-timestamp" data-t="00:00:00">[00:00:00]</a>.\n\n'
+        f'{LONG_CLAIM} <a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.\n\n'
+        f'Said after the file ends <a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _clip(*args: str) -> tuple[int, str, str]:
+    return _run("clip", *args)
+
+
+def test_clip_failure_names_the_note_once(clip_note: Path, tmp_path: Path) -> None:
+    code, _, err = _clip(str(clip_note), "--anchor", "7", "--media", str(tmp_path / "unused.mp4"))
+    assert code == 3
+    assert err.count(str(clip_note)) == 1, err
+
+
+def test_clip_burn_with_fast_or_audio_only_is_a_usage_error(clip_note: Path, tmp_path: Path) -> None:
+    for extra in ("--fast", "--audio-only"):
+        code, out, err = _clip(str(clip_note), "--anchor", "1", "--media", str(tmp_path / "unused.mp4"),
+                               "--subs", "burn", extra, "--out", str(tmp_path / "c"), "--offline",
+                               "--cache", str(tmp_path / "cache"))
+        assert code == 2, err
+        assert "--subs burn" in err and out == ""
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.e2e
+def test_clip_says_infinite_padding_is_not_a_number_of_seconds(clip_note: Path, media: Path, tmp_path: Path) -> None:
+    code, _, err = _clip(str(clip_note), "--anchor", "1", "--after", "inf", "--media", str(media),
+                         "--offline", "--cache", str(tmp_path / "cache"))
+    assert code == 3
+    assert "must be a finite number of seconds" in " ".join(err.split())
+
+
+@pytest.mark.e2e
+def test_clip_from_a_text_file_as_media_is_refused(clip_note: Path, seed_note: Path, tmp_path: Path) -> None:
+    """ffmpeg reads a .txt as ANSI art; a "clip" of a note's text must not be made."""
+    out = tmp_path / "clips"
+    code, stdout, err = _clip(str(clip_note), "--anchor", "0", "--media", str(seed_note), "--out", str(out),
+                              "--offline", "--cache", str(tmp_path / "cache"))
+    assert code == 6
+    assert "not a video or audio file" in err
+    assert stdout == "" and not list(out.glob("*.mp4"))
+
+
+@pytest.mark.e2e
+def test_clip_past_the_end_of_local_media_blames_the_media_file(clip_note: Path, media: Path, tmp_path: Path) -> None:
+    code, _, err = _clip(str(clip_note), "--anchor", "2", "--media", str(media), "--out", str(tmp_path / "c"),
+                         "--offline", "--cache", str(tmp_path / "cache"))
+    assert code == 6
+    assert f"past the end of the media file {media} (00:00:20)" in " ".join(err.split())
+    assert "past the end of the video" not in err
+
+
+@pytest.mark.e2e
+def test_clip_line_shortens_a_long_claim_with_an_ellipsis(clip_note: Path, media: Path, tmp_path: Path) -> None:
+    code, out, err = _clip(str(clip_note), "--anchor", "1", "--media", str(media), "--out", str(tmp_path / "c"),
+                           "--offline", "--cache", str(tmp_path / "cache"), "--subs", "none", "--audio-only")
+    assert code == 0, err
+    line = " ".join(out.split())
+    assert "anchor 1: A claim written at great length" in line
+    assert line.endswith("…") and LONG_CLAIM not in line
+
+
+@pytest.mark.e2e
+def test_clip_of_a_bare_video_id_names_the_video_and_time(media: Path, tmp_path: Path) -> None:
+    code, out, err = _clip("--video-id", CLIP_VIDEO, "--claim", "00:00:05", "--media", str(media),
+                           "--out", str(tmp_path / "c"), "--offline", "--cache", str(tmp_path / "cache"),
+                           "--subs", "none", "--audio-only")
+    assert code == 0, err
+    assert out.rstrip().endswith(f"{CLIP_VIDEO} at 00:00:05")
+    assert "anchor 0" not in out
+
+
+
+@pytest.mark.e2e
+def test_clip_batch_exits_with_the_highest_code_of_its_failures(clip_note: Path, media: Path, tmp_path: Path) -> None:
+    """README: clip goes on past a bad note and exits with the highest code any note produced."""
+    (clip_note.parent / "broken.md").write_text("no front matter\n", encoding="utf-8")  # exit 3, found first
+    code, _, err = _clip(str(clip_note.parent), "--all", "--media", str(media), "--out", str(tmp_path / "c"),
+                         "--offline", "--cache", str(tmp_path / "cache"), "--subs", "none", "--fast")
+    assert "missing front matter" in err and "past the end" in err  # 3 and 6
+    assert code == 6
+
+
+def test_fix_write_with_a_blocked_backup_folder_is_one_error_line(tmp_path: Path, cache: Path) -> None:
+    """A backup that cannot be written is an error for that note, not a traceback; the note stays."""
+    vault = tmp_path / "vault"
+    (vault / "sub").mkdir(parents=True)
+    note = vault / "sub" / "bees.md"
+    note.write_bytes(NOTE.read_bytes())
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (backups / "sub").write_text("a file where the mirrored folder would go\n", encoding="utf-8")
+    code, _, err = _run("fix", str(vault), *_offline(cache), "--write", "--backup-dir", str(backups))
+    assert code == 3
+    assert "cannot write the fixed note" in err and "the note is unchanged" in err
+    assert "Traceback" not in err
+    assert note.read_bytes() == NOTE.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["captions", "verify", "fix"])
+def test_a_file_given_as_the_cache_folder_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    code, _, err = _run(command, str(NOTE) if command != "captions" else VIDEO_ID, "--cache", str(NOTE), "--offline",
+                        env={"COLUMNS": "400"})
+    assert code == 2
+    assert "--cache" in err and "is a file" in err

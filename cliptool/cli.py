@@ -9,14 +9,16 @@ import inspect
 import logging
 import os
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import typer
 from typer.core import TyperGroup
 
 from cliptool import __version__
 from cliptool.errors import CliptoolError
+from cliptool.fix import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 
 log = logging.getLogger("cliptool")
 
@@ -124,9 +126,6 @@ def main() -> None:
 
 
 # --- claims ----------------------------------------------------------------------------------
-# Block-local imports: the module's import list is the lead's; both are light.
-import typing
-from enum import Enum  # the clip block below uses it
 
 _PATHS_ARG = typer.Argument(metavar="PATH", help="Note files or folders (walked recursively).")
 
@@ -188,8 +187,8 @@ def _claims_table(note: Any) -> Any:
 
 @app.command("claims")
 def claims_cmd(
-    paths: typing.Annotated[list[Path], _PATHS_ARG],
-    fmt: typing.Annotated[typing.Literal["table", "json"], typer.Option("--format", help="Output format.")] = "table",
+    paths: Annotated[list[Path], _PATHS_ARG],
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", help="Output format.")] = "table",
 ) -> None:
     """List the timestamp claims of notes: where each anchor is, its cited time and its text.
 
@@ -250,12 +249,12 @@ def _video_id_of(source: str) -> str:
 
 @app.command("captions")
 def captions_cmd(
-    source: typing.Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use.")],
+    source: Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use.")],
     lang: str = LANG_OPT,
-    fmt: typing.Annotated[typing.Literal["text", "srt", "vtt", "json"], typer.Option(
+    fmt: Annotated[Literal["text", "srt", "vtt", "json"], typer.Option(
         "--format", help="text: one sentence per line with its time; srt/vtt: the cues; json: cues and word times.",
     )] = "text",
-    refresh: typing.Annotated[bool, typer.Option("--refresh", help="Fetch again even when the captions are cached.")] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Fetch again even when the captions are cached.")] = False,
     offline: bool = OFFLINE_OPT,
     cache: Path | None = CACHE_OPT,
     url_template: str | None = URL_OPT,
@@ -275,7 +274,7 @@ def captions_cmd(
 
 
 # --- verify ----------------------------------------------------------------------------------
-_ReportFormat = typing.Literal["table", "json", "csv", "markdown", "html"]
+_ReportFormat = Literal["table", "json", "csv", "markdown", "html"]
 _PROGRESS_MIN_NOTES = 4  # below this a bar only flickers
 
 
@@ -361,21 +360,21 @@ def _write_output(path: Path, text: str) -> None:
 
 @app.command("verify")
 def verify_cmd(
-    paths: typing.Annotated[list[Path], _PATHS_ARG],
+    paths: Annotated[list[Path], _PATHS_ARG],
     cache: Path | None = CACHE_OPT,
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
     url_template: str | None = URL_OPT,
-    fmt: typing.Annotated[_ReportFormat, typer.Option("--format", help="Report format.")] = "table",
-    output: typing.Annotated[Path | None, typer.Option(
+    fmt: Annotated[_ReportFormat, typer.Option("--format", help="Report format.")] = "table",
+    output: Annotated[Path | None, typer.Option(
         "--output", "-o", dir_okay=False, help="Write the report to this file (atomically) instead of stdout.",
     )] = None,
-    min_accuracy: typing.Annotated[float | None, typer.Option(
+    min_accuracy: Annotated[float | None, typer.Option(
         "--min-accuracy", metavar="PCT", min=0.0, max=100.0,
         help="Exit 1 when the overall accuracy (ok / ok+shifted) is below PCT %.",
     )] = None,
-    jobs: typing.Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notes verified in parallel processes.")] = 1,
-    tolerance: typing.Annotated[float, typer.Option(
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notes verified in parallel processes.")] = 1,
+    tolerance: Annotated[float, typer.Option(
         "--tolerance", metavar="S", min=0.0, help="Seconds a cited time may precede its passage and still be ok.",
     )] = 5.0,
 ) -> None:
@@ -417,11 +416,8 @@ def verify_cmd(
             raise typer.Exit(1)
 
 
-# --- fix (fix helper owns this block) --------------------------------------------------------
-# Block-local imports: the module's import list is the lead's; both are light.
-from typing import Annotated, Literal
+# --- fix -------------------------------------------------------------------------------------
 
-from cliptool.fix import DEFAULT_MARKER
 
 
 def _fix_error_code(report: Any) -> tuple[int, str]:
@@ -496,8 +492,10 @@ def fix(
     write: Annotated[bool, typer.Option("--write", help="Apply the changes. Default: a dry run that prints a diff.")]
     = False,
     min_score: Annotated[float, typer.Option(
-        "--min-score", min=0.0, max=1.0, help="Retime only claims verify located with at least this confidence (0-1).",
-    )] = 0.0,
+        "--min-score", min=0.0, max=1.0,
+        help="Retime only claims verify located with at least this confidence (0-1; default 0.15, below "
+        "which a rewrite is as likely to be wrong as right).",
+    )] = DEFAULT_MIN_SCORE,
     backup_dir: Annotated[Path | None, typer.Option(
         "--backup-dir", file_okay=False,
         help="Keep originals here, mirroring the notes' relative paths (default: <note>.bak beside each note).",
@@ -656,8 +654,7 @@ def fix(
         raise typer.Exit(max(codes))
 
 
-# --- end fix ---------------------------------------------------------------------------------
-# --- clip (clip helper owns this block) ------------------------------------------------------
+# --- clip ------------------------------------------------------------------------------------
 class _SubsMode(str, Enum):
     sidecar = "sidecar"
     burn = "burn"
@@ -902,4 +899,3 @@ def clip_cmd(
         raise typer.Exit(max(problem.exit_code for _, problem in failures))  # as claims and fix: the highest
 
 
-# --- end clip --------------------------------------------------------------------------------

@@ -493,8 +493,8 @@ def fix(
     = False,
     min_score: Annotated[float, typer.Option(
         "--min-score", min=0.0, max=1.0,
-        help="Retime only claims verify located with at least this confidence (0-1; default 0.15, below "
-        "which a rewrite is as likely to be wrong as right).",
+        help="Retime only claims verify located with at least this confidence (0-1). Below the default, "
+        "rewrites on the corpus were less reliable.",
     )] = DEFAULT_MIN_SCORE,
     backup_dir: Annotated[Path | None, typer.Option(
         "--backup-dir", file_okay=False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,16 @@ def corpus() -> Path:
 @pytest.fixture
 def seed_note() -> Path:
     return ROOT / "seeds" / "000_b5c60a2c41949aee.txt"
+
+
+TINY_VIDEO_ID = "tinyvideo01"
+
+
+@pytest.fixture
+def tiny_cache(tmp_path: Path) -> Path:
+    """A caption cache holding tests/data/verify_captions.srt as tinyvideo01's English captions
+    (the video of tests/data/verify_note.md)."""
+    folder = tmp_path / "captions-cache"
+    (folder / TINY_VIDEO_ID).mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "data" / "verify_captions.srt", folder / TINY_VIDEO_ID / "en.srt")
+    return folder

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,8 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 VIDEO_ID = "tinyvideo01"
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    folder = tmp_path / "captions-cache"
-    (folder / VIDEO_ID).mkdir(parents=True)
-    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
-    return folder
-
-
-def test_text_is_one_timed_sentence_per_line(cache: Path) -> None:
-    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline"])
+def test_text_is_one_timed_sentence_per_line(tiny_cache: Path) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline"])
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "[00:00:01] Welcome to this short talk about honeybees and how they find flowers."
@@ -36,18 +27,18 @@ def test_text_is_one_timed_sentence_per_line(cache: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["srt", "vtt"])
-def test_srt_and_vtt_read_back_to_the_same_cues(cache: Path, fmt: str) -> None:
-    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline", "--format", fmt])
+def test_srt_and_vtt_read_back_to_the_same_cues(tiny_cache: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline", "--format", fmt])
     assert result.exit_code == 0, result.stderr
     back = parse_captions(result.stdout, fmt=fmt)  # type: ignore[arg-type]
-    original = load_captions(cache / VIDEO_ID / "en.srt")
+    original = load_captions(tiny_cache / VIDEO_ID / "en.srt")
     assert [(c.start, c.end, c.text) for c in back.cues] == [(c.start, c.end, c.text) for c in original.cues]
     if fmt == "vtt":
         assert result.stdout.startswith("WEBVTT")
 
 
-def test_json_has_cues_with_times(cache: Path) -> None:
-    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline", "--format", "json"])
+def test_json_has_cues_with_times(tiny_cache: Path) -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline", "--format", "json"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["language"] == "en"
@@ -56,15 +47,15 @@ def test_json_has_cues_with_times(cache: Path) -> None:
                               "words": []}
 
 
-def test_a_note_path_names_its_video(cache: Path) -> None:
-    by_note = runner.invoke(app, ["captions", str(DATA / "verify_note.md"), "--cache", str(cache), "--offline"])
-    by_id = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(cache), "--offline"])
+def test_a_note_path_names_its_video(tiny_cache: Path) -> None:
+    by_note = runner.invoke(app, ["captions", str(DATA / "verify_note.md"), "--cache", str(tiny_cache), "--offline"])
+    by_id = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline"])
     assert by_note.exit_code == 0
     assert by_note.stdout == by_id.stdout
 
 
-def test_cache_from_the_environment(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CLIPTOOL_CACHE", str(cache))
+def test_cache_from_the_environment(tiny_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIPTOOL_CACHE", str(tiny_cache))
     result = runner.invoke(app, ["captions", VIDEO_ID, "--offline"])
     assert result.exit_code == 0
     assert "Varroa" in result.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -33,14 +32,6 @@ def _run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    folder = tmp_path / "captions-cache"
-    (folder / VIDEO_ID).mkdir(parents=True)
-    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
-    return folder
-
-
-@pytest.fixture
 def note(tmp_path: Path) -> Path:
     path = tmp_path / "notes" / "bees.md"
     path.parent.mkdir()
@@ -48,8 +39,8 @@ def note(tmp_path: Path) -> Path:
     return path
 
 
-def _offline(cache: Path) -> list[str]:
-    return ["--cache", str(cache), "--offline"]
+def _offline(tiny_cache: Path) -> list[str]:
+    return ["--cache", str(tiny_cache), "--offline"]
 
 
 # --- help ---------------------------------------------------------------------------------------
@@ -75,7 +66,7 @@ def test_fix_help_names_its_argument_like_the_other_commands() -> None:
 # --- verify --output ---------------------------------------------------------------------------
 
 
-def test_verify_output_into_a_fifo_writes_through_it(note: Path, cache: Path, tmp_path: Path) -> None:
+def test_verify_output_into_a_fifo_writes_through_it(note: Path, tiny_cache: Path, tmp_path: Path) -> None:
     """`-o /dev/stdout` or a FIFO must stay what it is; renaming over it replaced /dev/null as root."""
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)
@@ -83,7 +74,7 @@ def test_verify_output_into_a_fifo_writes_through_it(note: Path, cache: Path, tm
     reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
     reader.start()
     # A separate process with a deadline: reading the FIFO back (as a backup would) blocks forever.
-    cmd = [sys.executable, "-m", "cliptool", "verify", str(note), *_offline(cache), "--format", "json", "-o", str(fifo)]
+    cmd = [sys.executable, "-m", "cliptool", "verify", str(note), *_offline(tiny_cache), "--format", "json", "-o", str(fifo)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     except subprocess.TimeoutExpired:
@@ -94,20 +85,20 @@ def test_verify_output_into_a_fifo_writes_through_it(note: Path, cache: Path, tm
     assert got and json.loads(got[0])["notes"][0]["video_id"] == VIDEO_ID
 
 
-def test_verify_refuses_to_write_its_report_over_a_note(note: Path, cache: Path) -> None:
+def test_verify_refuses_to_write_its_report_over_a_note(note: Path, tiny_cache: Path) -> None:
     before = note.read_bytes()
-    code, _, err = _run("verify", str(note), *_offline(cache), "-o", str(note))
+    code, _, err = _run("verify", str(note), *_offline(tiny_cache), "-o", str(note))
     assert code == 2
     assert "one of the notes being verified" in err
     assert note.read_bytes() == before
 
 
-def test_verify_output_into_a_missing_folder_fails_before_the_run(note: Path, cache: Path, tmp_path: Path) -> None:
+def test_verify_output_into_a_missing_folder_fails_before_the_run(note: Path, tiny_cache: Path, tmp_path: Path) -> None:
     """A long run must not end in "cannot write the report": the folder is checked first."""
     broken = tmp_path / "notes" / "broken.md"
     broken.write_text("no front matter\n", encoding="utf-8")
     target = tmp_path / "reports" / "report.json"
-    code, out, err = _run("verify", str(note), str(broken), *_offline(cache), "-o", str(target))
+    code, out, err = _run("verify", str(note), str(broken), *_offline(tiny_cache), "-o", str(target))
     assert code == 3
     assert "cannot write the report" in err and "does not exist" in err
     assert "missing front matter" not in err  # nothing was verified
@@ -117,9 +108,9 @@ def test_verify_output_into_a_missing_folder_fails_before_the_run(note: Path, ca
 # --- missing paths among good ones ---------------------------------------------------------------
 
 
-def test_verify_reports_a_missing_path_and_checks_the_rest(note: Path, cache: Path, tmp_path: Path) -> None:
+def test_verify_reports_a_missing_path_and_checks_the_rest(note: Path, tiny_cache: Path, tmp_path: Path) -> None:
     missing = tmp_path / "typo.md"
-    code, out, err = _run("verify", str(note), str(missing), *_offline(cache), "--format", "json")
+    code, out, err = _run("verify", str(note), str(missing), *_offline(tiny_cache), "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
     assert [n["status"] for n in doc["notes"]] == ["checked", "error"]
@@ -143,25 +134,25 @@ def test_min_accuracy_without_judged_claims_says_so_plainly(tmp_path: Path) -> N
 # --- fix -----------------------------------------------------------------------------------------
 
 
-def test_fix_json_lists_a_missing_path_among_its_errors(tmp_path: Path, cache: Path) -> None:
-    code, out, _ = _run("fix", str(tmp_path / "typo.md"), *_offline(cache), "--format", "json")
+def test_fix_json_lists_a_missing_path_among_its_errors(tmp_path: Path, tiny_cache: Path) -> None:
+    code, out, _ = _run("fix", str(tmp_path / "typo.md"), *_offline(tiny_cache), "--format", "json")
     assert code == 3
     doc = json.loads(out)
     assert [e["exit_code"] for e in doc["errors"]] == [3]
     assert doc["summary"]["notes_failed"] == 1
 
 
-def test_fix_on_a_folder_without_notes_is_exit_3(tmp_path: Path, cache: Path) -> None:
+def test_fix_on_a_folder_without_notes_is_exit_3(tmp_path: Path, tiny_cache: Path) -> None:
     (tmp_path / "empty").mkdir()
-    code, _, err = _run("fix", str(tmp_path / "empty"), *_offline(cache))
+    code, _, err = _run("fix", str(tmp_path / "empty"), *_offline(tiny_cache))
     assert code == 3
     assert "no notes (.md, .markdown, .txt) found" in err
 
 
-def test_fix_write_leaves_a_read_only_note_alone(note: Path, cache: Path) -> None:
+def test_fix_write_leaves_a_read_only_note_alone(note: Path, tiny_cache: Path) -> None:
     before = note.read_bytes()
     note.chmod(0o444)
-    code, out, err = _run("fix", str(note), *_offline(cache), "--write")
+    code, out, err = _run("fix", str(note), *_offline(tiny_cache), "--write")
     assert code == 3
     assert "read-only" in err
     assert note.read_bytes() == before
@@ -169,9 +160,9 @@ def test_fix_write_leaves_a_read_only_note_alone(note: Path, cache: Path) -> Non
     assert "retimed 0 anchors" in out
 
 
-def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, cache: Path, tmp_path: Path) -> None:
+def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, tiny_cache: Path, tmp_path: Path) -> None:
     note.chmod(0o444)
-    code, out, err = _run("fix", str(note), *_offline(cache))
+    code, out, err = _run("fix", str(note), *_offline(tiny_cache))
     assert code == 3 and "read-only" in err
     assert "--write to apply" not in out
 
@@ -180,12 +171,12 @@ def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, 
     vault = tmp_path / "vault"
     vault.mkdir()
     (vault / "link.md").symlink_to(outside)
-    code, out, err = _run("fix", str(vault), *_offline(cache))
+    code, out, err = _run("fix", str(vault), *_offline(tiny_cache))
     assert code == 3 and "refusing to follow a symlink" in err
     assert "--write to apply" not in out
 
 
-def test_marking_an_unsupported_claim_leaves_the_next_claim_text_alone(tmp_path: Path, cache: Path) -> None:
+def test_marking_an_unsupported_claim_leaves_the_next_claim_text_alone(tmp_path: Path, tiny_cache: Path) -> None:
     path = tmp_path / "n.md"
     path.write_text(
         "---\nvideoId: tinyvideo01\n---\n\n"
@@ -193,7 +184,7 @@ def test_marking_an_unsupported_claim_leaves_the_next_claim_text_alone(tmp_path:
         'Queens can lay up to two thousand eggs <a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n',
         encoding="utf-8",
     )
-    code, _, err = _run("fix", str(path), *_offline(cache), "--mark-unsupported", "--write", "--no-backup")
+    code, _, err = _run("fix", str(path), *_offline(tiny_cache), "--mark-unsupported", "--write", "--no-backup")
     assert code == 0, err
     assert "not in transcript" in path.read_text(encoding="utf-8")
     code, out, _ = _run("claims", str(path), "--format", "json")
@@ -302,7 +293,6 @@ def test_clip_of_a_bare_video_id_names_the_video_and_time(media: Path, tmp_path:
     assert "anchor 0" not in out
 
 
-
 @pytest.mark.e2e
 def test_clip_batch_exits_with_the_highest_code_of_its_failures(clip_note: Path, media: Path, tmp_path: Path) -> None:
     """README: clip goes on past a bad note and exits with the highest code any note produced."""
@@ -313,7 +303,7 @@ def test_clip_batch_exits_with_the_highest_code_of_its_failures(clip_note: Path,
     assert code == 6
 
 
-def test_fix_write_with_a_blocked_backup_folder_is_one_error_line(tmp_path: Path, cache: Path) -> None:
+def test_fix_write_with_a_blocked_backup_folder_is_one_error_line(tmp_path: Path, tiny_cache: Path) -> None:
     """A backup that cannot be written is an error for that note, not a traceback; the note stays."""
     vault = tmp_path / "vault"
     (vault / "sub").mkdir(parents=True)
@@ -322,7 +312,7 @@ def test_fix_write_with_a_blocked_backup_folder_is_one_error_line(tmp_path: Path
     backups = tmp_path / "backups"
     backups.mkdir()
     (backups / "sub").write_text("a file where the mirrored folder would go\n", encoding="utf-8")
-    code, _, err = _run("fix", str(vault), *_offline(cache), "--write", "--backup-dir", str(backups))
+    code, _, err = _run("fix", str(vault), *_offline(tiny_cache), "--write", "--backup-dir", str(backups))
     assert code == 3
     assert "cannot write the fixed note" in err and "the note is unchanged" in err
     assert "Traceback" not in err

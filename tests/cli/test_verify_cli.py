@@ -27,14 +27,6 @@ STATUSES = ["ok", "ok", "shifted", "unsupported", "out-of-range"]
 CLAIM_STATUSES = {"ok", "shifted", "unsupported", "ambiguous", "out-of-range"}
 
 
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    folder = tmp_path / "captions-cache"
-    (folder / VIDEO_ID).mkdir(parents=True)
-    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
-    return folder
-
-
 def _verify(*args: str) -> Any:
     return runner.invoke(app, ["verify", *args])
 
@@ -76,8 +68,8 @@ def check_schema(doc: dict[str, Any]) -> None:
     assert {"notes", "claims", "counts", "accuracy"} <= set(doc["summary"])
 
 
-def test_json_report(cache: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", "json")
+def test_json_report(tiny_cache: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "json")
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     doc = json.loads(result.stdout)
@@ -94,8 +86,8 @@ def test_json_report(cache: Path) -> None:
     assert doc["summary"]["notes"] == 1 and doc["summary"]["claims"] == 5
 
 
-def test_csv_report_has_a_row_per_claim(cache: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", "csv")
+def test_csv_report_has_a_row_per_claim(tiny_cache: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert tuple(rows[0]) == CSV_COLUMNS
@@ -104,8 +96,8 @@ def test_csv_report_has_a_row_per_claim(cache: Path) -> None:
     assert rows[2]["start"] == "80.0" and rows[3]["start"] == ""
 
 
-def test_markdown_report(cache: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", "markdown")
+def test_markdown_report(tiny_cache: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "markdown")
     assert result.exit_code == 0
     md = result.stdout
     assert md.startswith("# ")
@@ -142,8 +134,8 @@ class _Html(HTMLParser):
         self.open.pop()
 
 
-def test_html_report_is_self_contained_and_well_formed(cache: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", "html")
+def test_html_report_is_self_contained_and_well_formed(tiny_cache: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "html")
     assert result.exit_code == 0
     page = _Html()
     page.feed(result.stdout)
@@ -155,8 +147,8 @@ def test_html_report_is_self_contained_and_well_formed(cache: Path) -> None:
     assert all(link.startswith(("https://youtu.be/", "#")) for link in page.links)  # nothing to fetch online
 
 
-def test_table_report_and_summary_line(cache: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline")
+def test_table_report_and_summary_line(tiny_cache: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline")
     assert result.exit_code == 0
     for status in ("ok", "shifted", "unsupported", "out-of-range"):
         assert status in result.stdout
@@ -165,11 +157,11 @@ def test_table_report_and_summary_line(cache: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "html", "table"])
-def test_output_file_is_written_whole(cache: Path, tmp_path: Path, fmt: str) -> None:
+def test_output_file_is_written_whole(tiny_cache: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / "reports" / f"report.{fmt}"
     out.parent.mkdir()
     out.write_text("old report", encoding="utf-8")
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", fmt, "--output", str(out))
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", fmt, "--output", str(out))
     assert result.exit_code == 0
     assert result.stdout == ""
     assert f"wrote {out}" in result.stderr
@@ -181,16 +173,16 @@ def test_output_file_is_written_whole(cache: Path, tmp_path: Path, fmt: str) -> 
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temp file left behind
 
 
-def test_output_into_a_missing_folder_exits_3(cache: Path, tmp_path: Path) -> None:
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--output", str(tmp_path / "no" / "r.json"))
+def test_output_into_a_missing_folder_exits_3(tiny_cache: Path, tmp_path: Path) -> None:
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--output", str(tmp_path / "no" / "r.json"))
     assert result.exit_code == 3
     assert "cannot write the report" in result.stderr
 
 
 @pytest.mark.parametrize(("pct", "code"), [("0", 0), ("66", 0), ("67", 1), ("100", 1)])
-def test_min_accuracy_sets_the_exit_code(cache: Path, pct: str, code: int) -> None:
+def test_min_accuracy_sets_the_exit_code(tiny_cache: Path, pct: str, code: int) -> None:
     # accuracy of the note: 2 ok / (2 ok + 1 shifted) = 66.7 %
-    result = _verify(str(NOTE), "--cache", str(cache), "--offline", "--format", "json", "--min-accuracy", pct)
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "json", "--min-accuracy", pct)
     assert result.exit_code == code
     json.loads(result.stdout)  # the report is printed either way
     assert ("below --min-accuracy" in result.stderr) == bool(code)
@@ -209,11 +201,11 @@ def test_summary_line_says_claims_without_captions_were_not_checked(tmp_path: Pa
     assert "no claims" not in result.stdout
 
 
-def test_bad_notes_are_reported_and_the_run_goes_on(cache: Path, tmp_path: Path) -> None:
+def test_bad_notes_are_reported_and_the_run_goes_on(tiny_cache: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_bytes(b"---\nvideoId: tinyvideo01\n---\n\xff\xfe broken\n")
     (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    result = _verify(str(NOTE), str(tmp_path), "--cache", str(cache), "--offline", "--format", "json")
+    result = _verify(str(NOTE), str(tmp_path), "--cache", str(tiny_cache), "--offline", "--format", "json")
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     check_schema(doc)
@@ -223,12 +215,12 @@ def test_bad_notes_are_reported_and_the_run_goes_on(cache: Path, tmp_path: Path)
     assert "skipped" in result.stderr and "notes.pdf" in result.stderr
 
 
-def test_jobs_give_the_same_report(cache: Path, tmp_path: Path) -> None:
+def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     for i in range(5):
         shutil.copy(NOTE, notes / f"n{i}.md")
-    args = [str(notes), "--cache", str(cache), "--offline", "--format", "json"]
+    args = [str(notes), "--cache", str(tiny_cache), "--offline", "--format", "json"]
     serial = _verify(*args)
     parallel = _verify(*args, "--jobs", "2")
     assert serial.exit_code == parallel.exit_code == 0
@@ -236,12 +228,12 @@ def test_jobs_give_the_same_report(cache: Path, tmp_path: Path) -> None:
     assert parallel.stderr == ""  # not a terminal: no progress bar
 
 
-def test_tolerance_option(cache: Path, tmp_path: Path) -> None:
+def test_tolerance_option(tiny_cache: Path, tmp_path: Path) -> None:
     note = tmp_path / "early.md"
     note.write_text('---\nvideoId: tinyvideo01\n---\n\nVarroa mites are the biggest threat to managed hives '
                     '<a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n', encoding="utf-8")
-    strict = json.loads(_verify(str(note), "--cache", str(cache), "--offline", "--format", "json").stdout)
-    loose = json.loads(_verify(str(note), "--cache", str(cache), "--offline", "--format", "json",
+    strict = json.loads(_verify(str(note), "--cache", str(tiny_cache), "--offline", "--format", "json").stdout)
+    loose = json.loads(_verify(str(note), "--cache", str(tiny_cache), "--offline", "--format", "json",
                                "--tolerance", "60").stdout)
     assert strict["notes"][0]["claims"][0]["status"] == "shifted"
     assert loose["notes"][0]["claims"][0]["status"] == "ok"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
 
 from cliptool.models import NoteReport
 from cliptool.verify import VerifyOptions, verify_note, verify_paths
@@ -14,14 +11,6 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 VIDEO_ID = "tinyvideo01"
 # tests/data/verify_note.md, claim by claim: (status, located start)
 EXPECTED = [("ok", 30.0), ("ok", 40.0), ("shifted", 80.0), ("unsupported", None), ("out-of-range", 95.0)]
-
-
-@pytest.fixture
-def cache(tmp_path: Path) -> Path:
-    folder = tmp_path / "captions-cache"
-    (folder / VIDEO_ID).mkdir(parents=True)
-    shutil.copy(DATA / "verify_captions.srt", folder / VIDEO_ID / "en.srt")
-    return folder
 
 
 def _note(folder: Path, name: str, body: str, video_id: str = VIDEO_ID) -> Path:
@@ -34,8 +23,8 @@ def _anchor(ts: str) -> str:
     return f'<a class="yt-timestamp" data-t="{ts}">[{ts}]</a>'
 
 
-def test_checked_note_has_one_alignment_per_claim(cache: Path) -> None:
-    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=cache, offline=True))
+def test_checked_note_has_one_alignment_per_claim(tiny_cache: Path) -> None:
+    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "checked" and r.reason is None
     assert r.video_id == VIDEO_ID and r.title == "Honeybees in five minutes"
     assert [(a.status, a.start) for a in r.alignments] == EXPECTED
@@ -53,28 +42,28 @@ def test_not_cached_offline_is_no_captions_with_the_reason(tmp_path: Path) -> No
     assert len(r.claims) == 5 and r.alignments == ()
 
 
-def test_unreadable_note_is_an_error_report_with_file_and_line(tmp_path: Path, cache: Path) -> None:
+def test_unreadable_note_is_an_error_report_with_file_and_line(tmp_path: Path, tiny_cache: Path) -> None:
     bad = _note(tmp_path, "bad.md", f"A claim {_anchor('00:75:00')}.")
-    r = verify_note(bad, VerifyOptions(cache_dir=cache, offline=True))
+    r = verify_note(bad, VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "error"
     assert r.reason is not None and r.reason.startswith(f"{bad}:6:")
     assert "impossible timestamp" in r.reason
 
 
 def test_corrupt_cached_captions_are_an_error_not_a_crash(tmp_path: Path) -> None:
-    cache = tmp_path / "c"
-    (cache / VIDEO_ID).mkdir(parents=True)
-    (cache / VIDEO_ID / "en.srt").write_bytes(b"1\n00:00:01,000 --> nonsense\nhello\n")
-    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=cache, offline=True))
+    tiny_cache = tmp_path / "c"
+    (tiny_cache / VIDEO_ID).mkdir(parents=True)
+    (tiny_cache / VIDEO_ID / "en.srt").write_bytes(b"1\n00:00:01,000 --> nonsense\nhello\n")
+    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "error"
     assert r.reason is not None and "en.srt" in r.reason
 
 
-def test_tolerance_decides_how_early_a_citation_may_be(tmp_path: Path, cache: Path) -> None:
+def test_tolerance_decides_how_early_a_citation_may_be(tmp_path: Path, tiny_cache: Path) -> None:
     # Varroa mites are said at 00:01:20; the note cites 00:00:30, fifty seconds early.
     note = _note(tmp_path, "early.md", f"Varroa mites are the biggest threat to managed hives {_anchor('00:00:30')}.")
-    strict = verify_note(note, VerifyOptions(cache_dir=cache, offline=True, tolerance_s=5.0))
-    loose = verify_note(note, VerifyOptions(cache_dir=cache, offline=True, tolerance_s=60.0))
+    strict = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, tolerance_s=5.0))
+    loose = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, tolerance_s=60.0))
     assert [(a.status, a.start) for a in strict.alignments] == [("shifted", 80.0)]
     assert [(a.status, a.start) for a in loose.alignments] == [("ok", 80.0)]
 
@@ -83,14 +72,14 @@ def _summary(reports: list[NoteReport]) -> list[tuple[str, str, tuple[str, ...]]
     return [(r.path, r.status, tuple(a.status for a in r.alignments)) for r in reports]
 
 
-def test_verify_paths_keeps_order_with_and_without_jobs(tmp_path: Path, cache: Path) -> None:
+def test_verify_paths_keeps_order_with_and_without_jobs(tmp_path: Path, tiny_cache: Path) -> None:
     paths = [
         DATA / "verify_note.md",
         _note(tmp_path, "other-video.md", f"Something {_anchor('00:00:05')}.", video_id="otherVideo1"),
         _note(tmp_path, "bad.md", "no anchors here", video_id="short"),
         _note(tmp_path, "queens.md", f"Queens lay two thousand eggs a day {_anchor('00:00:31')}."),
     ]
-    opts = VerifyOptions(cache_dir=cache, offline=True)
+    opts = VerifyOptions(cache_dir=tiny_cache, offline=True)
     serial = list(verify_paths(paths, opts))
     parallel = list(verify_paths(paths, opts, jobs=2))
     assert _summary(serial) == _summary(parallel)

@@ -382,22 +382,6 @@ def fetch_sections(
         return out
 
 
-class _YtdlpLog:
-    """Routes yt-dlp's messages to logging; library code never prints."""
-
-    def debug(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def info(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def warning(self, msg: str) -> None:
-        log.info("yt-dlp: %s", msg)
-
-    def error(self, msg: str) -> None:
-        log.info("yt-dlp: %s", msg)  # the MediaError raised for it is what the user sees
-
-
 def _download(
     video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str
 ) -> list[dict[str, Any]]:
@@ -406,6 +390,8 @@ def _download(
     import yt_dlp
     from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
     from yt_dlp.utils import download_range_func
+
+    from cliptool.fetch import _YtdlpLog  # one place decides where yt-dlp's chatter goes
 
     if "{id}" not in url_template:
         raise InputError(f"URL template {url_template!r} has no {{id}}")

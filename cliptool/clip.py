@@ -40,6 +40,7 @@ from cliptool.media import (
     ytdlp_version,
 )
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Transcript
+from cliptool.safe_write import file_lock
 from cliptool.timecode import format_ts
 
 __all__ = [
@@ -592,18 +593,8 @@ def write_manifest(result: ClipResult, manifest: dict[str, Any]) -> Path:
 @contextlib.contextmanager
 def _index_guard(out_dir: Path) -> Iterator[None]:
     """One writer of index.json: threads through a lock, other processes through flock."""
-    with _index_lock:
-        try:
-            import fcntl
-        except ImportError:  # Windows: the thread lock is all we have
-            yield
-            return
-        with open(out_dir / ".index.lock", "a+b") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    with _index_lock, file_lock(out_dir / ".index.lock"):
+        yield
 
 
 def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -17,7 +17,6 @@ import re
 import socket
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -35,7 +34,7 @@ from cliptool.errors import (
     VideoUnavailableError,
 )
 from cliptool.models import CaptionKind, Transcript
-from cliptool.safe_write import write_atomic
+from cliptool.safe_write import file_lock, write_atomic
 
 __all__ = [
     "CACHE_EXTS",
@@ -299,22 +298,6 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None) -> Trans
     return transcript
 
 
-@contextmanager
-def _info_lock(folder: Path) -> Iterator[None]:
-    """Serialise info.json read-merge-write between processes fetching other languages of one video."""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; atomic replace still keeps the file whole
-        yield
-        return
-    with open(folder / ".info.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _now_utc() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -351,7 +334,8 @@ def _store(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any], t
     path = folder / f"{lang}.{track.ext}"
     _write(path, data)
     now = _now_utc()
-    with _info_lock(folder):
+    # Other languages of one video may be fetched in parallel: merge info.json one at a time.
+    with file_lock(folder / ".info.lock"):
         old = read_info(video_id, cache_dir) or {}
         tracks = dict(old.get("tracks") or {}) if isinstance(old.get("tracks"), Mapping) else {}
         tracks[lang] = {

@@ -30,6 +30,7 @@ from typing import Any
 import ffmpeg
 
 from cliptool.errors import FfmpegError, InputError, MediaError
+from cliptool.safe_write import file_lock
 from cliptool.timecode import format_ts
 
 __all__ = [
@@ -265,17 +266,8 @@ def _dir_lock(folder: Path) -> Iterator[None]:
     """One writer of a media folder at a time: threads here, other processes through flock."""
     with _media_lock:
         folder.mkdir(parents=True, exist_ok=True)
-        try:
-            import fcntl
-        except ImportError:  # Windows: the thread lock is all we have
+        with file_lock(folder / ".lock"):
             yield
-            return
-        with open(folder / ".lock", "a+b") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _load_index(folder: Path) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ import logging
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cliptool.errors import InputError, WriteConflictError
@@ -24,6 +26,7 @@ __all__ = [
     "backup_path",
     "check_inside",
     "check_writable",
+    "file_lock",
     "sha256_hex",
     "write_atomic",
 ]
@@ -187,3 +190,24 @@ def write_atomic(
     log.debug("wrote %s", target)
     _fault("after-replace", fault)
     return target
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block.
+
+    Serialises read-merge-write of shared files (index.json, info.json, a media folder) between
+    processes. Where flock does not exist (Windows) it is a no-op: the writes' atomic renames
+    still keep every file whole, only a concurrent merge may lose an entry.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -18,6 +18,7 @@ from cliptool.safe_write import (
     FAULT_POINTS,
     TEMP_SUFFIX,
     backup_path,
+    file_lock,
     sha256_hex,
     write_atomic,
 )
@@ -172,3 +173,17 @@ def test_creates_a_new_file_when_nothing_was_read(tmp_path: Path) -> None:
     write_atomic(target, NEW, expected_sha256=None, backup=tmp_path / "new.md.bak")
     assert target.read_bytes() == NEW
     assert not (tmp_path / "new.md.bak").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock is POSIX")
+def test_file_lock_keeps_other_processes_out_until_released(tmp_path: Path) -> None:
+    lock = tmp_path / ".lock"
+    probe = (
+        "import fcntl, sys\n"
+        "fh = open(sys.argv[1], 'a+b')\n"
+        "try:\n    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept BlockingIOError:\n    sys.exit(9)\n"
+    )
+    with file_lock(lock):
+        held = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
+    free = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
+    assert (held.returncode, free.returncode) == (9, 0)

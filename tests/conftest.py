@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,27 @@ def tiny_cache(tmp_path: Path) -> Path:
     (folder / TINY_VIDEO_ID).mkdir(parents=True)
     shutil.copy(ROOT / "tests" / "data" / "verify_captions.srt", folder / TINY_VIDEO_ID / "en.srt")
     return folder
+
+
+@pytest.fixture(scope="session")
+def make_media(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Factory for short test videos (lavfi testsrc2 + a sine tone, H.264/AAC), one file per shape."""
+    made: dict[tuple[str, int], Path] = {}
+
+    def make(size: str = "320x180", seconds: int = 40) -> Path:
+        from cliptool.media import ffmpeg_exe
+
+        if (size, seconds) not in made:
+            path = tmp_path_factory.mktemp("media") / f"talk-{size}-{seconds}s.mp4"
+            subprocess.run(
+                [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
+                 "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
+                 "-f", "lavfi", "-i", f"sine=duration={seconds}",
+                 "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
+                 str(path)],
+                check=True,
+            )
+            made[(size, seconds)] = path
+        return made[(size, seconds)]
+
+    return make

@@ -8,13 +8,13 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cliptool.cli import _reflow, app
-from cliptool.media import ffmpeg_exe
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 NOTE = DATA / "verify_note.md"  # tinyvideo01: ok, ok, shifted, unsupported, out-of-range
@@ -200,16 +200,9 @@ LONG_CLAIM = ("A claim written at great length so that the clip's one-line summa
               "somewhere before its end")
 
 
-@pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "talk.mp4"
-    subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-         "testsrc2=size=160x90:rate=25:duration=20", "-f", "lavfi", "-i", "sine=duration=20",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
-        check=True,
-    )
-    return path
+@pytest.fixture
+def media(make_media: Callable[..., Path]) -> Path:
+    return make_media("160x90", 20)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cliptool.cli import app
-from cliptool.media import ffmpeg_exe
 
 VID = "abcdefghijk"
 FILLER = [
@@ -46,16 +45,9 @@ Something said after the end <a class="yt-timestamp" data-t="00:01:30">[00:01:30
 """
 
 
-@pytest.fixture(scope="module")
-def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "talk.mp4"
-    subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-         "testsrc2=size=320x180:rate=25:duration=40", "-f", "lavfi", "-i", "sine=duration=40",
-         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
-        check=True,
-    )
-    return path
+@pytest.fixture
+def media(make_media: Callable[..., Path]) -> Path:
+    return make_media("320x180", 40)
 
 
 @pytest.fixture

@@ -252,18 +252,9 @@ def apply_changes(text: str, changes: Iterable[Change]) -> str:
 
 def read_note_file(path: Path) -> NoteFile:
     """Read a note once: its exact text (BOM and line endings kept), the hash guarding the write, its claims."""
-    from cliptool.notes import parse_note  # the parser pulls in YAML; keep ``import cliptool.fix`` light
+    from cliptool.notes import parse_note, read_note_bytes  # the parser pulls in YAML; keep this import light
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise NoteError(f"cannot read note: {exc.strerror or exc}", path=str(path)) from exc
-    try:
-        # Strict UTF-8 with a BOM kept as U+FEFF, like notes.read_note_text, so encoding the
-        # fixed text gives the original bytes outside the changed spans.
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NoteError(f"not UTF-8: undecodable byte at byte offset {exc.start}", path=str(path)) from exc
+    data, text = read_note_bytes(path)
     return NoteFile(str(path), text, sha256_hex(data), parse_note(text, path=str(path)))
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "is_video_id",
     "parse_note",
     "read_note",
+    "read_note_bytes",
     "read_note_text",
 ]
 
@@ -119,15 +120,18 @@ def is_video_id(value: str) -> bool:
     return VIDEO_ID_RE.fullmatch(value) is not None
 
 
-def read_note_text(path: str | Path) -> str:
-    """The file's exact text: strict UTF-8, BOM kept, newlines untouched (``newline=''``)."""
+def read_note_bytes(path: str | Path) -> tuple[bytes, str]:
+    """The file's bytes and its exact text: strict UTF-8, BOM kept, newlines untouched.
+
+    ``fix`` hashes the bytes to notice a note changed on disk before it writes.
+    """
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise NoteError(f"cannot read note: {exc.strerror or exc}", path=str(p)) from exc
     try:
-        return data.decode("utf-8")
+        return data, data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = _count_lines(data[: exc.start].decode("utf-8", errors="replace"))
         raise NoteError(
@@ -135,6 +139,11 @@ def read_note_text(path: str | Path) -> str:
             path=str(p),
             line=line,
         ) from exc
+
+
+def read_note_text(path: str | Path) -> str:
+    """The file's exact text: strict UTF-8, BOM kept, newlines untouched (``newline=''``)."""
+    return read_note_bytes(path)[1]
 
 
 def read_note(path: str | Path) -> Note:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,11 +19,13 @@ from cliptool.errors import CaptionsError, InputError
 from cliptool.models import CaptionInfo, Note, NoteReport, Transcript
 from cliptool.notes import read_note
 
-__all__ = ["VerifyOptions", "verify_note", "verify_paths", "transcript_for"]
+__all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyOptions:
+    """Where captions come from and how strict the verdict is; hashable, so it keys the cache."""
+
     cache_dir: Path
     lang: str = "en"
     offline: bool = False
@@ -63,20 +65,19 @@ def verify_note(path: str | Path, opts: VerifyOptions) -> NoteReport:
 
 def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
     """Like :func:`verify_note` for a note already parsed."""
-    base = dict(path=note.path, video_id=note.video_id, title=note.title, claims=note.claims, warnings=note.warnings)
+    report = NoteReport(path=note.path, video_id=note.video_id, status="checked", title=note.title,
+                        claims=note.claims, warnings=note.warnings)
     got = _indexed(note.video_id, opts)
     if isinstance(got, CaptionsError):
-        return NoteReport(status="no-captions", reason=f"{got.reason}: {got.detail}", **base)  # type: ignore[arg-type]
+        return replace(report, status="no-captions", reason=f"{got.reason}: {got.detail}")
     if isinstance(got, InputError):  # a corrupt cached caption file
-        return NoteReport(status="error", reason=str(got), **base)  # type: ignore[arg-type]
+        return replace(report, status="error", reason=str(got))
     transcript, index = got
-    alignments = align_note(note.claims, index, tolerance_s=opts.tolerance_s)
-    return NoteReport(
-        status="checked",
+    return replace(
+        report,
         captions=CaptionInfo(language=transcript.language, kind=transcript.kind, source=transcript.source),
-        alignments=alignments,
+        alignments=align_note(note.claims, index, tolerance_s=opts.tolerance_s),
         duration_s=transcript.end_s,
-        **base,  # type: ignore[arg-type]
     )
 
 
@@ -91,7 +92,8 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
             yield verify_note(p, opts)
         return
     jobs = min(jobs, os.cpu_count() or 1, len(paths))
-    # Keep each video's notes together so each worker indexes a video once.
+    # Contiguous chunks: a vault keeps a video's notes side by side, so a worker mostly indexes
+    # each video once.
     chunk = max(1, len(paths) // (jobs * 4))
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(_verify_one, [(str(p), opts) for p in paths], chunksize=chunk)

@@ -36,8 +36,9 @@ _STOP = frozenset(
     then there these they this those through to too under until up very was we were what when where
     which while who whom why will with would you your yours yourself yourselves one two get got
     make makes made way thing things really actually kind sort going go gonna want s t re ve ll d m
-    said says say use used using well even much many also just still might may must shall""".split()
+    said says say use used using well even much many still might may must shall""".split()
 )
+
 
 def _stem(word: str) -> str:
     """Truncate to five letters: joins 'recognize'/'recognition', 'refers'/'reference'.

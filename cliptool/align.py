@@ -85,7 +85,10 @@ def _features(toks: Sequence[str]) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class TranscriptIndex:
-    """Sentences with their token sets and IDF weights; built once per video, reused per note."""
+    """Sentences, where each word and word pair occurs, IDF weights and the candidate passages.
+
+    Built once per video and reused for every note about it.
+    """
 
     sentences: tuple[Sentence, ...]
     postings: dict[str, np.ndarray]  # feature -> indices of the sentences that have it
@@ -167,6 +170,11 @@ def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, lex
 
 
 def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex) -> np.ndarray:
+    """IDF-weighted share of each claim's features present in each passage.
+
+    A passage of k sentences has a feature when any of them has it; the presence of longer
+    passages is built by OR-ing shifted copies, so one matrix product scores them all.
+    """
     max_span = int(index.length.max()) if index.length.size else 1
     vocab: dict[str, int] = {}
     for toks in claim_toks:
@@ -263,6 +271,7 @@ def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> n
 
 def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], index: TranscriptIndex,
                 tolerance_s: float, tuning: Tuning) -> _NoteScores:
+    """Score the whole note at once: matrices for the evidence, the cited times for the priors."""
     cov = _coverage(claim_toks, index)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))

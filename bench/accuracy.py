@@ -65,13 +65,13 @@ def _verify(notes_dir: Path, cache: Path) -> tuple[list[Any], int, float, float]
     from cliptool.captions import segment
     from cliptool.fetch import fetch_captions
     from cliptool.notes import find_notes, read_note
-    from cliptool.verify import VerifyOptions, verify_note
+    from cliptool.verify import VerifyOptions, verify_parsed
 
     paths, _ = find_notes([notes_dir])
     opts = VerifyOptions(cache_dir=cache, offline=True)
-    reports = [verify_note(p, opts) for p in paths]
-    # Timed apart: alignment proper, with each video's transcript loaded and indexed beforehand.
     notes = [read_note(p) for p in paths]
+    reports = [verify_parsed(n, opts) for n in notes]
+    # Timed apart: alignment proper, with each video's transcript loaded and indexed beforehand.
     # CPU time of this process: one core, and other work on a shared machine does not count.
     index_s = 0.0
     indexes: dict[str, Any] = {}

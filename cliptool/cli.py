@@ -9,6 +9,7 @@ import inspect
 import logging
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,7 +51,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except CliptoolError as err:
-            _err_console().print(f"[red]error:[/red] {_escape(str(err))}", highlight=False, soft_wrap=True)
+            _error(str(err))
             raise typer.Exit(err.exit_code) from None
 
 
@@ -81,6 +82,11 @@ def _out_console() -> Any:
     from rich.console import Console
 
     return Console(soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    """One ``error:`` line on stderr: how every expected failure is told, fatal or not."""
+    _err_console().print(f"[red]error:[/red] {_escape(message)}", highlight=False)
 
 
 def _version_callback(value: bool) -> None:
@@ -134,38 +140,58 @@ def _warn(message: str) -> None:
     _err_console().print(_escape(message), highlight=False)
 
 
-def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -> list[Path]:
-    """Note files under ``paths``; skipped files get a notice on stderr, none at all is an error.
+def _walk_notes(
+    paths: list[Path], on_missing: Callable[[Path, CliptoolError], None] | None = None
+) -> list[tuple[Path, Path]]:
+    """(note, the folder it was found in) for each note under ``paths``; skipped files get a notice.
 
-    A path that does not exist raises, unless ``missing`` is given: then its error is collected
-    there and the other paths are still searched (a typo in one of many paths costs one note).
+    A path that does not exist raises, unless ``on_missing`` is given: then it is told there and
+    the other paths are still searched (a typo in one of many paths costs one note).
     """
-    from cliptool.errors import InputError
     from cliptool.notes import find_notes
 
-    found: list[Path] = []
+    found: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
     for given in paths:
         try:
             got, notices = find_notes([given])
-        except InputError as err:
-            if missing is None:
+        except CliptoolError as err:
+            if on_missing is None:
                 raise
-            missing.append(err)
+            on_missing(given, err)
             continue
         for notice in notices:
             _warn(notice)
+        root = given if given.is_dir() else given.parent
         for path in got:
-            if path.resolve() not in seen:  # a note named twice (folder and file) is read once
-                seen.add(path.resolve())
-                found.append(path)
+            key = path.resolve()
+            if key not in seen:  # a note named twice (folder and file) is read once
+                seen.add(key)
+                found.append((path, root))
+    return found
+
+
+def _no_notes(paths: list[Path]) -> str:
+    from cliptool.notes import NOTE_SUFFIXES
+
+    return f"no notes ({', '.join(NOTE_SUFFIXES)}) found in " + ", ".join(str(p) for p in paths)
+
+
+def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -> list[Path]:
+    """Note files under ``paths`` (see :func:`_walk_notes`); none at all is an error.
+
+    With ``missing``, the errors of paths that do not exist are collected there.
+    """
+    from cliptool.errors import InputError
+
+    found = _walk_notes(paths, None if missing is None else lambda _given, err: missing.append(err))
     if not found:
         if missing:
             for problem in missing[:-1]:
-                _err_console().print(f"[red]error:[/red] {_escape(str(problem))}", highlight=False)
+                _error(str(problem))
             raise missing[-1]
-        raise InputError("no notes (.md, .markdown, .txt) found in " + ", ".join(str(p) for p in paths))
-    return found
+        raise InputError(_no_notes(paths))
+    return [path for path, _ in found]
 
 
 def _claims_table(note: Any) -> Any:
@@ -203,14 +229,14 @@ def claims_cmd(
     missing: list[CliptoolError] = []
     files = _note_files(paths, missing)
     for err in missing:
-        _err_console().print(f"[red]error:[/red] {_escape(str(err))}", highlight=False)
+        _error(str(err))
     failed = len(missing)
     for path in files:
         try:
             note = read_note(path)
         except InputError as err:
             failed += 1
-            _err_console().print(f"[red]error:[/red] {_escape(str(err))}", highlight=False)
+            _error(str(err))
             continue
         for warning in note.warnings:
             _warn(f"warning: {note.path}: {warning}")
@@ -399,7 +425,7 @@ def verify_cmd(
                 for err in missing]
     for r in reports:
         if r.status == "error":
-            _err_console().print(f"[red]error:[/red] {_escape(r.reason or r.path)}", highlight=False)
+            _error(r.reason or r.path)
     text = _render_report(reports, fmt, to_file=output is not None)
     if output is not None:
         _write_output(output, text)
@@ -481,7 +507,7 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
         console.print(text, highlight=False)
 
 
-def _fix_plural(n: int, word: str) -> str:
+def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -523,7 +549,6 @@ def fix(
     import json
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
-    from cliptool.notes import find_notes
     from cliptool.safe_write import backup_path, check_writable
     from cliptool.verify import VerifyOptions, verify_parsed
 
@@ -534,37 +559,19 @@ def fix(
     out, err = _out_console(), _err_console()
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
                          url_template=_url_template(url_template))
-    codes: list[int] = []
+    failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
 
-    def fail(code: int, message: str) -> None:
-        codes.append(code)
+    def fail(path: object, code: int, message: str) -> None:
+        # printed through the progress bar's console, so a live bar is redrawn below the line
         err.print(f"[red]error:[/red] {_escape(message)}", highlight=False)
+        failed.append({"path": str(path), "error": message, "exit_code": code})
 
-    todo: list[tuple[Path, Path]] = []  # (note, the tree it was found in: writes never leave it)
-    seen: set[Path] = set()
-    failed_paths: list[dict[str, Any]] = []  # paths that named no note, for --format json's errors[]
-    for given in paths:
-        try:
-            found, notices = find_notes([given])
-        except CliptoolError as exc:
-            fail(exc.exit_code, str(exc))
-            failed_paths.append({"path": str(given), "error": str(exc), "exit_code": exc.exit_code})
-            continue
-        for notice in notices:
-            err.print(_escape(notice), highlight=False)
-        root = given if given.is_dir() else given.parent
-        for p in found:
-            if p.resolve() not in seen:  # a note named twice (folder and file) is fixed once
-                seen.add(p.resolve())
-                todo.append((p, root))
-    if not todo and not failed_paths:  # as claims and verify: nothing to fix is a bad path, not success
-        message = "no notes (.md, .markdown, .txt) found in " + ", ".join(str(p) for p in paths)
-        fail(CliptoolError.exit_code, message)
-        failed_paths.append({"path": ", ".join(str(p) for p in paths), "error": message,
-                             "exit_code": CliptoolError.exit_code})
+    # each note with the tree it was found in: writes never leave it
+    todo = _walk_notes(paths, lambda given, exc: fail(given, exc.exit_code, str(exc)))
+    if not todo and not failed:  # as claims and verify: nothing to fix is a bad path, not success
+        fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, _no_notes(paths))
 
     fixes: list[NoteFix] = []
-    failed: list[dict[str, Any]] = failed_paths
     progress = None
     if err.is_terminal and len(todo) > 1:
         from rich.progress import Progress
@@ -578,9 +585,7 @@ def fix(
                 note_file = read_note_file(path)
                 report = verify_parsed(note_file.note, opts)
                 if report.status != "checked":
-                    code, message = _fix_error_code(report)
-                    fail(code, message)
-                    failed.append({"path": str(path), "error": message, "exit_code": code})
+                    fail(path, *_fix_error_code(report))
                     continue
                 planned = plan_note_fix(note_file, report.alignments, min_score=min_score,
                                         mark_unsupported=marker if mark_unsupported else None)
@@ -595,7 +600,7 @@ def fix(
                         progress.stop()  # keep the diff and the bar from interleaving on a terminal
                     if write:
                         kept = f"; original in {planned.backup}" if planned.backup else ""
-                        what = _fix_plural(len(planned.retimed_claims), "anchor") + " retimed"
+                        what = _plural(len(planned.retimed_claims), "anchor") + " retimed"
                         if planned.marked_claims:
                             what += f", {len(planned.marked_claims)} marked"
                         out.print(f"fixed {_escape(planned.path)}: {what}{_escape(kept)}", highlight=False)
@@ -604,8 +609,7 @@ def fix(
                     if progress is not None:
                         progress.start()
             except CliptoolError as exc:
-                fail(exc.exit_code, str(exc))
-                failed.append({"path": str(path), "error": str(exc), "exit_code": exc.exit_code})
+                fail(path, exc.exit_code, str(exc))
             finally:
                 if progress is not None and task is not None:
                     progress.advance(task)
@@ -641,17 +645,17 @@ def fix(
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        what = f"retime {_fix_plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
-        where = f"in {len(changed)} of {_fix_plural(len(todo), 'note')}"
-        failed_part = f"; {_fix_plural(len(failed), 'note')} failed" if failed else ""
+        what = f"retime {_plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
+        where = f"in {len(changed)} of {_plural(len(todo), 'note')}"
+        failed_part = f"; {_plural(len(failed), 'note')} failed" if failed else ""
         if write:
-            done = f"retimed {_fix_plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
+            done = f"retimed {_plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
             out.print(f"{done} {where}{failed_part}", highlight=False)
         else:
             hint = " (run again with --write to apply)" if changed else ""
             out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
-    if codes:
-        raise typer.Exit(max(codes))
+    if failed:
+        raise typer.Exit(max(f["exit_code"] for f in failed))
 
 
 # --- clip ------------------------------------------------------------------------------------
@@ -697,7 +701,8 @@ def _clip_notes(note: Path | None, video_id: str | None, select: Any, failures: 
         except InputError as err:
             failures.append((str(path), err))
     if video_id is not None:
-        notes = [n for n in notes if n.video_id == check_video_id(video_id)]
+        wanted = check_video_id(video_id)
+        notes = [n for n in notes if n.video_id == wanted]
         if not notes:
             raise InputError(f"no note about video {video_id}", path=str(note))
     return notes
@@ -754,12 +759,6 @@ def _clip_label(job: Any) -> str:
     return f"{job.note_path}: anchor {job.spec.index}"
 
 
-def _clip_claim_text(text: str, width: int = 80) -> str:
-    """The claim on one line, cut with an ellipsis so a shortened claim never reads as the whole one."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
-
-
 @app.command("clip")
 def clip_cmd(
     note: Annotated[Path | None, typer.Argument(
@@ -805,6 +804,7 @@ def clip_cmd(
     from cliptool.clip import ClipJob, make_clips, plan_clips, select_claims
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
+    from cliptool.report import shorten
     from cliptool.timecode import format_ts
     from cliptool.verify import VerifyOptions
 
@@ -863,7 +863,7 @@ def clip_cmd(
             err_console.print(f"[red]failed:[/red] {_escape(label)}: {_escape(str(got))}", highlight=False)
             return
         span = f"{format_ts(got.start_s)}-{format_ts(got.end_s)}"
-        claim_text = _clip_claim_text(job.spec.claim)
+        claim_text = shorten(job.spec.claim, 80)
         about = f"{label}: {claim_text}" if claim_text else label
         out_console.print(f"{_escape(str(got.path))}  {span} ({got.duration_s:.2f} s, {got.mode})  "
                           f"{_escape(about)}", highlight=False)
@@ -893,7 +893,7 @@ def clip_cmd(
         results = make_clips(work, out, on_done=report, **kwargs)
     made = sum(1 for r in results if not isinstance(r, CliptoolError))
     failed = len(failures)
-    err_console.print(f"{made} clip{'s' if made != 1 else ''} made in {out}"
+    err_console.print(f"{_plural(made, 'clip')} made in {out}"
                       + (f", {failed} failed" if failed else ""), highlight=False)
     if failed:
         raise typer.Exit(max(problem.exit_code for _, problem in failures))  # as claims and fix: the highest

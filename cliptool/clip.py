@@ -18,29 +18,20 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import ffmpeg
 
 from cliptool import __version__
 from cliptool.errors import CliptoolError, InputError, MediaError
-from cliptool.media import (
-    MediaSource,
-    ffmpeg_version,
-    file_mode,
-    probe,
-    progress_of,
-    run_ffmpeg,
-    ytdlp_version,
-)
-from cliptool.models import Alignment, CaptionInfo, Claim, Note, Transcript
-from cliptool.safe_write import file_lock
+from cliptool.media import MediaSource, ffmpeg_version, probe, progress_of, run_ffmpeg
+from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
+from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts
 
 __all__ = [
@@ -56,6 +47,8 @@ __all__ = [
     "find_font",
     "make_clip",
     "make_clips",
+    "manifest_of",
+    "plan_clip",
     "plan_clips",
     "select_claims",
     "source_url",
@@ -66,7 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SubsMode = Literal["sidecar", "burn", "none"]
-STATUSES = ("ok", "shifted", "unsupported", "ambiguous", "out-of-range")
+STATUSES: tuple[Status, ...] = get_args(Status)
 MIN_CLIP_S = 0.1  # shorter than a few frames is no clip: treat it as an empty range
 INDEX_NAME = "index.json"
 # x264 "ultrafast": a 10 s 720p clip re-encodes in ~0.7 s on this project's 2-core machine where
@@ -80,7 +73,6 @@ _FONT_CANDIDATES = (
     "/Library/Fonts/Arial.ttf",
     "C:/Windows/Fonts/arial.ttf",
 )
-_index_lock = threading.Lock()
 
 
 # ----------------------------------------------------------------------------- planning
@@ -513,20 +505,10 @@ def _now() -> str:
 
 def _atomic_json(path: Path, doc: Any) -> None:
     data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
+        write_atomic(path, data.encode("utf-8"), expected_sha256=None, backup=None)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise _os_error(exc, f"cannot write {path}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def manifest_of(
@@ -539,6 +521,8 @@ def manifest_of(
     also_claims: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The provenance record of one clip: where it came from and how to check it."""
+    from cliptool.fetch import ytdlp_version  # the fetcher pulls in the caption parsers: only when needed
+
     spec = result.spec
     return {
         "clip": result.path.name,
@@ -590,13 +574,6 @@ def write_manifest(result: ClipResult, manifest: dict[str, Any]) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def _index_guard(out_dir: Path) -> Iterator[None]:
-    """One writer of index.json: threads through a lock, other processes through flock."""
-    with _index_lock, file_lock(out_dir / ".index.lock"):
-        yield
-
-
 def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
     """Add (or replace) the clip's row in ``out_dir/index.json``; atomic, safe with --jobs."""
     path = Path(out_dir) / INDEX_NAME
@@ -614,7 +591,7 @@ def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
         "source_url": manifest["source_url"],
         "created_at": manifest["created_at"],
     }
-    with _index_guard(Path(out_dir)):
+    with file_lock(Path(out_dir) / ".index.lock"):  # one writer of index.json, safe with --jobs
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             rows = [r for r in doc.get("clips", []) if isinstance(r, dict)]

@@ -34,6 +34,7 @@ from cliptool.errors import (
     VideoUnavailableError,
 )
 from cliptool.models import CaptionKind, Transcript
+from cliptool.notes import is_video_id
 from cliptool.safe_write import file_lock, write_atomic
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "check_video_id",
     "choose_track",
     "fetch_captions",
+    "page_url",
     "read_info",
     "video_dir",
     "ytdlp_version",
@@ -62,7 +64,6 @@ _FETCH_EXTS: tuple[CaptionFormat, ...] = ("json3", "vtt", "srt")
 CACHE_EXTS: tuple[CaptionFormat, ...] = ("srt", "vtt", "json3")
 INFO_NAME = "info.json"
 
-_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _KINDS = frozenset(get_args(CaptionKind))
 # yt-dlp's words for a video that exists no more or not for us; retrying cannot help.
@@ -219,9 +220,20 @@ def _available(info: Mapping[str, Any]) -> str:
 
 def check_video_id(video_id: str) -> str:
     """``video_id`` when it is 11 characters of ``[A-Za-z0-9_-]``; anything else never reaches a path."""
-    if not isinstance(video_id, str) or not _VIDEO_ID.fullmatch(video_id):
+    if not isinstance(video_id, str) or not is_video_id(video_id):
         raise InputError(f"invalid video id {video_id!r} (expected 11 characters of A-Z a-z 0-9 _ -)")
     return video_id
+
+
+def page_url(video_id: str, url_template: str) -> str:
+    """The page yt-dlp reads for the video: ``url_template`` with ``{id}`` replaced.
+
+    >>> page_url("yqizMvX5YsA", "http://127.0.0.1:8000/{id}.html")
+    'http://127.0.0.1:8000/yqizMvX5YsA.html'
+    """
+    if "{id}" not in url_template:
+        raise InputError(f"URL template {url_template!r} has no {{id}}")
+    return url_template.replace("{id}", video_id)
 
 
 def _check_lang(lang: str) -> str:
@@ -324,7 +336,7 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def _store(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any], track: Track,
-           data: bytes, page_url: str) -> Path:
+           data: bytes, url: str) -> Path:
     """Write the caption file, then merge this track into info.json; both atomically."""
     folder = video_dir(video_id, cache_dir)
     try:
@@ -354,7 +366,7 @@ def _store(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any], t
             "title": info.get("title") or old.get("title"),
             "duration_s": float(duration) if isinstance(duration, (int, float)) else old.get("duration_s"),
             "original_language": _video_language(info, track) or old.get("original_language"),
-            "webpage_url": info.get("webpage_url") or page_url,
+            "webpage_url": info.get("webpage_url") or url,
             "extractor": info.get("extractor_key") or info.get("extractor"),
             "retrieved_at": now,
             "yt_dlp_version": ytdlp_version(),
@@ -418,13 +430,19 @@ def _ydl_params(lang: str, socket_timeout_s: float) -> dict[str, Any]:
     }
 
 
-def _one_line(message: str) -> str:
-    """yt-dlp's message without ``ERROR: [ie] id:`` and ``(caused by ...)``, on one line."""
-    text = (message.strip().splitlines() or [""])[0]
+def _one_line(exc: BaseException) -> str:
+    """yt-dlp's message without ``ERROR: [ie] id:`` and ``(caused by ...)``, on one line.
+
+    An exception with no message is named by its class.
+
+    >>> _one_line(OSError("ERROR: [youtube] abc: Video unavailable (caused by X)\\nmore")), _one_line(TimeoutError())
+    ('Video unavailable', 'TimeoutError')
+    """
+    text = (str(exc).strip().splitlines() or [""])[0]
     text = re.sub(r"^(?:ERROR:\s*)?(?:\[[^\]]+\]\s*(?:[\w-]+:\s+)?)?", "", text)
     text = re.sub(r"\s*\(caused by .*\)\s*$", "", text)
     text = re.sub(r";?\s*please report this issue.*$", "", text, flags=re.IGNORECASE)
-    return text[:300].strip() or type(message).__name__
+    return text[:300].strip() or type(exc).__name__
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -447,7 +465,7 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     """Turn a yt-dlp / socket failure into our error; only :class:`NetworkError` is worth a retry."""
     from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-    msg = _one_line(str(exc))
+    msg = _one_line(exc)
     for cur in _chain(exc):
         if isinstance(cur, HTTPError):
             status = cur.status
@@ -458,7 +476,7 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
             return VideoUnavailableError(video_id, f"video unavailable: HTTP {status} {cur.reason or ''} at {what}".strip())
     for cur in _chain(exc):
         if isinstance(cur, (TransportError, ConnectionError, TimeoutError)) or type(cur).__name__ == "gaierror":
-            return NetworkError(video_id, f"network failure fetching {what}: {_one_line(str(cur))}")
+            return NetworkError(video_id, f"network failure fetching {what}: {_one_line(cur)}")
     if _UNAVAILABLE.search(str(exc)):
         return VideoUnavailableError(video_id, f"video unavailable: {msg}")
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
@@ -545,7 +563,7 @@ def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str,
         text = data.decode("utf-8-sig")
         parse_captions(text, fmt=track.ext, source=track.url, language=lang, kind=track.kind)
     except (UnicodeDecodeError, InputError) as exc:
-        raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {_one_line(str(exc))}") from exc
+        raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {_one_line(exc)}") from exc
     if not text.strip():
         raise NoCaptionsError(video_id, f"{lang} captions came back empty")
     return info, track, data
@@ -607,9 +625,7 @@ def fetch_captions(
             return _load_cached(path, lang, info)
     if offline:
         raise NotCachedError(video_id, f"no cached {lang} captions under {video_dir(video_id, cache_dir)} (offline)")
-    if "{id}" not in url_template:
-        raise InputError(f"URL template {url_template!r} has no {{id}}")
-    url = url_template.replace("{id}", video_id)
+    url = page_url(video_id, url_template)
     info, track, data = _fetch_retrying(
         url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s, socket_timeout_s=socket_timeout_s
     )

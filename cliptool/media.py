@@ -8,7 +8,6 @@ run as argument lists (never through a shell).
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import json
@@ -19,8 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -29,8 +27,8 @@ from typing import Any
 
 import ffmpeg
 
-from cliptool.errors import FfmpegError, InputError, MediaError
-from cliptool.safe_write import file_lock
+from cliptool.errors import FfmpegError, MediaError
+from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts
 
 __all__ = [
@@ -38,16 +36,13 @@ __all__ = [
     "MediaInfo",
     "MediaSource",
     "Progress",
-    "cached_sections",
     "fetch_sections",
     "ffmpeg_exe",
     "ffmpeg_version",
-    "file_mode",
     "parse_header",
     "probe",
     "progress_of",
     "run_ffmpeg",
-    "ytdlp_version",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,9 +57,6 @@ _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
 _MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
-
-_ffmpeg_lock = threading.Lock()
-_media_lock = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +93,9 @@ class Progress:
     out_time_s: float
 
 
+@lru_cache(maxsize=1)
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg to run: PATH first, else imageio-ffmpeg's static binary."""
-    return _ffmpeg_exe()
-
-
-@lru_cache(maxsize=1)
-def _ffmpeg_exe() -> str:
     found = shutil.which("ffmpeg")
     if found:
         return found
@@ -125,13 +113,6 @@ def ffmpeg_version() -> str:
     out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True, text=True, check=False)
     m = re.match(r"ffmpeg version (\S+)", out.stdout)
     return m.group(1) if m else "unknown"
-
-
-def ytdlp_version() -> str | None:
-    """yt-dlp's version, as the fetcher reports it (None when yt-dlp is missing)."""
-    from cliptool.fetch import ytdlp_version as version
-
-    return version()
 
 
 def run_ffmpeg(
@@ -244,30 +225,15 @@ def parse_header(stderr: str) -> MediaInfo | None:
 # ------------------------------------------------------------------------------- sections
 
 
-def file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (mkstemp's 0600 is too private to share)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _media_dir(video_id: str, cache_dir: Path) -> Path:
+    """``<cache>/<videoId>/media``, beside the captions; the fetcher owns the cache layout and the id check."""
+    from cliptool.fetch import video_dir
 
-
-def _check_id(video_id: str) -> str:
-    from cliptool.fetch import check_video_id
-
-    return check_video_id(video_id)
+    return video_dir(video_id, cache_dir) / "media"
 
 
 def _format_key(fmt: str) -> str:
     return hashlib.sha1(fmt.encode("utf-8")).hexdigest()[:8]
-
-
-@contextlib.contextmanager
-def _dir_lock(folder: Path) -> Iterator[None]:
-    """One writer of a media folder at a time: threads here, other processes through flock."""
-    with _media_lock:
-        folder.mkdir(parents=True, exist_ok=True)
-        with file_lock(folder / ".lock"):
-            yield
 
 
 def _load_index(folder: Path) -> list[dict[str, Any]]:
@@ -281,16 +247,7 @@ def _load_index(folder: Path) -> list[dict[str, Any]]:
 
 def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:
     data = json.dumps({"sections": rows}, indent=1, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".sections.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, folder / "sections.json")
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomic(folder / "sections.json", data.encode("utf-8"), expected_sha256=None, backup=None)
 
 
 def _source(folder: Path, row: dict[str, Any]) -> MediaSource:
@@ -330,12 +287,6 @@ def _merge(ranges: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def cached_sections(video_id: str, *, cache_dir: Path) -> list[MediaSource]:
-    """The downloaded sections of a video held in ``cache_dir/<id>/media``."""
-    folder = Path(cache_dir) / _check_id(video_id) / "media"
-    return [_source(folder, r) for r in _load_index(folder)]
-
-
 def fetch_sections(
     video_id: str,
     ranges: Sequence[tuple[float, float]],
@@ -351,9 +302,9 @@ def fetch_sections(
     yt-dlp fetches just those sections (its ``download_ranges``) in format ``fmt`` into
     ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file.
     """
-    _check_id(video_id)
-    folder = Path(cache_dir) / video_id / "media"
-    with _dir_lock(folder):
+    folder = _media_dir(video_id, cache_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with file_lock(folder / ".lock"):  # one writer of the folder and its index at a time
         rows = _load_index(folder)
         missing = [(a, b) for a, b in ranges if _covering(rows, fmt, a, b) is None]
         if missing:
@@ -383,11 +334,9 @@ def _download(
     from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
     from yt_dlp.utils import download_range_func
 
-    from cliptool.fetch import _YtdlpLog  # one place decides where yt-dlp's chatter goes
+    from cliptool.fetch import _YtdlpLog, page_url  # one place decides where yt-dlp's chatter goes
 
-    if "{id}" not in url_template:
-        raise InputError(f"URL template {url_template!r} has no {{id}}")
-    url = url_template.replace("{id}", video_id)
+    url = page_url(video_id, url_template)
     work = Path(tempfile.mkdtemp(prefix=".download.", dir=folder))
     opts: dict[str, Any] = {
         "format": fmt,
@@ -418,7 +367,7 @@ def _download(
         except yt_dlp.utils.DownloadError as exc:
             from cliptool.fetch import _one_line  # the fetcher's reading of yt-dlp's messages
 
-            msg = _one_line(str(exc))
+            msg = _one_line(exc)
             raise MediaError(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

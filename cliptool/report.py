@@ -30,6 +30,7 @@ __all__ = [
     "note_stats",
     "render_table",
     "report_dict",
+    "shorten",
     "summary",
     "summary_line",
     "to_csv",
@@ -100,10 +101,10 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _short(text: str, width: int) -> str:
-    """One line, at most ``width`` characters, with an ellipsis when cut.
+def shorten(text: str, width: int) -> str:
+    """One line, at most ``width`` characters, with an ellipsis when cut (so it never reads as the whole).
 
-    >>> _short("a  b\\n c", 10), _short("abcdefghij", 5)
+    >>> shorten("a  b\\n c", 10), shorten("abcdefghij", 5)
     ('a b c', 'abcd…')
     """
     flat = " ".join(text.split())
@@ -363,8 +364,8 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
                     "—" if a is None else a.status,
                     located,
                     "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
-                    _md(_short(claim.text, 120)),
-                    "" if a is None else _md(_short(a.evidence, 120)),
+                    _md(shorten(claim.text, 120)),
+                    "" if a is None else _md(shorten(a.evidence, 120)),
                 ]
                 out.append("| " + " | ".join(cells) + " |")
             out.append("")
@@ -448,8 +449,8 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
                 _located(a),
                 "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
                 # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
-                Text(_short(claim.text, 80), no_wrap=True, overflow="ellipsis"),
-                Text(_short(a.evidence if a else "", 60), style="dim", no_wrap=True, overflow="ellipsis"),
+                Text(shorten(claim.text, 80), no_wrap=True, overflow="ellipsis"),
+                Text(shorten(a.evidence if a else "", 60), style="dim", no_wrap=True, overflow="ellipsis"),
             )
         tables.append(table)
     return tables
@@ -535,7 +536,7 @@ def _timeline(r: NoteReport, pairs: list[Pair]) -> str:
     for claim, a in pairs:
         status = "—" if a is None else a.status
         colour = _COLOUR.get(status, _GREY)
-        tip = f"#{claim.index} {status}: cited {_ts(claim.cited_s)}, located {_located(a)} — {_short(claim.text, 100)}"
+        tip = f"#{claim.index} {status}: cited {_ts(claim.cited_s)}, located {_located(a)} — {shorten(claim.text, 100)}"
         cx = x(claim.cited_s)
         parts.append(
             f'<g class="mark" data-index="{claim.index}" data-status="{_e(status)}"><title>{_e(tip)}</title>'

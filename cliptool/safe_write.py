@@ -12,6 +12,7 @@ import logging
 import os
 import stat
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,10 +172,11 @@ def write_atomic(
     step of :data:`FAULT_POINTS` at which the process dies, for crash tests.
     """
     target = check_writable(path, root if root is not None else path.absolute().parent)
+    current: bytes | None = None  # read only to compare or to back up: a cache file is never read back
     if expected_sha256 is not None:
-        current: bytes | None = _check_unchanged(target, expected_sha256)
-    else:
-        current = target.read_bytes() if target.exists() else None
+        current = _check_unchanged(target, expected_sha256)
+    elif backup is not None and target.exists():
+        current = target.read_bytes()
     if target.exists():
         mode = stat.S_IMODE(target.stat().st_mode)
     else:
@@ -192,22 +194,30 @@ def write_atomic(
     return target
 
 
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block.
+    """Hold ``path`` (created if missing) exclusively for the block: a thread lock, then ``flock``.
 
     Serialises read-merge-write of shared files (index.json, info.json, a media folder) between
-    processes. Where flock does not exist (Windows) it is a no-op: the writes' atomic renames
-    still keep every file whole, only a concurrent merge may lose an entry.
+    the threads of ``clip --jobs`` and between processes. The thread lock is taken here, not by
+    each caller, because flock does not exist on Windows; there only threads are kept apart, and
+    the writes' atomic renames still keep every file whole (a concurrent merge may lose an entry).
     """
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+    with _thread_locks_guard:
+        lock = _thread_locks.setdefault(os.path.abspath(path), threading.Lock())
+    with lock:
         try:
+            import fcntl
+        except ImportError:
             yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            return
+        with open(path, "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)

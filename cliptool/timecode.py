@@ -73,22 +73,18 @@ def format_like(seconds: float, template: str) -> str:
     ('00:01:15', '1:15', '1m15s', '75')
     """
     total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
     t = template.strip()
     if ":" in t:
         parts = t.split(":")
-        h, rest = divmod(total, 3600)
-        m, s = divmod(rest, 60)
         if len(parts) == 3:
             return f"{h:0{len(parts[0])}d}:{m:02d}:{s:02d}"
         if h * 60 + m >= 100:  # MM:SS has two minute digits; a longer time needs an hour field
             return f"{h}:{m:02d}:{s:02d}"
-        m += h * 60
-        return f"{m:0{len(parts[0])}d}:{s:02d}"
+        return f"{h * 60 + m:0{len(parts[0])}d}:{s:02d}"
     if t.isdigit():
         return str(total)
     if t.endswith("s") and t[:-1].isdigit():
         return f"{total}s"
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    out = (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
-    return out
+    return (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"

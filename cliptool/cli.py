@@ -448,12 +448,10 @@ def verify_cmd(
 
 def _fix_error_code(report: Any) -> tuple[int, str]:
     """Exit code and message for a note verify could not check (it reports instead of raising)."""
-    from cliptool.errors import CaptionsError, NetworkError
-
+    code = report.error_code or CliptoolError.exit_code
     if report.status == "no-captions":
-        network = (report.reason or "").startswith(NetworkError.reason)
-        return (NetworkError.exit_code if network else CaptionsError.exit_code), f"{report.path}: {report.reason}"
-    return CliptoolError.exit_code, report.reason or f"{report.path}: cannot be checked"
+        return code, f"{report.path}: {report.reason}"
+    return code, report.reason or f"{report.path}: cannot be checked"
 
 
 def _fix_spans_by_line(fix: Any) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int]]]]:

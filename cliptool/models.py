@@ -156,3 +156,4 @@ class NoteReport:
     alignments: tuple[Alignment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
     duration_s: float | None = None  # the video's length (Transcript.end_s) for the HTML timeline
+    error_code: int | None = None  # exit code of the error that kept the note from being checked

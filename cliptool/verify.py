@@ -10,12 +10,11 @@ import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 from cliptool.align import TranscriptIndex, align_note, build_index
 from cliptool.captions import segment
-from cliptool.errors import CaptionsError, InputError
+from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError
 from cliptool.models import CaptionInfo, Note, NoteReport, Transcript
 from cliptool.notes import read_note
 
@@ -34,7 +33,17 @@ class VerifyOptions:
 
 
 def transcript_for(video_id: str, opts: VerifyOptions) -> Transcript:
-    """The video's transcript, from the cache or fetched (the fetcher decides)."""
+    """The video's transcript, from the cache or fetched; read once per process and video.
+
+    Raises :class:`CaptionsError` or :class:`InputError` (a corrupt cached file).
+    """
+    got = _indexed(video_id, opts)
+    if isinstance(got, CliptoolError):
+        raise got
+    return got[0]
+
+
+def _fetch(video_id: str, opts: VerifyOptions) -> Transcript:
     from cliptool.fetch import DEFAULT_URL_TEMPLATE, fetch_captions
 
     return fetch_captions(
@@ -43,15 +52,32 @@ def transcript_for(video_id: str, opts: VerifyOptions) -> Transcript:
     )
 
 
-@lru_cache(maxsize=8)
-def _indexed(video_id: str, opts: VerifyOptions) -> tuple[Transcript, TranscriptIndex] | CaptionsError | InputError:
-    # Many notes cite the same video: segment and index it once per process, and remember a
-    # failure too, so a vault of notes about one unavailable video asks the network once.
+_Indexed = tuple[Transcript, TranscriptIndex] | CaptionsError | InputError
+_seen: dict[tuple[str, VerifyOptions], _Indexed] = {}
+
+
+def _indexed(video_id: str, opts: VerifyOptions) -> _Indexed:
+    """The video's transcript and index, or why there are none; remembered per process.
+
+    Many notes cite the same video: it is segmented and indexed once, and a failure from the
+    network is remembered too, so a vault of notes about one unavailable video asks once. What
+    the user can mend on the spot (not cached yet, a corrupt cached file) is not remembered.
+    """
+    key = (video_id, opts)
+    if key in _seen:
+        return _seen[key]
     try:
-        transcript = transcript_for(video_id, opts)
-    except (CaptionsError, InputError) as err:
+        transcript = _fetch(video_id, opts)
+    except (NotCachedError, InputError) as err:
         return err
-    return transcript, build_index(segment(transcript), end_s=transcript.end_s)
+    except CaptionsError as err:
+        got: _Indexed = err
+    else:
+        got = transcript, build_index(segment(transcript), end_s=transcript.end_s)
+    if len(_seen) >= 8:  # a batch goes video by video; the oldest entry is the one done with
+        del _seen[next(iter(_seen))]
+    _seen[key] = got
+    return got
 
 
 def verify_note(path: str | Path, opts: VerifyOptions) -> NoteReport:
@@ -59,7 +85,7 @@ def verify_note(path: str | Path, opts: VerifyOptions) -> NoteReport:
     try:
         note = read_note(path)
     except InputError as err:
-        return NoteReport(path=str(path), video_id=None, status="error", reason=str(err))
+        return NoteReport(path=str(path), video_id=None, status="error", reason=str(err), error_code=err.exit_code)
     return verify_parsed(note, opts)
 
 
@@ -69,9 +95,9 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
                         claims=note.claims, warnings=note.warnings)
     got = _indexed(note.video_id, opts)
     if isinstance(got, CaptionsError):
-        return replace(report, status="no-captions", reason=f"{got.reason}: {got.detail}")
+        return replace(report, status="no-captions", reason=f"{got.reason}: {got.detail}", error_code=got.exit_code)
     if isinstance(got, InputError):  # a corrupt cached caption file
-        return replace(report, status="error", reason=str(got))
+        return replace(report, status="error", reason=str(got), error_code=got.exit_code)
     transcript, index = got
     return replace(
         report,

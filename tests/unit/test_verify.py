@@ -85,3 +85,22 @@ def test_verify_paths_keeps_order_with_and_without_jobs(tmp_path: Path, tiny_cac
     assert _summary(serial) == _summary(parallel)
     assert [r.status for r in serial] == ["checked", "no-captions", "error", "checked"]
     assert [r.path for r in serial] == [str(p) for p in paths]
+
+
+def test_reports_carry_the_exit_code_of_what_stopped_them(tmp_path: Path) -> None:
+    not_cached = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tmp_path / "empty", offline=True))
+    offline_host = verify_note(
+        DATA / "verify_note.md",
+        VerifyOptions(cache_dir=tmp_path / "empty2", url_template="http://nonexistent.invalid/{id}"),
+    )
+    unreadable = verify_note(tmp_path / "missing.md", VerifyOptions(cache_dir=tmp_path))
+    assert (not_cached.error_code, offline_host.error_code, unreadable.error_code) == (4, 5, 3)
+
+
+def test_captions_cached_after_a_miss_are_used_by_the_next_call(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    opts = VerifyOptions(cache_dir=cache, offline=True)
+    assert verify_note(DATA / "verify_note.md", opts).status == "no-captions"
+    (cache / VIDEO_ID).mkdir(parents=True)
+    (cache / VIDEO_ID / "en.srt").write_bytes((DATA / "verify_captions.srt").read_bytes())
+    assert verify_note(DATA / "verify_note.md", opts).status == "checked"

@@ -9,7 +9,6 @@ many cuts in threads (each cut is an ffmpeg subprocess, so threads are enough).
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
@@ -29,7 +28,7 @@ import ffmpeg
 
 from cliptool import __version__
 from cliptool.errors import CliptoolError, InputError, MediaError
-from cliptool.media import MediaSource, ffmpeg_version, probe, progress_of, run_ffmpeg
+from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts
@@ -329,12 +328,6 @@ def _write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _os_error(exc: OSError, what: str) -> MediaError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return MediaError(f"{what}: no space left on the device")
-    return MediaError(f"{what}: {exc.strerror or exc}")
-
-
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -395,7 +388,7 @@ def cut(
         out_dir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=".clip-", dir=out_dir))
     except OSError as exc:
-        raise _os_error(exc, f"cannot write to {out_dir}") from exc
+        raise media_error(exc, f"cannot write to {out_dir}") from exc
     final = out_dir / spec.filename(ext)
     moved: list[Path] = []
     try:
@@ -414,7 +407,7 @@ def cut(
                 elif shifted.cues:
                     _write_text(work / "burn.srt", to_srt(shifted))
             except OSError as exc:
-                raise _os_error(exc, f"cannot write subtitles in {out_dir}") from exc
+                raise media_error(exc, f"cannot write subtitles in {out_dir}") from exc
 
         tmp_clip = (work / f"clip.{ext}").resolve()
         src = ffmpeg.input(str(Path(media).resolve()), ss=f"{local_start:.6f}")
@@ -471,7 +464,7 @@ def cut(
             os.replace(tmp_clip, final)
             moved.append(final)
         except OSError as exc:
-            raise _os_error(exc, f"cannot write {final}") from exc
+            raise media_error(exc, f"cannot write {final}") from exc
         actual_start = media_offset_s + local_start
         return ClipResult(
             spec=spec, path=final, mode="fast" if fast else "accurate", start_s=round(actual_start, 3),
@@ -508,7 +501,7 @@ def _atomic_json(path: Path, doc: Any) -> None:
     try:
         write_atomic(path, data.encode("utf-8"), expected_sha256=None, backup=None)
     except OSError as exc:
-        raise _os_error(exc, f"cannot write {path}") from exc
+        raise media_error(exc, f"cannot write {path}") from exc
 
 
 def manifest_of(

@@ -247,7 +247,17 @@ def _load_index(folder: Path) -> list[dict[str, Any]]:
 
 def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:
     data = json.dumps({"sections": rows}, indent=1, ensure_ascii=False) + "\n"
-    write_atomic(folder / "sections.json", data.encode("utf-8"), expected_sha256=None, backup=None)
+    try:
+        write_atomic(folder / "sections.json", data.encode("utf-8"), expected_sha256=None, backup=None)
+    except OSError as exc:
+        raise media_error(exc, f"cannot write {folder / 'sections.json'}") from exc
+
+
+def media_error(exc: OSError, what: str) -> MediaError:
+    """One line for a failed media or clip write, naming a full disk plainly."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return MediaError(f"{what}: no space left on the device")
+    return MediaError(f"{what}: {exc.strerror or exc}")
 
 
 def _source(folder: Path, row: dict[str, Any]) -> MediaSource:

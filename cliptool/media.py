@@ -39,6 +39,7 @@ __all__ = [
     "fetch_sections",
     "ffmpeg_exe",
     "ffmpeg_version",
+    "media_error",
     "parse_header",
     "probe",
     "progress_of",

@@ -157,15 +157,15 @@ def _similarity(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, lex
     time, are compared (the rest stay 0): they are the only ones that can win, and this keeps a
     long video's cost per claim flat.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     out = np.zeros(lex.shape, dtype=np.float32)
     k = min(candidates, lex.shape[1])
     for i, toks in enumerate(claim_toks):
-        query = " ".join(toks)
         top = np.argpartition(-lex[i], k - 1)[:k] if k < lex.shape[1] else np.arange(lex.shape[1])
-        for j in np.union1d(top, np.flatnonzero(near[i])):
-            out[i, j] = fuzz.ratio(query, index.passage_words[j]) / 100.0
+        cols = np.union1d(top, np.flatnonzero(near[i]))
+        words = [index.passage_words[j] for j in cols]
+        out[i, cols] = process.cdist([" ".join(toks)], words, scorer=fuzz.ratio, dtype=np.float32)[0] / 100.0
     return out
 
 
@@ -181,7 +181,7 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex) -> np.ndar
         for t in toks:
             vocab.setdefault(t, len(vocab))
     n_s = len(index.sentences)
-    weights = np.zeros((len(claim_toks), max(len(vocab), 1)))
+    weights = np.zeros((len(claim_toks), max(len(vocab), 1)), dtype=np.float32)
     for i, toks in enumerate(claim_toks):
         for t in toks:
             weights[i, vocab[t]] = index.idf.get(t, index.default_idf)
@@ -196,7 +196,7 @@ def _coverage_of(claim_toks: list[list[str]], index: TranscriptIndex) -> np.ndar
         if k > 1:
             acc = acc[:-1] | present[k - 1 :]
         blocks.append(acc)
-    passages = np.concatenate(blocks, axis=0).astype(float) if n_s else np.zeros((0, weights.shape[1]))
+    passages = np.concatenate(blocks, axis=0).astype(np.float32) if n_s else np.zeros((0, weights.shape[1]), np.float32)
     total = weights.sum(axis=1, keepdims=True)
     total[total == 0] = 1.0
     return (weights @ passages.T) / total

@@ -20,7 +20,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -31,7 +30,7 @@ from cliptool.errors import CliptoolError, InputError, MediaError
 from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.safe_write import file_lock, write_atomic
-from cliptool.timecode import format_ts
+from cliptool.timecode import format_ts, utc_now
 
 __all__ = [
     "MIN_CLIP_S",
@@ -492,10 +491,6 @@ def source_url(video_id: str, start_s: float) -> str:
     return f"https://www.youtube.com/watch?v={video_id}&t={int(start_s)}s"
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def _atomic_json(path: Path, doc: Any) -> None:
     data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     try:
@@ -556,7 +551,7 @@ def manifest_of(
             "retrieved_at": source.retrieved_at,
         },
         "tools": {"cliptool": __version__, "ffmpeg": ffmpeg_version(), "yt-dlp": ytdlp_version()},
-        "created_at": _now(),
+        "created_at": utc_now(),
     }
 
 

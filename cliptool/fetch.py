@@ -18,7 +18,6 @@ import socket
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any, cast, get_args
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -36,14 +35,17 @@ from cliptool.errors import (
 from cliptool.models import CaptionKind, Transcript
 from cliptool.notes import is_video_id
 from cliptool.safe_write import file_lock, write_atomic
+from cliptool.timecode import utc_now
 
 __all__ = [
     "CACHE_EXTS",
     "DEFAULT_URL_TEMPLATE",
     "Track",
+    "YtdlpLog",
     "cached_files",
     "check_video_id",
     "choose_track",
+    "error_line",
     "fetch_captions",
     "page_url",
     "read_info",
@@ -311,7 +313,7 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None) -> Trans
 
 
 def _now_utc() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return utc_now().replace("+00:00", "Z")  # info.json has always said Z
 
 
 def _public_url(url: str) -> str:
@@ -389,7 +391,7 @@ def ytdlp_version() -> str | None:
     return str(version)
 
 
-class _YtdlpLog:
+class YtdlpLog:
     """yt-dlp's ``logger`` hook: everything it says goes to logging at DEBUG (``cliptool -v``).
 
     Its warnings are retries, fallbacks between YouTube clients and pages it could not get; what
@@ -426,16 +428,16 @@ def _ydl_params(lang: str, socket_timeout_s: float) -> dict[str, Any]:
         # retry every page and API call 3 more times inside each of our attempts. (``retries`` is
         # for yt-dlp's media downloaders, which never run here: skip_download.)
         "extractor_retries": 0,
-        "logger": _YtdlpLog(),
+        "logger": YtdlpLog(),
     }
 
 
-def _one_line(exc: BaseException) -> str:
+def error_line(exc: BaseException) -> str:
     """yt-dlp's message without ``ERROR: [ie] id:`` and ``(caused by ...)``, on one line.
 
     An exception with no message is named by its class.
 
-    >>> _one_line(OSError("ERROR: [youtube] abc: Video unavailable (caused by X)\\nmore")), _one_line(TimeoutError())
+    >>> error_line(OSError("ERROR: [youtube] abc: Video unavailable (caused by X)\\nmore")), error_line(TimeoutError())
     ('Video unavailable', 'TimeoutError')
     """
     text = (str(exc).strip().splitlines() or [""])[0]
@@ -465,7 +467,7 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     """Turn a yt-dlp / socket failure into our error; only :class:`NetworkError` is worth a retry."""
     from yt_dlp.networking.exceptions import HTTPError, TransportError
 
-    msg = _one_line(exc)
+    msg = error_line(exc)
     for cur in _chain(exc):
         if isinstance(cur, HTTPError):
             status = cur.status
@@ -476,7 +478,7 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
             return VideoUnavailableError(video_id, f"video unavailable: HTTP {status} {cur.reason or ''} at {what}".strip())
     for cur in _chain(exc):
         if isinstance(cur, (TransportError, ConnectionError, TimeoutError)) or type(cur).__name__ == "gaierror":
-            return NetworkError(video_id, f"network failure fetching {what}: {_one_line(cur)}")
+            return NetworkError(video_id, f"network failure fetching {what}: {error_line(cur)}")
     if _UNAVAILABLE.search(str(exc)):
         return VideoUnavailableError(video_id, f"video unavailable: {msg}")
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
@@ -563,7 +565,7 @@ def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str,
         text = data.decode("utf-8-sig")
         parse_captions(text, fmt=track.ext, source=track.url, language=lang, kind=track.kind)
     except (UnicodeDecodeError, InputError) as exc:
-        raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {_one_line(exc)}") from exc
+        raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {error_line(exc)}") from exc
     if not text.strip():
         raise NoCaptionsError(video_id, f"{lang} captions came back empty")
     return info, track, data

@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ import ffmpeg
 
 from cliptool.errors import FfmpegError, MediaError
 from cliptool.safe_write import file_lock, write_atomic
-from cliptool.timecode import format_ts
+from cliptool.timecode import format_ts, utc_now
 
 __all__ = [
     "DEFAULT_FORMAT",
@@ -345,7 +344,7 @@ def _download(
     from yt_dlp.postprocessor.ffmpeg import FFmpegPostProcessor
     from yt_dlp.utils import download_range_func
 
-    from cliptool.fetch import _YtdlpLog, page_url  # one place decides where yt-dlp's chatter goes
+    from cliptool.fetch import YtdlpLog, page_url  # one place decides where yt-dlp's chatter goes
 
     url = page_url(video_id, url_template)
     work = Path(tempfile.mkdtemp(prefix=".download.", dir=folder))
@@ -358,7 +357,7 @@ def _download(
         "quiet": True,
         "no_warnings": True,
         "noprogress": True,
-        "logger": _YtdlpLog(),
+        "logger": YtdlpLog(),
         "overwrites": True,
     }
 
@@ -371,14 +370,14 @@ def _download(
         with yt_dlp.YoutubeDL(opts) as ydl:
             return ydl.extract_info(url, download=True) or {}
 
-    retrieved = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    retrieved = utc_now()
     try:
         try:
             info = contextvars.copy_context().run(run)
         except yt_dlp.utils.DownloadError as exc:
-            from cliptool.fetch import _one_line  # the fetcher's reading of yt-dlp's messages
+            from cliptool.fetch import error_line  # the fetcher's reading of yt-dlp's messages
 
-            msg = _one_line(exc)
+            msg = error_line(exc)
             raise MediaError(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
-__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "TimestampError"]
+__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "utc_now", "TimestampError"]
 
 _CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 _T_PARAM = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
@@ -88,3 +89,8 @@ def format_like(seconds: float, template: str) -> str:
     if t.endswith("s") and t[:-1].isdigit():
         return f"{total}s"
     return (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
+
+
+def utc_now() -> str:
+    """The current time as ISO 8601 in UTC, whole seconds: the stamp of every cache and provenance record."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

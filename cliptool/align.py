@@ -480,15 +480,10 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
     if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims, strict=True)):
         return literal
 
-    def support(times: Sequence[float | None]) -> float:
-        total = 0.0
-        for i, t in enumerate(times):
-            if t is None or t > index.end_s:
-                continue
-            near = (index.starts - tolerance_s <= t) & (t <= index.ends)
-            if near.any():
-                total += float(lex[i][near].max())
-        return total
+    def support(times: Sequence[float]) -> float:
+        t = np.array(times)
+        near = _near(t, index, tolerance_s) & (t <= index.end_s)[:, None]
+        return float(np.where(near, lex, 0.0).max(axis=1).sum())
 
     alt_times = [a if a is not None else c for a, c in zip(alt, literal, strict=True)]
     return alt_times if support(alt_times) > support(literal) else literal

@@ -101,7 +101,13 @@ def _root(
                                  help="Print the version and exit."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr."),
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _logging(verbose)
+
+
+def _logging(verbose: bool) -> None:
+    """Debug logs on stderr with -v; every command takes -v too, as users type it after the command."""
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
 
 
 def _cache_dir(cache: Path | None) -> Path:
@@ -121,6 +127,7 @@ CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option("en", "--lang", help="Language of the captions to use (the notes' language).")
 URL_OPT = typer.Option(None, "--url-template", help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
+VERBOSE_OPT = typer.Option(False, "--verbose", "-v", help="Log details to stderr.")
 
 
 def main() -> None:
@@ -215,11 +222,14 @@ def _claims_table(note: Any) -> Any:
 def claims_cmd(
     paths: Annotated[list[Path], _PATHS_ARG],
     fmt: Annotated[Literal["table", "json"], typer.Option("--format", help="Output format.")] = "table",
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     """List the timestamp claims of notes: where each anchor is, its cited time and its text.
 
     A note that cannot be read is one error line on stderr; the others are still listed (exit 3).
     """
+    if verbose:
+        _logging(True)
     import json
 
     from cliptool.errors import InputError
@@ -284,8 +294,11 @@ def captions_cmd(
     offline: bool = OFFLINE_OPT,
     cache: Path | None = CACHE_OPT,
     url_template: str | None = URL_OPT,
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     """Print a video's transcript, fetching and caching its captions when needed."""
+    if verbose:
+        _logging(True)
     from cliptool.captions import to_json, to_srt, to_text, to_vtt
     from cliptool.fetch import fetch_captions
 
@@ -403,12 +416,15 @@ def verify_cmd(
     tolerance: Annotated[float, typer.Option(
         "--tolerance", metavar="S", min=0.0, help="Seconds a cited time may precede its passage and still be ok.",
     )] = 5.0,
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     """Check every claim's timestamp against the video's captions and report how accurate they are.
 
     Notes without captions and notes that cannot be read are reported, not fatal: exit 0 when the
     report was produced, 1 when --min-accuracy is given and not met.
     """
+    if verbose:
+        _logging(True)
     from cliptool import report as rp
     from cliptool.models import NoteReport
     from cliptool.verify import VerifyOptions
@@ -535,6 +551,7 @@ def fix(
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
     url_template: str | None = URL_OPT,
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     """Rewrite the timestamps verify found shifted; a dry run unless --write.
 
@@ -544,6 +561,8 @@ def fix(
     note changed on disk since it was read. With several failing notes the exit code is the
     highest of their codes.
     """
+    if verbose:
+        _logging(True)
     import json
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
@@ -791,6 +810,7 @@ def clip_cmd(
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
     url_template: str | None = URL_OPT,
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     """Cut short source clips around cited moments, with captions and a provenance manifest.
 
@@ -799,6 +819,8 @@ def clip_cmd(
     in <out>/index.json. A failing clip is reported and the others go on; the exit code is the
     highest of the failures.
     """
+    if verbose:
+        _logging(True)
     from cliptool.clip import ClipJob, make_clips, plan_clips, select_claims
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections

@@ -287,3 +287,17 @@ def test_corpus_is_checked_and_scored(corpus: Path, tmp_path: Path) -> None:
     assert figures["notes"] > 0 and figures["supported"] > 0
     for key in ("located_hit_rate", "cited_hit_rate", "verdict_agreement"):
         assert 0.0 <= figures[key] <= 1.0
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_flag_logs_to_stderr_before_or_after_the_command(tiny_cache: Path, where: str) -> None:
+    args = ["verify", str(NOTE), "--offline", "--cache", str(tiny_cache), "--format", "json"]
+    args = ["-v", *args] if where == "before" else [*args, "-v"]
+    loud = subprocess.run([sys.executable, "-m", "cliptool", *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False)
+    quiet = subprocess.run([sys.executable, "-m", "cliptool", *[a for a in args if a != "-v"]],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    assert loud.returncode == quiet.returncode == 0
+    assert f"DEBUG cliptool.fetch: {VIDEO_ID}: cache hit" in loud.stderr
+    assert "DEBUG" not in quiet.stderr
+    assert json.loads(loud.stdout) == json.loads(quiet.stdout)  # logs never reach the report

@@ -106,9 +106,41 @@ def _one_run(set_name: str, notes_dir: Path, gold: Path | None, captions: str, c
     report_path = tmp / f"report-{set_name}-{captions}.json"
     report_path.write_text(to_json(reports, version=__version__), encoding="utf-8")
     scores = _score(report_path, gold)
+    if gold is not None:
+        scores["pairs"] = _pair_artifacts(json.loads(report_path.read_text(encoding="utf-8")), gold)
     scores["index_s"] = index_s
     scores["not_checked"] = sum(r.status != "checked" for r in reports)
     return Run(set_name, captions, len(reports), claims, 1000 * align_s / max(claims, 1), scores)
+
+
+def _pair_artifacts(report: dict[str, Any], gold: Path) -> dict[str, Any]:
+    """Anchors whose gold says "supported" but whose text perturb.py replaced.
+
+    In ``claim <a>[t1]</a>, <a>[t2]</a>`` both anchors cite one claim. perturb.py swaps the text
+    before t1 for a claim about another video and labels t1 ``none``, but keeps t2's label, though
+    t2 now cites the invented text too. Verify calls both unsupported; score.py counts t2 as a
+    false alarm and a miss. Counted here so the figures can be read with and without them.
+    """
+    pairs = called = true_unsup = pred_unsup = 0
+    for note in report["notes"]:
+        path = Path(note["path"])
+        tsv = gold / path.parent.name / f"{path.stem}.tsv"
+        if not tsv.is_file():
+            continue
+        support = {int(cols[0]): cols[2] for cols in (line.split("\t") for line in tsv.read_text().splitlines())
+                   if len(cols) > 2}
+        claims = {c["index"]: c for c in note["claims"]}
+        for idx, c in claims.items():
+            unsup = c["status"] == "unsupported"
+            pred_unsup += unsup and idx in support
+            true_unsup += unsup and support.get(idx) == "none"
+            prev = claims.get(idx - 1)
+            if (support.get(idx) in ("full", "partial") and support.get(idx - 1) == "none"
+                    and prev is not None and prev["text"] == c["text"]):
+                pairs += 1
+                called += unsup
+    precision = (true_unsup + called) / pred_unsup if pred_unsup else None
+    return {"anchors": pairs, "called_unsupported": called, "precision_counting_them": precision}
 
 
 def _pct(x: float | None) -> str:
@@ -130,6 +162,11 @@ def _print_table(runs: list[Run]) -> None:
               f"{_pct(s['cited_hit_rate']):>8} {_pct(s['verdict_agreement']):>8} "
               f"{_ratio(s['unsupported_precision']):>7} {_ratio(s['unsupported_recall']):>7} "
               f"{r.align_ms_per_claim:>8.3f}")
+        if s.get("pairs", {}).get("anchors"):
+            pa = s["pairs"]
+            print(f"  {pa['anchors']} supported anchors share a perturbed pair's invented text; verify calls "
+                  f"{pa['called_unsupported']} unsupported; unsupported P counting them as right: "
+                  f"{_ratio(pa['precision_counting_them'])}")
         if s["not_checked"]:
             print(f"  ! {s['not_checked']} notes were not checked (no captions or unreadable)")
 

@@ -89,6 +89,9 @@ def _error(message: str) -> None:
     _err_console().print(f"[red]error:[/red] {_escape(message)}", highlight=False)
 
 
+VERBOSE_OPT = typer.Option(False, "--verbose", "-v", help="Log details to stderr.")
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"cliptool {__version__}")
@@ -99,7 +102,7 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
                                  help="Print the version and exit."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log details to stderr."),
+    verbose: bool = VERBOSE_OPT,
 ) -> None:
     _logging(verbose)
 
@@ -127,7 +130,6 @@ CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option("en", "--lang", help="Language of the captions to use (the notes' language).")
 URL_OPT = typer.Option(None, "--url-template", help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
-VERBOSE_OPT = typer.Option(False, "--verbose", "-v", help="Log details to stderr.")
 
 
 def main() -> None:

@@ -104,10 +104,11 @@ def _one_run(set_name: str, notes_dir: Path, gold: Path | None, captions: str, c
 
     reports, claims, align_s, index_s = _verify(notes_dir, cache)
     report_path = tmp / f"report-{set_name}-{captions}.json"
-    report_path.write_text(to_json(reports, version=__version__), encoding="utf-8")
+    report_text = to_json(reports, version=__version__)
+    report_path.write_text(report_text, encoding="utf-8")
     scores = _score(report_path, gold)
     if gold is not None:
-        scores["pairs"] = _pair_artifacts(json.loads(report_path.read_text(encoding="utf-8")), gold)
+        scores["pairs"] = _pair_artifacts(json.loads(report_text), gold)
     scores["index_s"] = index_s
     scores["not_checked"] = sum(r.status != "checked" for r in reports)
     return Run(set_name, captions, len(reports), claims, 1000 * align_s / max(claims, 1), scores)

@@ -11,6 +11,7 @@ fix from verify's alignments and :func:`write_note_fix` writes it through
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from cliptool.errors import InputError, NoteError
-from cliptool.models import Alignment, Claim, Note, Span
+from cliptool.models import MARK_CLASS, Alignment, Claim, Note, Span
 from cliptool.safe_write import sha256_hex, write_atomic
 from cliptool.timecode import TimestampError, format_like, parse_t_param, parse_ts
 
@@ -159,9 +160,14 @@ def _anchor_end(text: str, pos: int) -> int:
 def _plan_marks(
     text: str, claims: Sequence[Claim], by_index: dict[int, Alignment], marker: str
 ) -> list[Change]:
-    """One marker after each run of adjacent unsupported anchors, unless one is already there."""
+    """One marker after each run of adjacent unsupported anchors, unless one is already there.
+
+    The marker is a ``<span class="cliptool-unsupported">`` so that the parser can tell it from
+    the note's prose, whatever its text, and a later run with another text does not add a second.
+    """
     placed = sorted((c for c in claims if c.spans), key=lambda c: min(s.start for s in c.spans))
-    there = re.compile(r"[ \t]*" + re.escape(marker))
+    there = re.compile(r'[ \t]*<span class="' + MARK_CLASS + '">')
+    element = f'<span class="{MARK_CLASS}">{html.escape(marker, quote=False)}</span>'
 
     def unsupported(claim: Claim) -> bool:
         alignment = by_index.get(claim.index)
@@ -177,7 +183,7 @@ def _plan_marks(
             continue  # `claim <a>[1]</a>, <a>[2]</a>`: the marker goes after the run's last anchor
         if there.match(text, end):
             continue  # marked by an earlier run of fix
-        changes.append(Change(claim.index, _line_of(text, end), "", " " + marker, end, end, kind="mark"))
+        changes.append(Change(claim.index, _line_of(text, end), "", " " + element, end, end, kind="mark"))
     return changes
 
 

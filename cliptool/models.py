@@ -22,10 +22,15 @@ __all__ = [
     "NoteReport",
     "Status",
     "CaptionKind",
+    "MARK_CLASS",
 ]
 
 Status = Literal["ok", "shifted", "unsupported", "ambiguous", "out-of-range"]
 CaptionKind = Literal["manual", "auto", "auto-translated", "unknown"]
+
+# The class of the `<span>` that `fix --mark-unsupported` writes into a note: the parser drops the
+# element whatever its text, so a marker never becomes part of the next claim.
+MARK_CLASS = "cliptool-unsupported"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,7 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
-from cliptool.fix import DEFAULT_MARKER
-from cliptool.models import Claim, Note, Span
+from cliptool.models import MARK_CLASS, Claim, Note, Span
 from cliptool.timecode import TimestampError, parse_t_param, parse_ts
 
 __all__ = [
@@ -88,6 +87,7 @@ _BLOCK_MARKER = re.compile(
 )
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
+_FIX_MARK = re.compile(r'<span class="' + MARK_CLASS + r'">.*?</span>', re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
 _STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*\\])\*(?![\w*])")
@@ -524,6 +524,9 @@ def _clean(segment: str) -> str:
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
     if "<" in s:
+        # `fix --mark-unsupported` writes its marker after an anchor, where the next claim's text
+        # starts; it is fix's word to the reader, not part of that claim.
+        s = _FIX_MARK.sub(" ", s)
         s = _HTML_TAG.sub(" ", s)
     if "*" in s or "_" in s or "~" in s or "=" in s:
         s = _STRONG.sub(r"\2", s)
@@ -535,10 +538,6 @@ def _clean(segment: str) -> str:
     if "&" in s:
         s = html.unescape(s)
     s = _SPACES.sub(" ", s)
-    if s.lstrip().startswith(DEFAULT_MARKER):
-        # `fix --mark-unsupported` puts its marker after an anchor, where the next claim's text
-        # starts; it is fix's note to the reader, not part of that claim.
-        s = s.lstrip()[len(DEFAULT_MARKER) :]
     s = _LEAD_PUNCT.sub("", s)
     return _TRAIL_PUNCT.sub("", s)
 

@@ -27,6 +27,11 @@ _ANCHOR = re.compile(r'<a class="yt[-_]timestamp" data-t="(?P<dt>[^"]*)">\[(?P<v
 _LINK = re.compile(r"\[(?P<lt>[^\]]*)\]\(https://youtu\.be/\w+\?t=(?P<t>\w+)\)")
 
 
+def _mark(marker: str) -> str:
+    """The element fix writes for ``marker`` (spelt out here so the tests pin the format)."""
+    return f'<span class="cliptool-unsupported">{marker}</span>'
+
+
 def _note(text: str) -> Note:
     found: list[tuple[int, Claim]] = []
     for m in _ANCHOR.finditer(text):
@@ -127,8 +132,10 @@ def test_marker_after_last_anchor_of_a_run_and_not_duplicated() -> None:
     )
     alignments = [Alignment(0, "unsupported"), Alignment(1, "unsupported"), Alignment(2, "ok", score=1.0)]
     marked = _fix(text, alignments, mark_unsupported=DEFAULT_MARKER)
-    assert marked == text.replace("[00:01:10]</a>.", f"[00:01:10]</a> {DEFAULT_MARKER}.")
+    assert marked == text.replace("[00:01:10]</a>.", f"[00:01:10]</a> {_mark(DEFAULT_MARKER)}.")
     assert plan_fixes(marked, _note(marked), alignments, mark_unsupported=DEFAULT_MARKER) == []
+    # a marker of another text is still a marker: no second one
+    assert plan_fixes(marked, _note(marked), alignments, mark_unsupported="(??)") == []
 
 
 def test_marker_only_on_request_and_never_for_ambiguous() -> None:
@@ -136,7 +143,7 @@ def test_marker_only_on_request_and_never_for_ambiguous() -> None:
     alignments = [Alignment(0, "unsupported"), Alignment(1, "ambiguous")]
     assert plan_fixes(text, _note(text), alignments) == []
     changes = plan_fixes(text, _note(text), alignments, mark_unsupported="(??)")
-    assert [(c.kind, c.claim_index, c.line, c.new) for c in changes] == [("mark", 0, 1, " (??)")]
+    assert [(c.kind, c.claim_index, c.line, c.new) for c in changes] == [("mark", 0, 1, " " + _mark("(??)"))]
 
 
 def test_marker_runs_split_by_a_supported_anchor_and_after_markdown_links() -> None:
@@ -145,10 +152,10 @@ def test_marker_runs_split_by_a_supported_anchor_and_after_markdown_links() -> N
         "b [1:00](https://youtu.be/abc?t=60), more\n"
     )
     alignments = [Alignment(0, "unsupported"), Alignment(1, "ok", score=1.0), Alignment(2, "unsupported")]
-    marked = _fix(text, alignments, mark_unsupported="!!")
+    marked = _fix(text, alignments, mark_unsupported="<!!>")
     assert marked == (
-        "a " + A.format("00:01:00", "00:01:00") + " !! " + A.format("00:01:30", "00:01:30") + "\n"
-        "b [1:00](https://youtu.be/abc?t=60) !!, more\n"
+        "a " + A.format("00:01:00", "00:01:00") + f" {_mark('&lt;!!&gt;')} " + A.format("00:01:30", "00:01:30")
+        + f"\nb [1:00](https://youtu.be/abc?t=60) {_mark('&lt;!!&gt;')}, more\n"
     )
 
 
@@ -243,13 +250,14 @@ def test_markers_on_real_notes_with_the_real_parser(corpus: Path, seed_note: Pat
         assert changes and all(c.kind == "mark" and c.old == "" for c in changes)
         assert len(changes) <= len(nf.note.claims)
         marked = apply_changes(nf.text, changes)
-        assert marked.replace(" " + DEFAULT_MARKER, "") == nf.text
+        assert marked.replace(" " + _mark(DEFAULT_MARKER), "") == nf.text
         for c in changes:  # right after an anchor's close
             assert nf.text[: c.start].endswith("</a>"), (path, c.line)
         from cliptool.notes import parse_note
 
         again = parse_note(marked, path=str(path))
         assert [c.cited_s for c in again.claims] == [c.cited_s for c in nf.note.claims]
+        assert [c.text for c in again.claims] == [c.text for c in nf.note.claims]
         assert plan_fixes(marked, again, unsupported, mark_unsupported=DEFAULT_MARKER) == []
 
 
@@ -268,10 +276,11 @@ def test_markers_after_links_with_the_real_parser() -> None:
     marked = apply_changes(text, plan_fixes(text, note, alignments, mark_unsupported="(?)"))
     assert marked == (
         "---\nvideoId: abcdefghijk\n---\n"
-        "A claim [8:36](https://youtu.be/abcdefghijk?t=516) (?) and more.\n"
-        "Another https://www.youtube.com/watch?v=abcdefghijk&t=8m36s (?).\n"
-        'Third <a href="https://youtu.be/abcdefghijk?t=60">1:00</a> (?); end\n'
+        f"A claim [8:36](https://youtu.be/abcdefghijk?t=516) {_mark('(?)')} and more.\n"
+        f"Another https://www.youtube.com/watch?v=abcdefghijk&t=8m36s {_mark('(?)')}.\n"
+        f'Third <a href="https://youtu.be/abcdefghijk?t=60">1:00</a> {_mark("(?)")}; end\n'
     )
+    assert [c.text for c in parse_note(marked, path="n.md").claims] == [c.text for c in note.claims]
     retimed = apply_changes(text, plan_fixes(text, note, [Alignment(c.index, "shifted", score=1, corrected_s=75)
                                                           for c in note.claims]))
     assert retimed == (

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from cliptool import report
 from cliptool.errors import InputError, MediaError, NoteError
-from cliptool.fix import DEFAULT_MARKER
+from cliptool.fix import DEFAULT_MARKER, apply_changes, plan_fixes
 from cliptool.media import probe
 from cliptool.models import Alignment, CaptionInfo, Claim, NoteReport
 from cliptool.notes import parse_note
@@ -56,14 +56,18 @@ def test_markdown_and_html_offsets_carry_no_sign_on_zero() -> None:
         assert "-0s" not in text and "+0s" not in text
 
 
-def test_fix_marker_is_not_part_of_the_next_claim() -> None:
+@pytest.mark.parametrize("marker", [DEFAULT_MARKER, "(not said — *check*)"])
+def test_fix_marker_is_not_part_of_the_next_claim(marker: str) -> None:
     text = (
         "---\nvideoId: tinyvideo01\n---\n\n"
-        f'Invented <a class="yt-timestamp" data-t="00:00:10">[00:00:10]</a> {DEFAULT_MARKER}. '
+        'Invented <a class="yt-timestamp" data-t="00:00:10">[00:00:10]</a>. '
         'Then a real claim <a class="yt-timestamp" data-t="00:00:20">[00:00:20]</a>.\n'
     )
     note = parse_note(text)
-    assert [c.text for c in note.claims] == ["Invented", "Then a real claim"]
+    unsupported = [Alignment(0, "unsupported"), Alignment(1, "ok", score=1.0)]
+    marked = apply_changes(text, plan_fixes(text, note, unsupported, mark_unsupported=marker))
+    assert marker in marked
+    assert [c.text for c in parse_note(marked).claims] == ["Invented", "Then a real claim"]
 
 
 def test_videoid_list_error_reads_as_a_sentence() -> None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -82,6 +82,50 @@ def _out_console() -> Any:
     from rich.console import Console
 
     return Console(soft_wrap=True)
+
+
+class _Bar:
+    """The progress bar of a command, or nothing at all when nobody watches stderr."""
+
+    def __init__(self, progress: Any = None, total: int = 0) -> None:
+        self._progress = progress
+        self._task = progress.add_task("", total=total) if progress is not None else None
+
+    def advance(self) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hide the bar while printing to stdout, which a live bar on the same terminal would garble."""
+        if self._progress is None:
+            yield
+            return
+        self._progress.stop()
+        try:
+            yield
+        finally:
+            self._progress.start()
+
+
+_PROGRESS_MIN_ITEMS = 2  # one item needs no bar
+
+
+@contextmanager
+def _progress_bar(label: str, total: int, console: Any, *, min_items: int = _PROGRESS_MIN_ITEMS) -> Iterator[_Bar]:
+    """A transient bar on ``console`` (stderr) while ``total`` items are done, only on a terminal.
+
+    Piped or redirected output stays free of control codes; the bar vanishes when done.
+    """
+    if total < min_items or not console.is_terminal:
+        yield _Bar()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=True)
+    with progress:
+        yield _Bar(progress, total)
 
 
 def _error(message: str) -> None:
@@ -316,25 +360,18 @@ def captions_cmd(
 
 # --- verify ----------------------------------------------------------------------------------
 _ReportFormat = Literal["table", "json", "csv", "markdown", "html"]
-_PROGRESS_MIN_NOTES = 4  # below this a bar only flickers
+_VERIFY_BAR_MIN_NOTES = 4  # cached notes take milliseconds each: below this a bar only flickers
 
 
 def _verify_all(files: list[Path], opts: Any, jobs: int) -> list[Any]:
-    """Reports in file order; a transient progress bar on stderr only when a person watches it."""
+    """Reports in file order, with a progress bar while they come."""
     from cliptool.verify import verify_paths
 
-    results = verify_paths(files, opts, jobs=jobs)
-    if len(files) < _PROGRESS_MIN_NOTES or not sys.stderr.isatty():
-        return list(results)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     reports = []
-    columns = (TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=_err_console(), transient=True) as progress:
-        task = progress.add_task("verify", total=len(files))
-        for report in results:
+    with _progress_bar("verifying", len(files), _err_console(), min_items=_VERIFY_BAR_MIN_NOTES) as bar:
+        for report in verify_paths(files, opts, jobs=jobs):
             reports.append(report)
-            progress.advance(task)
+            bar.advance()
     return reports
 
 
@@ -487,6 +524,18 @@ def _fix_spans_by_line(fix: Any) -> tuple[dict[int, list[tuple[int, int]]], dict
     return before, after
 
 
+def _fix_print_done(console: Any, planned: Any, *, write: bool) -> None:
+    """What fix did to one note (written), or the diff of what it would do (dry run)."""
+    if not write:
+        _fix_print_diff(console, planned)
+        return
+    kept = f"; original in {planned.backup}" if planned.backup else ""
+    what = _plural(len(planned.retimed_claims), "anchor") + " retimed"
+    if planned.marked_claims:
+        what += f", {len(planned.marked_claims)} marked"
+    console.print(f"fixed {_escape(planned.path)}: {what}{_escape(kept)}", highlight=False)
+
+
 def _fix_print_diff(console: Any, fix: Any) -> None:
     """A unified diff of one note, changed timestamps emphasised (colours only on a terminal)."""
     import difflib
@@ -591,14 +640,7 @@ def fix(
         fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, _no_notes(paths))
 
     fixes: list[NoteFix] = []
-    progress = None
-    if err.is_terminal and len(todo) > 1:
-        from rich.progress import Progress
-
-        progress = Progress(console=err, transient=True)
-        progress.start()
-    task = progress.add_task("fixing", total=len(todo)) if progress else None
-    try:
+    with _progress_bar("fixing", len(todo), err) as bar:
         for path, root in todo:
             try:
                 note_file = read_note_file(path)
@@ -615,26 +657,12 @@ def fix(
                     check_writable(path, root)  # a dry run must not promise what --write would refuse
                 fixes.append(planned)
                 if fmt == "text" and planned.changes:
-                    if progress is not None:
-                        progress.stop()  # keep the diff and the bar from interleaving on a terminal
-                    if write:
-                        kept = f"; original in {planned.backup}" if planned.backup else ""
-                        what = _plural(len(planned.retimed_claims), "anchor") + " retimed"
-                        if planned.marked_claims:
-                            what += f", {len(planned.marked_claims)} marked"
-                        out.print(f"fixed {_escape(planned.path)}: {what}{_escape(kept)}", highlight=False)
-                    else:
-                        _fix_print_diff(out, planned)
-                    if progress is not None:
-                        progress.start()
+                    with bar.paused():
+                        _fix_print_done(out, planned, write=write)
             except CliptoolError as exc:
                 fail(path, exc.exit_code, str(exc))
             finally:
-                if progress is not None and task is not None:
-                    progress.advance(task)
-    finally:
-        if progress is not None:
-            progress.stop()
+                bar.advance()
 
     changed = [f for f in fixes if f.changes]
     retimed = sum(len(f.retimed_claims) for f in changed)
@@ -898,21 +926,14 @@ def clip_cmd(
         # a note's own errors already start with its path: say it once
         where = f"{_escape(label)}: " if label and not str(problem).startswith(label) else ""
         err_console.print(f"[red]failed:[/red] {where}{_escape(str(problem))}", highlight=False)
-    kwargs: dict[str, Any] = {"workers": jobs, "fast": fast, "audio_only": audio_only, "subs": subs.value}
-    if len(work) > 1 and sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    with _progress_bar("clipping", len(work), err_console) as bar:
 
-        with Progress(TextColumn("clipping"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                      transient=True) as bar:
-            task = bar.add_task("clip", total=len(work))
+        def done(job: Any, got: Any) -> None:
+            report(job, got)
+            bar.advance()
 
-            def advance(job: Any, got: Any) -> None:
-                report(job, got)
-                bar.advance(task)
-
-            results = make_clips(work, out, on_done=advance, **kwargs)
-    else:
-        results = make_clips(work, out, on_done=report, **kwargs)
+        results = make_clips(work, out, on_done=done, workers=jobs, fast=fast, audio_only=audio_only,
+                             subs=subs.value)
     made = sum(1 for r in results if not isinstance(r, CliptoolError))
     failed = len(failures)
     err_console.print(f"{_plural(made, 'clip')} made in {out}"

@@ -220,3 +220,22 @@ def test_a_killed_fix_leaves_the_old_or_the_new_note(point: str, vault: Path, co
     proc = subprocess.run(cmd, check=False, cwd=root, capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()
     assert read_note_file(note).note.claims[5].raw == "00:00:51"
+
+
+def test_progress_bar_on_a_terminal_leaves_the_diff_alone(corpus: Path, tmp_path: Path) -> None:
+    """A terminal on stderr gets a bar over the notes; the dry run's diff on stdout is the same."""
+    import os
+    import subprocess
+    import sys
+
+    src = corpus / "notes" / VIDEO / f"{NOTE}.md"
+    for name in ("a", "b"):
+        _perturb(src, tmp_path / f"{name}.md", SHIFTS)
+    args = [sys.executable, "-m", "cliptool", "fix", str(tmp_path), *_offline(corpus)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTY_", "FORCE_", "NO_COLOR"))}
+    plain = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    watched = subprocess.run(args, capture_output=True, text=True, env={**env, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"},
+                             timeout=120)
+    assert plain.returncode == watched.returncode == 0, watched.stderr
+    assert plain.stderr == "" and "fixing" in watched.stderr
+    assert watched.stdout.count("@@") == plain.stdout.count("@@") > 0

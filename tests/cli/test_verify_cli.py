@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -301,3 +302,20 @@ def test_verbose_flag_logs_to_stderr_before_or_after_the_command(tiny_cache: Pat
     assert f"DEBUG cliptool.fetch: {VIDEO_ID}: cache hit" in loud.stderr
     assert "DEBUG" not in quiet.stderr
     assert json.loads(loud.stdout) == json.loads(quiet.stdout)  # logs never reach the report
+
+
+def test_progress_bar_only_on_a_terminal_and_never_in_the_report(tiny_cache: Path, tmp_path: Path) -> None:
+    """With stderr a terminal (rich's TTY_COMPATIBLE) a bar counts the notes; stdout is unchanged."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(5):
+        shutil.copy(NOTE, notes / f"n{i}.md")
+    args = [sys.executable, "-m", "cliptool", "verify", str(notes), "--cache", str(tiny_cache), "--offline",
+            "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTY_", "FORCE_"))}
+    plain = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
+    watched = subprocess.run(args, capture_output=True, text=True, env={**env, "TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"}, timeout=60)
+    assert plain.returncode == watched.returncode == 0
+    assert plain.stderr == ""
+    assert "verifying" in watched.stderr and "5/5" in watched.stderr
+    assert json.loads(watched.stdout) == json.loads(plain.stdout)

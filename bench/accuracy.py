@@ -7,7 +7,7 @@ agreement, unsupported precision/recall and milliseconds per claim (alignment on
 start-up, note parsing, caption loading and indexing are timed apart). Then times 1,000 cached notes through
 ``cliptool verify --jobs 2`` and ``cliptool --help`` as subprocesses, like a user would run them.
 
-    python bench/accuracy.py [--seeds 1 2 7331] [--bulk 1000] [--check]
+    python bench/accuracy.py [--seeds 1 2 7331 5 11 12 13] [--bulk 1000] [--check]
 
 Exits 0 (or 1 with ``--check`` when a target of the verify issue is missed); skips with a
 message when ../shared/corpus is not beside the project.
@@ -170,6 +170,15 @@ def _print_table(runs: list[Run]) -> None:
                   f"{_ratio(pa['precision_counting_them'])}")
         if s["not_checked"]:
             print(f"  ! {s['not_checked']} notes were not checked (no captions or unreadable)")
+    for captions in ("srt", "auto-vtt"):
+        seeds = [r.scores for r in runs if r.set_name != "clean" and r.captions == captions]
+        if len(seeds) > 1:
+            def mean(key: str, scores: list[dict[str, Any]] = seeds) -> float:
+                return statistics.fmean(s[key] or 0.0 for s in scores)
+
+            print(f"mean over {len(seeds)} seeds, {captions}: located {_pct(mean('located_hit_rate'))}, "
+                  f"cited {_pct(mean('cited_hit_rate'))}, unsupported P {mean('unsupported_precision'):.2f} "
+                  f"R {mean('unsupported_recall'):.2f}")
 
 
 def _bulk(count: int, jobs: int, tmp: Path) -> tuple[float, int]:
@@ -220,7 +229,8 @@ def _machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 7331], help="perturb.py seeds")
+    # Seven draws: one seed's 30 perturbed times land where they land; figures vary ±1 point by seed.
+    ap.add_argument("--seeds", type=int, nargs="*", default=[1, 2, 7331, 5, 11, 12, 13], help="perturb.py seeds")
     ap.add_argument("--bulk", type=int, default=1000, help="notes in the bulk timing (0 skips it)")
     ap.add_argument("--jobs", type=int, default=2, help="--jobs of the bulk run")
     ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")

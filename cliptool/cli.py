@@ -310,7 +310,8 @@ def claims_cmd(
         out = _out_console()
         for note in notes:
             out.print(_claims_table(note))
-        out.print(f"{sum(len(n.claims) for n in notes)} claims in {len(notes)} notes", highlight=False)
+        out.print(f"{_plural(sum(len(n.claims) for n in notes), 'claim')} in {_plural(len(notes), 'note')}",
+                  highlight=False)
     if failed:
         raise typer.Exit(InputError.exit_code)
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, get_args
 from urllib.parse import quote
 
-from rich.console import RenderableType
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -396,10 +396,14 @@ def summary_line(reports: Sequence[NoteReport]) -> str:
     """One line over all notes, e.g. ``3 notes (2 checked, 1 no-captions); 9 claims: 7 ok, ...``."""
     s = summary(reports)
     notes = ", ".join(f"{n} {st}" for st, n in s["notes_by_status"].items() if n)
-    head = f"{s['notes']} notes" + (f" ({notes})" if notes else "")
+    head = _plural(s["notes"], "note") + (f" ({notes})" if notes else "")
     # claims of notes without captions have no status; counting them keeps the parts summing to the total
     not_checked = s["claims"] - sum(s["counts"].values())
-    return f"{head}; {s['claims']} claims: {_stats_text(s, not_checked=not_checked)}"
+    return f"{head}; {_plural(s['claims'], 'claim')}: {_stats_text(s, not_checked=not_checked)}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _title(r: NoteReport) -> Text:
@@ -422,9 +426,6 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
         title = _title(r)
         # rich wraps a title to the table's width; a table without claims is narrow
         widest = max(len(line) for line in title.plain.splitlines())
-        table = Table(
-            title=title, title_justify="left", caption=caption, caption_justify="left", min_width=widest
-        )
         if r.status != "checked" or not pairs:
             # Nothing was aligned: one line says why, not a table of empty rows.
             line = title.copy()
@@ -433,16 +434,40 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
                 line.append("\n" + (f"{n} claim{'s' * (n != 1)} not checked" if n else "no claims"), style="dim")
             tables.append(line)
             continue
+        tables.append(_NoteTable(title, caption, widest, pairs))
+    return tables
+
+
+# Below this many columns the evidence goes: at 80 columns a claim would keep nine characters.
+_EVIDENCE_MIN_WIDTH = 110
+
+
+class _NoteTable:
+    """One note's claims as a rich Table, laid out for the width it is printed at.
+
+    Built when printed because only then is the width known (a terminal's, or 80 when piped);
+    a narrow one drops the evidence column so the claims stay readable.
+    """
+
+    def __init__(self, title: Text, caption: str | None, min_width: int,
+                 pairs: Sequence[tuple[Claim, Alignment | None]]) -> None:
+        self.title, self.caption, self.min_width, self.pairs = title, caption, min_width, pairs
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        evidence = options.max_width >= _EVIDENCE_MIN_WIDTH
+        table = Table(title=self.title, title_justify="left", caption=self.caption, caption_justify="left",
+                      min_width=self.min_width)
         table.add_column("#", justify="right")
         table.add_column("cited", no_wrap=True)
         table.add_column("status", no_wrap=True)
         table.add_column("located", no_wrap=True)
         table.add_column("offset", justify="right", no_wrap=True)
         table.add_column("claim", ratio=3)
-        table.add_column("evidence", ratio=2)
-        for claim, a in pairs:
+        if evidence:
+            table.add_column("evidence", ratio=2)
+        for claim, a in self.pairs:
             status = "—" if a is None else a.status
-            table.add_row(
+            cells: list[RenderableType] = [
                 str(claim.index),
                 _ts(claim.cited_s),
                 Text(status, style=_STYLE.get(status, "")),
@@ -450,10 +475,12 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
                 "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
                 # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
                 Text(shorten(claim.text, 80), no_wrap=True, overflow="ellipsis"),
-                Text(shorten(a.evidence if a else "", 60), style="dim", no_wrap=True, overflow="ellipsis"),
-            )
-        tables.append(table)
-    return tables
+            ]
+            if evidence:
+                cells.append(Text(shorten(a.evidence if a else "", 60), style="dim", no_wrap=True,
+                                  overflow="ellipsis"))
+            table.add_row(*cells)
+        yield table
 
 
 # --- HTML ---------------------------------------------------------------------------------------------

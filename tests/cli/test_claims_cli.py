@@ -43,7 +43,7 @@ def test_table_names_the_note_and_its_claims(seed_note: Path) -> None:
     assert result.exit_code == 0
     assert "yqizMvX5YsA" in result.stdout
     assert "00:00:45" in result.stdout
-    assert "38 claims in 1 notes" in result.stdout
+    assert "38 claims in 1 note" in result.stdout
     assert result.stderr == ""
 
 

@@ -153,7 +153,7 @@ def test_table_report_and_summary_line(tiny_cache: Path) -> None:
     assert result.exit_code == 0
     for status in ("ok", "shifted", "unsupported", "out-of-range"):
         assert status in result.stdout
-    assert "1 notes (1 checked); 5 claims" in result.stdout
+    assert "1 note (1 checked); 5 claims" in result.stdout
     assert result.stderr == ""
 
 
@@ -198,7 +198,7 @@ def test_min_accuracy_with_nothing_judged_fails(tmp_path: Path) -> None:
 def test_summary_line_says_claims_without_captions_were_not_checked(tmp_path: Path) -> None:
     result = _verify(str(NOTE), "--cache", str(tmp_path / "empty"), "--offline")
     assert result.exit_code == 0
-    assert "1 notes (1 no-captions); 5 claims: 5 not checked; accuracy n/a" in result.stdout
+    assert "1 note (1 no-captions); 5 claims: 5 not checked; accuracy n/a" in result.stdout
     assert "no claims" not in result.stdout
 
 

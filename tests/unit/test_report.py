@@ -388,8 +388,8 @@ def test_html_escapes_note_text_and_needs_nothing_online(page: _Tree) -> None:
 # --- rich -----------------------------------------------------------------------------------------
 
 
-def _render(reports: list[NoteReport]) -> str:
-    console = Console(file=io.StringIO(), width=120, color_system=None)
+def _render(reports: list[NoteReport], width: int = 120) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None)
     for renderable in report.render_table(reports):
         console.print(renderable)
     out = console.file.getvalue()  # type: ignore[attr-defined]
@@ -424,6 +424,24 @@ def test_render_table_rows() -> None:
     assert "past end" in row("out-of-range") and "+7257s" not in out  # no offset from a time past the end
 
 
+def test_render_table_narrow_keeps_the_claims_and_drops_the_evidence() -> None:
+    wide, narrow = _render([CHECKED], 120), _render([CHECKED], 80)
+    assert "evidence" in wide and "evidence" not in narrow
+    assert all(len(line) <= 80 for line in narrow.splitlines() if line.startswith(("│", "┃")))
+
+    def claim_cells(out: str) -> list[str]:
+        return [line.split("│")[6].strip() for line in out.splitlines() if line.startswith("│")]
+
+    # the room the evidence leaves goes to the claims: one column narrower, each claim shows more
+    without, with_evidence = claim_cells(_render([CHECKED], 109)), claim_cells(_render([CHECKED], 110))
+    assert "evidence" in _render([CHECKED], 110) and "evidence" not in _render([CHECKED], 109)
+    for a, b in zip(without, with_evidence, strict=True):
+        assert len(a.rstrip("…")) >= len(b.rstrip("…"))
+    assert sum(map(len, without)) > sum(map(len, with_evidence))
+    assert [ln.split("│")[3].strip() for ln in narrow.splitlines() if ln.startswith("│")] == [
+        "ok", "shifted", "unsupported", "ambiguous", "out-of-range"]
+
+
 def test_render_table_colours_by_status() -> None:
     console = Console(file=io.StringIO(), width=120, color_system="standard", force_terminal=True)
     for renderable in report.render_table([CHECKED]):
@@ -443,7 +461,7 @@ def test_summary_line() -> None:
 def test_summary_line_counts_claims_of_notes_without_captions_as_not_checked() -> None:
     # A note whose captions could not be had still has its claims: they were not checked, not absent.
     assert report.summary_line([UNCHECKED]) == (
-        "1 notes (1 no-captions); 1 claims: 1 not checked; accuracy n/a; median |offset| n/a"
+        "1 note (1 no-captions); 1 claim: 1 not checked; accuracy n/a; median |offset| n/a"
     )
     assert report.summary_line([NO_CAPTIONS, ERROR]) == (
         "2 notes (1 no-captions, 1 error); 0 claims: no claims; accuracy n/a; median |offset| n/a"

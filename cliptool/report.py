@@ -431,7 +431,7 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
             line = title.copy()
             n = len(r.claims)
             if n or r.status != "error":  # a note that could not be read may well have claims: say nothing
-                line.append("\n" + (f"{n} claim{'s' * (n != 1)} not checked" if n else "no claims"), style="dim")
+                line.append("\n" + (f"{_plural(n, 'claim')} not checked" if n else "no claims"), style="dim")
             tables.append(line)
             continue
         tables.append(_NoteTable(title, caption, widest, pairs))

@@ -101,6 +101,7 @@ class TranscriptIndex:
     end_s: float
     punctuated: bool  # sentences are real sentences (manual captions), not pause-split chunks
     passage_words: tuple[str, ...]  # each passage's content stems in order, for fuzzy matching
+    length_excess: np.ndarray  # per passage: log of its content words over a sentence's mean, if above
 
 
 def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: float | None = None) -> TranscriptIndex:
@@ -130,9 +131,13 @@ def build_index(sentences: Sequence[Sentence], *, max_span: int = 3, end_s: floa
     ended = sum(1 for s in sents if s.text.rstrip().endswith((".", "?", "!", '"')))
     sent_words = [" ".join(toks) for toks in sent_toks]
     passage_words = tuple(" ".join(sent_words[f : f + k]) for f, k in zip(first, length, strict=True))
+    sizes = np.cumsum([0, *(len(toks) for toks in sent_toks)])
+    words = (sizes[first_a + length_a] - sizes[first_a]).astype(float) if n else np.zeros(0)
+    mean = max(float(sizes[-1]) / n, 1.0) if n else 1.0
+    length_excess = np.maximum(0.0, np.log(np.maximum(words, 1.0) / mean))
     return TranscriptIndex(sents, postings, idf, default_idf, starts, ends, first_a, length_a,
                            end_s if end_s else last_end, punctuated=ended > 0.5 * n,
-                           passage_words=passage_words)
+                           passage_words=passage_words, length_excess=length_excess)
 
 
 def _coverage(claim_toks: Sequence[Sequence[str]], index: TranscriptIndex, *,
@@ -207,6 +212,7 @@ class Tuning:
     """The aligner's constants, measured on the dev corpus (bench/accuracy.py), not per note."""
 
     span_penalty: float = 0.03  # per extra sentence, so a passage is no longer than it must be
+    length_penalty: float = 0.025  # per e-fold a passage's words exceed a sentence's mean (punctuated only)
     fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
     candidates: int = 64  # passages per claim worth that comparison
     cited_bonus: float = 0.2  # trust in the note's own time
@@ -274,6 +280,11 @@ def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], in
     """Score the whole note at once: matrices for the evidence, the cited times for the priors."""
     cov = _coverage(claim_toks, index)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
+    if index.punctuated:
+        # A long sentence shares words with many claims by chance: weigh its evidence down, as
+        # BM25 normalises document length. Automatic captions are cut into units of near-constant
+        # length, where this would only penalise the several units a claim across a pause needs.
+        lex = lex - tuning.length_penalty * index.length_excess[None, :]
     readings = np.array(_note_readings(claims, lex, index, tolerance_s))
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
     # passage that says the claim in the same words above one that merely shares them.

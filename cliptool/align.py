@@ -3,10 +3,11 @@
 Why not a window scan: notes are right most of the time, so a lexical best match that merely
 edges out the passage at the cited time is usually noise. The aligner scores every passage of
 1-3 consecutive sentences by how much of the claim's *rare* vocabulary it covers (IDF weights over
-the transcript's own sentences, words and word pairs) and by an edit-distance similarity of the
-content words; it then trusts the cited time, and the note's order, unless a passage elsewhere is
-clearly better, and calls a claim unsupported when nothing in the video says it. Every constant
-lives in :class:`Tuning` and was measured on the dev corpus, never fitted to one note.
+the transcript's own sentences, words and word pairs, with long sentences weighed down as BM25
+does) and by an edit-distance similarity of the content words; it then trusts the cited time,
+and the note's order, unless a passage elsewhere is clearly better, and calls a claim unsupported
+when nothing in the video says it. Every constant lives in :class:`Tuning` and was measured on
+the dev corpus, never fitted to one note.
 """
 
 from __future__ import annotations

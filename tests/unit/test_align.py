@@ -210,3 +210,30 @@ def test_symbols_in_a_note_meet_the_words_the_speaker_says() -> None:
     claims = _claims(("00:00:30", "θ double dot stays small"))
     (a,) = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
     assert a.status == "shifted" and a.start == 300.0
+
+
+def test_long_sentences_weigh_less_in_punctuated_captions_only() -> None:
+    """Evidence from a sentence much longer than the talk's usual one counts for less (BM25's
+    length normalisation), but only where sentences are real: pause-split auto-caption units
+    are cut to length, so their length says nothing."""
+    ramble = ("Varroa mites, which beekeepers count on sticky boards under every hive in spring and "
+              "again in late summer before the winter bees hatch, are the biggest threat to managed hives.")
+    talk = [(t, ramble if t == 780.0 else text) for t, text in TALK]
+    claim = _claims(("00:13:00", "Varroa mites are the biggest threat to managed hives"))
+
+    def score(rows: list[tuple[float, str]], *, punctuated: bool) -> float:
+        if not punctuated:
+            rows = [(t, text.rstrip(".").lower()) for t, text in rows]
+        index = _index(rows)
+        assert index.punctuated is punctuated
+        (a,) = align_note(claim, index)
+        assert a.status == "ok" and a.start == 780.0
+        return a.score
+
+    # rambling costs more in real sentences than the words it lacks cost in auto captions
+    loss_punctuated = score(TALK, punctuated=True) - score(talk, punctuated=True)
+    loss_auto = score(TALK, punctuated=False) - score(talk, punctuated=False)
+    assert loss_punctuated > loss_auto + 0.02
+    index = _index()
+    short = [k for k in range(len(index.sentences)) if "count slowly" in index.sentences[k].text]
+    assert all(index.length_excess[k] == 0.0 for k in short)  # shorter than the mean: no penalty

@@ -365,12 +365,14 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     start = index.sentences[first].start
     end = index.sentences[first + k - 1].end
     if not index.punctuated:
-        # Pause-split units start wherever the speaker breathed: a confirmed cited time inside
-        # the unit is a better start than its edge, else the claim's first key word is.
-        if status == "ok":
-            start = max(start, min(cited, end))
+        # Pause-split units start wherever the speaker breathed: the claim's first key word is a
+        # better start than the unit's edge; a confirmed cited time keeps "ok" only while that
+        # word follows it within the tolerance, else the start stays at the cited time.
+        key_at = _refine_start(index.sentences[first], keys)
+        if status != "ok" or cited <= key_at <= cited + tolerance_s:
+            start = key_at
         else:
-            start = _refine_start(index.sentences[first], keys, index)
+            start = max(start, min(cited, end))
     if claim.cited_s > index.end_s:
         status = "out-of-range"
     elif status == "ok" and cited != claim.cited_s:
@@ -393,17 +395,19 @@ def _key_words(claim_toks: Sequence[str], index: TranscriptIndex) -> frozenset[s
     return frozenset(t for t in toks if index.idf.get(t, index.default_idf) >= cut)
 
 
-def _refine_start(sentence: Sentence, keys: frozenset[str], index: TranscriptIndex) -> float:
-    """Time of the first key word of the claim inside ``sentence``, by character position.
+def _refine_start(sentence: Sentence, keys: frozenset[str]) -> float:
+    """Time of the first key word of the claim inside ``sentence`` (half a second before it).
 
     Pause-split auto captions start a unit wherever the speaker breathed, often a clause before
-    the claim; moving to the first key word lands on what the claim is about.
+    the claim; moving to the first key word lands on what the claim is about. Auto captions time
+    every word; without word times the unit's start stands.
     """
-    text = sentence.text.lower()
-    for m in _WORD.finditer(text):
-        if _stem(m.group().split("'")[0]) in keys:
-            frac = m.start() / max(len(text), 1)
-            return sentence.start + max(0.0, (sentence.end - sentence.start) * frac - 0.5)
+    words = sentence.text.split()
+    if len(sentence.word_starts) != len(words):
+        return sentence.start
+    for word, at in zip(words, sentence.word_starts, strict=True):
+        if any(_stem(m.group().split("'")[0]) in keys for m in _WORD.finditer(word.lower())):
+            return max(sentence.start, at - 0.5)
     return sentence.start
 
 

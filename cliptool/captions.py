@@ -424,7 +424,8 @@ def segment(transcript: Transcript, *, max_s: float = 12.0, pause_s: float = 0.8
         start = max(tokens[a].start, prev_end)
         end = max(tokens[b - 1].end, start)
         text = " ".join(t.text for t in tokens[a:b])
-        sentences.append(Sentence(index=index, start=start, end=end, text=text))
+        sentences.append(Sentence(index=index, start=start, end=end, text=text,
+                                  word_starts=tuple(t.start for t in tokens[a:b])))
         prev_end = end
     return tuple(sentences)
 

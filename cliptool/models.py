@@ -113,6 +113,7 @@ class Sentence:
     start: float
     end: float
     text: str
+    word_starts: tuple[float, ...] = ()  # start of each whitespace-separated word of ``text``, when known
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,15 @@ def test_youtube_auto_vtt_keeps_each_line_once_with_word_times() -> None:
     assert t.cues[0].words == ()  # "[Music]" has no inline times
 
 
+def test_segments_carry_each_words_start() -> None:
+    """Auto captions time every word; sentences keep those times (one per word of their text)."""
+    for sentence in segment(load_captions(DATA / "captions_auto.vtt")):
+        assert len(sentence.word_starts) == len(sentence.text.split())
+        assert list(sentence.word_starts) == sorted(sentence.word_starts)
+    idea = next(s for s in segment(load_captions(DATA / "captions_auto.vtt")) if s.text.startswith("so here"))
+    assert idea.word_starts[:5] == (2.01, 2.4, 2.9, 3.1, 3.3)  # the inline <c> times of "so here is the idea"
+
+
 def test_plain_vtt_strips_tags_and_entities_and_rolls_up_repeated_lines() -> None:
     t = load_captions(DATA / "captions_plain.vtt")
     assert texts(t) == [

@@ -406,7 +406,7 @@ def _refine_start(sentence: Sentence, keys: frozenset[str]) -> float:
     if len(sentence.word_starts) != len(words):
         return sentence.start
     for word, at in zip(words, sentence.word_starts, strict=True):
-        if any(_stem(m.group().split("'")[0]) in keys for m in _WORD.finditer(word.lower())):
+        if keys.intersection(tokens(word)):
             return max(sentence.start, at - 0.5)
     return sentence.start
 

@@ -7,12 +7,14 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 from __future__ import annotations
 
 import os
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cliptool.align import TranscriptIndex, align_note, build_index
+from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
 from cliptool.captions import segment
 from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError
 from cliptool.models import CaptionInfo, Note, NoteReport, Transcript
@@ -99,12 +101,53 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
     if isinstance(got, InputError):  # a corrupt cached caption file
         return replace(report, status="error", reason=str(got), error_code=got.exit_code)
     transcript, index = got
+    words, shared = shared_words([c.text for c in note.claims], index)
+    warnings = report.warnings
+    if words >= _MIN_WORDS and shared < _MIN_SHARED:
+        foreign = _foreign_captions(note, transcript, index, shared)
+        if foreign is not None:
+            return replace(report, status="no-captions", reason=foreign, error_code=CaptionsError.exit_code)
+        warnings += (f"only {shared:.0%} of the note's words occur in the video's {transcript.language or ''} captions: "
+                     "is the note about another video, or in another language?",)
+    captions = CaptionInfo(language=transcript.language, kind=transcript.kind, source=transcript.source)
     return replace(
-        report,
-        captions=CaptionInfo(language=transcript.language, kind=transcript.kind, source=transcript.source),
+        report, captions=captions, warnings=warnings,
         alignments=align_note(note.claims, index, tolerance_s=opts.tolerance_s),
         duration_s=transcript.end_s,
     )
+
+
+# A note shares two thirds of its words with its video's captions and almost none with captions
+# in another language (align.shared_words); 20 % of at least 10 words lies far from both.
+_MIN_WORDS = 10
+_MIN_SHARED = 0.2
+
+
+def _foreign_captions(note: Note, transcript: Transcript, index: TranscriptIndex, shared: float) -> str | None:
+    """Why captions sharing few of the note's words are in another language, else None.
+
+    Matching an English note against Russian captions would call every claim unsupported, which
+    says the video does not make them; the truth is that these captions cannot tell.
+    """
+    note_script = _script(" ".join(c.text for c in note.claims))
+    caption_script = _script(" ".join(s.text for s in index.sentences[:200]))
+    declared = note.language and transcript.language and _base(note.language) != _base(transcript.language)
+    if note_script == caption_script and not declared:
+        return None  # same alphabet: another video is as likely as another language
+    want = note.language or "the note's language"
+    return (f"wrong language: the captions ({transcript.language or 'unknown language'}, {transcript.source}) "
+            f"share {shared:.0%} of the note's words; ask for captions in {want} (--lang), which YouTube "
+            "can translate automatically")
+
+
+def _script(text: str) -> str | None:
+    """The writing system most letters of ``text`` are in: LATIN, CYRILLIC, GREEK, CJK, ..."""
+    counts = Counter(unicodedata.name(ch, "?").split(" ")[0] for ch in text if ch.isalpha())
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _base(language: str) -> str:
+    return language.split("-")[0].lower()
 
 
 def _verify_one(args: tuple[str, VerifyOptions]) -> NoteReport:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliptool.align import TranscriptIndex, align_note, build_index
+from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
 from cliptool.models import Alignment, Claim, Sentence
 from cliptool.timecode import format_ts
 
@@ -262,3 +262,10 @@ def test_auto_caption_units_start_at_the_claims_first_key_word() -> None:
     assert (early.status, early.start) == ("ok", 780.0)
     (moved,) = align_note(_claims(("00:05:00", claim)), index)  # cited elsewhere: start at the word
     assert (moved.status, moved.start) == ("shifted", varroa_at - 0.5)
+
+
+def test_shared_words_counts_distinct_content_words_and_the_share_the_transcript_says() -> None:
+    index = _index([(0.0, "Honeybees dance to show where the flowers are."), (6.0, "The queen lays eggs.")])
+    # honeybees, dance, flowers said; octopuses, colours not; "for", "in" are no content words; 2025 is a number
+    assert shared_words(["Honeybees dance for flowers", "octopuses colour in 2025", "flowers!"], index) == (5, 0.6)
+    assert shared_words([], index) == (0, 1.0)

@@ -104,3 +104,45 @@ def test_captions_cached_after_a_miss_are_used_by_the_next_call(tmp_path: Path) 
     (cache / VIDEO_ID).mkdir(parents=True)
     (cache / VIDEO_ID / "en.srt").write_bytes((DATA / "verify_captions.srt").read_bytes())
     assert verify_note(DATA / "verify_note.md", opts).status == "checked"
+
+
+
+def test_captions_in_another_alphabet_are_no_captions_not_unsupported_claims(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / VIDEO_ID).mkdir(parents=True)
+    # The honeybee talk of verify_captions.srt as Russian captions would say it.
+    (cache / VIDEO_ID / "ru.srt").write_bytes((DATA / "verify_captions.ru.srt").read_bytes())
+    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=cache, offline=True, lang="ru"))
+    assert r.status == "no-captions" and r.alignments == () and r.error_code == 4
+    assert r.reason is not None and r.reason.startswith("wrong language: the captions (ru, ")
+    assert "ru.srt" in r.reason and "--lang" in r.reason
+
+
+def test_a_declared_note_language_unlike_the_captions_is_no_captions(tmp_path: Path, tiny_cache: Path) -> None:
+    note = tmp_path / "de.md"
+    note.write_text(
+        f"---\ntitle: Bienen\nvideoId: {VIDEO_ID}\nlang: de\n---\n\n"
+        f"Königinnen legen an einem einzigen Sommertag bis zu zweitausend Eier {_anchor('00:00:30')}.\n"
+        f"Drohnen leben hauptsächlich zur Paarung und können niemanden stechen {_anchor('00:00:41')}.\n",
+        encoding="utf-8",
+    )
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "no-captions"
+    assert r.reason is not None and "(en, " in r.reason and "captions in de" in r.reason
+
+
+def test_a_note_sharing_few_words_with_same_alphabet_captions_is_checked_with_a_warning(
+    tmp_path: Path, tiny_cache: Path
+) -> None:
+    note = _note(tmp_path, "cooking.md", (
+        f"Caramelise onions slowly over moderate heat for forty minutes {_anchor('00:00:30')}.\n"
+        f"Deglaze the skillet with sherry vinegar before adding stock {_anchor('00:00:41')}."
+    ))
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "checked" and [a.status for a in r.alignments] == ["unsupported", "unsupported"]
+    assert any(w.startswith("only 0% of the note's words occur in the video's en captions") for w in r.warnings)
+
+
+def test_a_note_about_its_own_video_gets_no_language_warning(tiny_cache: Path) -> None:
+    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "checked" and not any("words occur" in w for w in r.warnings)

@@ -120,9 +120,11 @@ def _pair_artifacts(report: dict[str, Any], gold: Path) -> dict[str, Any]:
     In ``claim <a>[t1]</a>, <a>[t2]</a>`` both anchors cite one claim. perturb.py swaps the text
     before t1 for a claim about another video and labels t1 ``none``, but keeps t2's label, though
     t2 now cites the invented text too. Verify calls both unsupported; score.py counts t2 as a
-    false alarm and a miss. Counted here so the figures can be read with and without them.
+    false alarm and a miss. Counted here so the figures can be read with and without them, with
+    the highest precision an aligner that calls such anchors unsupported can get as scored (every
+    invented claim found, no other false alarm).
     """
-    pairs = called = true_unsup = pred_unsup = 0
+    pairs = called = true_unsup = pred_unsup = invented = 0
     for note in report["notes"]:
         path = Path(note["path"])
         tsv = gold / path.parent.name / f"{path.stem}.tsv"
@@ -131,6 +133,7 @@ def _pair_artifacts(report: dict[str, Any], gold: Path) -> dict[str, Any]:
         support = {int(cols[0]): cols[2] for cols in (line.split("\t") for line in tsv.read_text().splitlines())
                    if len(cols) > 2}
         claims = {c["index"]: c for c in note["claims"]}
+        invented += sum(v == "none" for v in support.values())
         for idx, c in claims.items():
             unsup = c["status"] == "unsupported"
             pred_unsup += unsup and idx in support
@@ -141,7 +144,9 @@ def _pair_artifacts(report: dict[str, Any], gold: Path) -> dict[str, Any]:
                 pairs += 1
                 called += unsup
     precision = (true_unsup + called) / pred_unsup if pred_unsup else None
-    return {"anchors": pairs, "called_unsupported": called, "precision_counting_them": precision}
+    ceiling = invented / (invented + pairs) if invented + pairs else None
+    return {"anchors": pairs, "called_unsupported": called, "precision_counting_them": precision,
+            "precision_ceiling": ceiling}
 
 
 def _pct(x: float | None) -> str:
@@ -167,7 +172,8 @@ def _print_table(runs: list[Run]) -> None:
             pa = s["pairs"]
             print(f"  {pa['anchors']} supported anchors share a perturbed pair's invented text; verify calls "
                   f"{pa['called_unsupported']} unsupported; unsupported P counting them as right: "
-                  f"{_ratio(pa['precision_counting_them'])}")
+                  f"{_ratio(pa['precision_counting_them'])}; highest P possible as scored: "
+                  f"{_ratio(pa['precision_ceiling'])}")
         if s["not_checked"]:
             print(f"  ! {s['not_checked']} notes were not checked (no captions or unreadable)")
     for captions in ("srt", "auto-vtt"):

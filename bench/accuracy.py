@@ -107,11 +107,71 @@ def _one_run(set_name: str, notes_dir: Path, gold: Path | None, captions: str, c
     report_text = to_json(reports, version=__version__)
     report_path.write_text(report_text, encoding="utf-8")
     scores = _score(report_path, gold)
+    scores["by_score"] = _by_score(json.loads(report_text), gold or CORPUS / "gold")
     if gold is not None:
         scores["pairs"] = _pair_artifacts(json.loads(report_text), gold)
     scores["index_s"] = index_s
     scores["not_checked"] = sum(r.status != "checked" for r in reports)
     return Run(set_name, captions, len(reports), claims, 1000 * align_s / max(claims, 1), scores)
+
+
+SCORE_BINS = (0.05, 0.1, 0.2, 0.3, 0.4)
+
+
+def _by_score(report: dict[str, Any], gold: Path) -> dict[tuple[str, int], tuple[int, int]]:
+    """(answers right, answers) by kind of verdict and score bin: what a score is worth.
+
+    A located claim is right when score.py would count its start a hit; an unsupported one when
+    its gold is ``none``. Uses score.py's own functions, read in place.
+    """
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus_score", CORPUS / "score.py")
+    assert spec is not None and spec.loader is not None
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    out: dict[tuple[str, int], tuple[int, int]] = {}
+    sentences: dict[str, Any] = {}
+    for note in report["notes"]:
+        path = Path(note["path"])
+        tsv = gold / path.parent.name / f"{path.stem}.tsv"
+        if not tsv.is_file():
+            continue
+        labels = scorer.load_gold(str(tsv))
+        video = path.parent.name
+        if video not in sentences:
+            sentences[video] = json.loads((CORPUS / "sentences" / f"{video}.json").read_text(encoding="utf-8"))
+        for c in note["claims"]:
+            support, where = labels.get(c["index"], ("none", ""))
+            if c["status"] == "unsupported":
+                kind, right = "unsupported", support == "none"
+            else:
+                kind = "ok" if c["status"] == "ok" else "moved"
+                right = support != "none" and bool(scorer.inside(
+                    c["start"], scorer.gold_ranges(where, sentences[video]), scorer.BEFORE, scorer.AFTER))
+            key = (kind, sum(c["score"] >= b for b in SCORE_BINS))
+            hits, n = out.get(key, (0, 0))
+            out[key] = (hits + right, n + 1)
+    return out
+
+
+def _print_by_score(runs: list[Run]) -> None:
+    """How often verify was right, by verdict and score, over every run (all sets, both captions)."""
+    total: dict[tuple[str, int], tuple[int, int]] = {}
+    for r in runs:
+        for key, (hits, n) in r.scores["by_score"].items():
+            h0, n0 = total.get(key, (0, 0))
+            total[key] = (h0 + hits, n0 + n)
+    edges = ["0", *(f"{b:g}" for b in SCORE_BINS)]
+    labels = [f"{lo}-{hi}" for lo, hi in zip(edges, edges[1:], strict=False)] + [f">={edges[-1]}"]
+    print("\nhow often verify was right, by score (all sets and captions above; right/answers):")
+    print(f"  {'verdict':<12}" + "".join(f"{label:>15}" for label in labels))
+    for kind, what in (("ok", "ok"), ("moved", "relocated"), ("unsupported", "unsupported")):
+        cells = []
+        for b in range(len(labels)):
+            hits, n = total.get((kind, b), (0, 0))
+            cells.append(f"{100 * hits / n:5.0f}% {hits:>4}/{n:<4}" if n else f"{'-':>15}")
+        print(f"  {what:<12}" + "".join(f"{c:>15}" for c in cells))
 
 
 def _pair_artifacts(report: dict[str, Any], gold: Path) -> dict[str, Any]:
@@ -263,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append(_one_run(set_name, notes_dir, gold, captions, cache, tmp))
         print()
         _print_table(runs)
+        _print_by_score(runs)
         clean = runs[0]
         print(f"\nper video, clean notes, SRT (index build {1000 * clean.scores['index_s']:.0f} ms for all videos):")
         for video, pv in clean.scores["per_video"].items():

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -163,7 +164,7 @@ def _print_by_score(runs: list[Run]) -> None:
             h0, n0 = total.get(key, (0, 0))
             total[key] = (h0 + hits, n0 + n)
     edges = ["0", *(f"{b:g}" for b in SCORE_BINS)]
-    labels = [f"{lo}-{hi}" for lo, hi in zip(edges, edges[1:], strict=False)] + [f">={edges[-1]}"]
+    labels = [f"{lo}-{hi}" for lo, hi in pairwise(edges)] + [f">={edges[-1]}"]
     print("\nhow often verify was right, by score (all sets and captions above; right/answers):")
     print(f"  {'verdict':<12}" + "".join(f"{label:>15}" for label in labels))
     for kind, what in (("ok", "ok"), ("moved", "relocated"), ("unsupported", "unsupported")):

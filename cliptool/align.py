@@ -236,6 +236,7 @@ class Tuning:
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it
     fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
+    said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
     ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
     far_s: float = 30.0  # two places closer than this are one place
     offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
@@ -368,6 +369,14 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     if status == "ok":
         first, k = _trim(sc.cov[i], index, j, floor_s=cited, ratio=0.5)
         first, k = _nearer_next(sc.cov[i], index, first, k, cited, tolerance_s)
+        if float(sc.cov[i, first : first + k].max()) <= 0.0:
+            # From the cited time on the passage says nothing of the claim: it won the cited
+            # bonus only by running on past the sentence that says it. A sentence before that
+            # says the claim clearly is where it is; weak evidence there is left to the cited
+            # time, which on the corpus is more often a paraphrase than a wrong time.
+            said = [q for q in range(int(index.first[j]), first) if sc.cov[i, q] >= tuning.said_before]
+            if said:
+                first, k, status = said[-1], 1, "shifted"
         # The verdict tolerates a lead-in that says a little of the claim before its core;
         # a cited time that only meets sentences saying nothing of it is not "ok".
         lead, _ = _trim(sc.cov[i], index, j, floor_s=cited, ratio=tuning.lead_in_ratio)

@@ -269,3 +269,12 @@ def test_shared_words_counts_distinct_content_words_and_the_share_the_transcript
     # honeybees, dance, flowers said; octopuses, colours not; "for", "in" are no content words; 2025 is a number
     assert shared_words(["Honeybees dance for flowers", "octopuses colour in 2025", "flowers!"], index) == (5, 0.6)
     assert shared_words([], index) == (0, 1.0)
+
+
+def test_a_passage_that_says_the_claim_only_before_the_cited_time_does_not_make_it_ok() -> None:
+    # Varroa is said at 13:00-13:05.5; cited at 13:12, where filler runs. The three-sentence
+    # passage from 13:00 contains the cited time, but from there on it says nothing of the claim.
+    (a,) = _align(("00:13:12", "Varroa mites are the biggest threat to managed hives"))
+    assert (a.status, a.start, a.end) == ("shifted", 780.0, 785.5)
+    assert "Varroa" in a.evidence and "count slowly" not in a.evidence
+    assert a.corrected_s == 780.0

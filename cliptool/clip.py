@@ -64,6 +64,9 @@ INDEX_NAME = "index.json"
 # "veryfast" takes ~1.5 s (bench/clip.py); CRF 23 keeps the picture clean at roughly twice the size.
 PRESET = "ultrafast"
 CRF = 23
+# Audio is decoded from this long before a clip's start (see _audio_from); longer than any keyframe
+# interval a video site uses, and cheap next to the video encode (bench/clip.py).
+AUDIO_LEAD_S = 30.0
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -335,6 +338,20 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _audio_from(media: Path, local_start: float) -> Any:
+    """The audio of ``media`` from ``local_start``, seeked so no sample after that point is lost.
+
+    ffmpeg's input seeking drops the first second or so of audio after the keyframe it lands on
+    when the audio track has an edit-list skip, as every section yt-dlp stream-copies from a
+    keyframe before its start has (``Audio: aac ... start 0.97`` in the clip). So the audio is
+    read from ``AUDIO_LEAD_S`` earlier (at least a keyframe interval: the lost stretch then lies
+    before the clip) and trimmed by decoding, which costs little for audio.
+    """
+    seek = max(0.0, local_start - AUDIO_LEAD_S)
+    src = ffmpeg.input(str(media), ss=f"{seek:.6f}") if seek > 0 else ffmpeg.input(str(media))
+    return src["a:0"].filter("atrim", start=f"{local_start - seek:.6f}").filter("asetpts", "PTS-STARTPTS")
+
+
 def cut(
     spec: ClipSpec,
     media: Path,
@@ -351,8 +368,9 @@ def cut(
 ) -> ClipResult:
     """Cut ``spec`` from ``media`` (whose t=0 is ``media_offset_s`` in the video) into ``out_dir``.
 
-    Accurate mode re-encodes (H.264 ``preset``/``crf``, AAC; input seeking) so the clip starts on
-    the asked frame; ``fast`` stream-copies, which starts the file at the keyframe before.
+    Accurate mode re-encodes (H.264 ``preset``/``crf``, AAC; video by input seeking, audio by
+    decoding from before the start, see :func:`_audio_from`) so the clip starts on the asked frame
+    with its sound; ``fast`` stream-copies, which starts the file at the keyframe before.
     Everything is written under a temp folder in ``out_dir`` and renamed at the end: a failure
     leaves no partial file.
     """
@@ -428,7 +446,7 @@ def cut(
                 burned = True
             streams.append(video)
         if info.has_audio:
-            streams.append(src["a:0"])
+            streams.append(src["a:0"] if fast else _audio_from(Path(media).resolve(), local_start))
         if fast:
             out_opts["c"] = "copy"
             notes.append("fast: stream copy from the keyframe at or before the start; players that ignore "

@@ -356,3 +356,83 @@ def test_cli_clip_downloads_sections_and_writes_provenance(
     rerun = CliRunner().invoke(app, [*args, "--offline"])  # the sections are cached now
     assert rerun.exit_code == 0, rerun.output
     assert server.count("/talk.mp4") == hits
+
+
+# --------------------------------------------------------------- audio of downloaded sections
+
+
+def make_beeps(path: Path, *, length_s: int = 60) -> Path:
+    """Numbered frames, a 0.1 s beep at every whole second and a keyframe every 2 s."""
+    _ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size=320x180:rate={FPS}:duration={length_s}",
+        "-f", "lavfi", "-i", f"aevalsrc='0.8*sin(2*PI*1000*t)*lt(mod(t\\,1)\\,0.1)':s=44100:d={length_s}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", str(2 * FPS), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-shortest", "-y", str(path),
+    )
+    return path
+
+
+def beep_onsets(path: Path) -> tuple[float, list[float]]:
+    """(seconds of audio as played, beep onsets): a late-starting track is padded with silence."""
+    raw = _ffmpeg("-i", str(path), "-vn", "-af", "aresample=async=1:first_pts=0", "-ac", "1", "-ar", "8000",
+                  "-f", "s16le", "-")
+    samples = memoryview(raw).cast("h")
+    onsets: list[float] = []
+    quiet = True
+    for i in range(0, len(samples) - 40, 40):
+        loud = max(abs(x) for x in samples[i:i + 40]) > 5000
+        if loud and quiet:
+            onsets.append(round(i / 8000, 2))
+        quiet = not loud
+    return len(samples) / 8000, onsets
+
+
+def decoded_duration(path: Path) -> float:
+    """Length of the file as ffmpeg decodes it (the last ``time=`` of a null encode)."""
+    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    m = re.findall(r"time=(\d+):(\d+):(\d+\.\d+)", proc.stderr)
+    assert m, proc.stderr
+    h, mi, s = m[-1]
+    return int(h) * 3600 + int(mi) * 60 + float(s)
+
+
+@pytest.fixture(scope="session")
+def beeps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_beeps(tmp_path_factory.mktemp("beeps") / "beeps.mp4")
+
+
+@pytest.fixture
+def beep_site(beeps: Path, tmp_path: Path, http_server: Callable[[Path], Any]) -> str:
+    root = tmp_path / "beepsite"
+    root.mkdir()
+    shutil.copy(beeps, root / "beeps.mp4")
+    (root / f"{VID}.html").write_text(
+        '<!doctype html><html><head><title>Beeps</title></head><body><video src="beeps.mp4"></video></body></html>',
+        encoding="utf-8")
+    return http_server(root).base_url + "/{id}.html"
+
+
+@pytest.mark.parametrize("audio_only", [False, True])
+def test_clip_from_a_section_keeps_the_audio_from_its_first_frame(
+    beep_site: str, tmp_path: Path, audio_only: bool
+) -> None:
+    # The section starts at 27 s, one second after a keyframe: yt-dlp's stream copy then carries
+    # an audio edit-list skip, which input seeking turned into a second of lost sound.
+    (sec,) = fetch_sections(VID, [(28.0, 33.0)], cache_dir=tmp_path / "cache", url_template=beep_site)
+    assert sec.offset_s == 27.0
+    result = cut(spec(28.0, 33.0), sec.path, tmp_path / "clips", media_offset_s=sec.offset_s, subs="none",
+                 audio_only=audio_only)
+    played, onsets = beep_onsets(result.path)
+    assert onsets == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert abs(played - 5.0) < 0.03
+    assert "start 0.9" not in header(result.path)
+    assert abs(result.duration_s - decoded_duration(result.path)) < 0.01  # what clip prints is what is there
+
+
+def test_clip_far_into_a_long_file_keeps_its_audio_in_sync(beeps: Path, tmp_path: Path) -> None:
+    # Past the audio lead the audio is input-seeked as well: still no lost or shifted beep.
+    result = cut(spec(45.0, 48.0), beeps, tmp_path, subs="none")
+    assert beep_onsets(result.path)[1] == [0.0, 1.0, 2.0]
+    assert mad(gray_frame(result.path, 0), gray_frame(beeps, 45.0)) < 1.5
+

@@ -8,6 +8,7 @@ run as argument lists (never through a shell).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -313,15 +314,24 @@ def fetch_sections(
     ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file.
     """
     folder = _media_dir(video_id, cache_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    with file_lock(folder / ".lock"):  # one writer of the folder and its index at a time
-        rows = _load_index(folder)
+    # Everything cached: read without the lock, so a read-only cache (a shared or mounted one) serves.
+    cached = [_covering(_load_index(folder), fmt, a, b) for a, b in ranges]
+    if all(row is not None for row in cached):
+        return [_source(folder, row) for row in cached if row is not None]
+    if offline:
+        spans = ", ".join(f"{format_ts(a)}-{format_ts(b)}" for (a, b), row in zip(ranges, cached, strict=True)
+                          if row is None)
+        raise MediaError(f"{video_id}: media for {spans} is not cached and --offline is set; "
+                         "pass --media FILE or drop --offline")
+    with contextlib.ExitStack() as stack:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(file_lock(folder / ".lock"))  # one writer of the folder and its index at a time
+        except OSError as exc:
+            raise media_error(exc, f"{video_id}: cannot write the media cache {folder}") from exc
+        rows = _load_index(folder)  # again under the lock: another run may have added sections
         missing = [(a, b) for a, b in ranges if _covering(rows, fmt, a, b) is None]
         if missing:
-            if offline:
-                spans = ", ".join(f"{format_ts(a)}-{format_ts(b)}" for a, b in missing)
-                raise MediaError(f"{video_id}: media for {spans} is not cached and --offline is set; "
-                                 "pass --media FILE or drop --offline")
             # Whole-second section bounds keep the section's frames on the video's frame grid.
             wanted = _merge([(max(0.0, math.floor(a - margin_s)), math.ceil(b + margin_s)) for a, b in missing])
             rows.extend(_download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt))

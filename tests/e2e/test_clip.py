@@ -436,3 +436,74 @@ def test_clip_far_into_a_long_file_keeps_its_audio_in_sync(beeps: Path, tmp_path
     assert beep_onsets(result.path)[1] == [0.0, 1.0, 2.0]
     assert mad(gray_frame(result.path, 0), gray_frame(beeps, 45.0)) < 1.5
 
+
+# ------------------------------------------------------------------------ read-only cache
+
+
+@pytest.fixture
+def read_only(tmp_path: Path) -> Iterator[Callable[[Path], Path]]:
+    """``read_only(folder)``: the folder's contents seen through a read-only view, really unwritable.
+
+    chmod stops a normal user; root ignores it, so there a read-only bind mount is used (skips
+    when neither works).
+    """
+    mounts: list[Path] = []
+    changed: list[Path] = []
+
+    def make(folder: Path) -> Path:
+        for p in [folder, *folder.rglob("*")]:
+            if p.is_dir():
+                p.chmod(0o555)
+                changed.append(p)
+        probe_file = folder / ".probe"
+        try:
+            probe_file.touch()
+        except OSError:
+            return folder
+        probe_file.unlink()
+        view = tmp_path / f"ro-{folder.name}"
+        view.mkdir()
+        mount = shutil.which("mount")
+        ok = mount is not None and subprocess.run([mount, "--bind", str(folder), str(view)],
+                                                  capture_output=True, check=False).returncode == 0
+        if ok:
+            mounts.append(view)
+            ok = subprocess.run([mount, "-o", "remount,ro,bind", str(view)], capture_output=True,
+                                check=False).returncode == 0
+        if not ok:
+            pytest.skip("cannot make a read-only folder here (root without mount rights)")
+        return view
+
+    yield make
+    for view in mounts:
+        subprocess.run(["umount", str(view)], check=False)
+    for p in changed:
+        p.chmod(0o755)
+
+
+def test_read_only_cache_serves_what_it_holds_and_says_what_it_cannot_write(
+    tmp_path: Path, site: tuple[Any, str], read_only: Callable[[Path], Path]
+) -> None:
+    server, template = site
+    fetch_sections(VID, [(10.0, 14.0)], cache_dir=tmp_path / "cache", url_template=template)
+    cache = read_only(tmp_path / "cache")
+    hits = server.count()
+    (got,) = fetch_sections(VID, [(11.0, 13.0)], cache_dir=cache, url_template=template)
+    assert got.path.is_file() and server.count() == hits  # cached: no lock taken, nothing asked
+    with pytest.raises(MediaError, match=f"cannot write the media cache {re.escape(str(cache / VID / 'media'))}"):
+        fetch_sections(VID, [(30.0, 33.0)], cache_dir=cache, url_template=template)
+    with pytest.raises(MediaError, match="cannot write the media cache"):  # no media folder at all yet
+        fetch_sections("zyxwvutsrqp", [(1.0, 3.0)], cache_dir=cache, url_template=template)
+
+    note = tmp_path / "talk.md"
+    note.write_text(f"---\nvideoId: {VID}\n---\n\nEarly <a class=\"yt-timestamp\" data-t=\"00:00:12\">[00:00:12]</a>."
+                    ' Late <a class="yt-timestamp" data-t="00:00:30">[00:00:30]</a>.\n', encoding="utf-8")
+    base = ["clip", str(note), "--url-template", template, "--cache", str(cache), "--out", str(tmp_path / "clips"),
+            "--before", "1", "--after", "1"]
+    ok = CliRunner().invoke(app, [*base, "--claim", "00:00:12"])
+    assert ok.exit_code == 0, ok.output
+    failed = CliRunner().invoke(app, [*base, "--claim", "00:00:30"])
+    assert failed.exit_code == 6, failed.output
+    assert isinstance(failed.exception, SystemExit)  # no traceback
+    assert f"cannot write the media cache {cache / VID / 'media'}: Read-only file system" in failed.stderr \
+        or "Permission denied" in failed.stderr

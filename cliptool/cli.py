@@ -889,6 +889,7 @@ def clip_cmd(
             )
             if not specs:
                 continue
+            sources: list[Any]
             if media is not None:
                 sources = [MediaSource(path=media)] * len(specs)
             else:
@@ -900,6 +901,9 @@ def clip_cmd(
             continue
         texts = {c.index: c.text for c in n.claims}
         for spec, source in zip(specs, sources, strict=True):
+            if isinstance(source, CliptoolError):  # this range alone cannot be had: its clip fails, not the note
+                failures.append((f"{n.path or n.video_id}: anchor {spec.index}", source))
+                continue
             work.append(ClipJob(spec=spec, source=source, note_path=n.path or None, title=n.title or source.title,
                                 captions=captions, transcript=transcript,
                                 also_claims=tuple(texts.get(i, "") for i in spec.also)))

@@ -636,6 +636,11 @@ def make_clip(
     font_file: Path | None = None,
 ) -> ClipResult:
     """Cut one clip, write its manifest and add it to the index; on failure nothing stays behind."""
+    spec, end = job.spec, job.source.video_duration_s
+    if end is not None and spec.start_s < end < spec.end_s:
+        # The video's length learnt from the download: trim there, as plan_clip does for --media,
+        # so the file name tells the clip's real end.
+        job = replace(job, spec=replace(spec, end_s=round(end, 3)))
     result = cut(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
                  audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
     try:

@@ -58,6 +58,7 @@ _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
 _MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
+_SHORT_S = 0.5  # a section this much shorter than asked ends at the video's end
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +255,12 @@ def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:
         raise media_error(exc, f"cannot write {folder / 'sections.json'}") from exc
 
 
+def _played_s(path: Path) -> float:
+    """Seconds of the file a player shows, by decoding it (a header's duration counts hidden packets)."""
+    done = run_ffmpeg(ffmpeg.output(ffmpeg.input(str(path)), "-", f="null"), what=f"{path}: reading its length")
+    return progress_of(done.stdout).out_time_s
+
+
 def media_error(exc: OSError, what: str) -> MediaError:
     """One line for a failed media or clip write, naming a full disk plainly."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -307,22 +314,19 @@ def fetch_sections(
     fmt: str = DEFAULT_FORMAT,
     offline: bool = False,
     margin_s: float = 1.0,
-) -> list[MediaSource]:
-    """For each (start_s, end_s) a cached file that covers it, downloading only what is missing.
+) -> list[MediaSource | MediaError]:
+    """For each (start_s, end_s) a cached file that covers it, or the error that range alone met.
 
-    yt-dlp fetches just those sections (its ``download_ranges``) in format ``fmt`` into
-    ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file.
+    yt-dlp fetches just the missing sections (its ``download_ranges``) in format ``fmt`` into
+    ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file. A range past the
+    video's end, or not cached with ``offline``, is a :class:`MediaError` in its place, so the other
+    clips of a note are still cut; a failed download or an unwritable cache raises.
     """
     folder = _media_dir(video_id, cache_dir)
     # Everything cached: read without the lock, so a read-only cache (a shared or mounted one) serves.
-    cached = [_covering(_load_index(folder), fmt, a, b) for a, b in ranges]
-    if all(row is not None for row in cached):
-        return [_source(folder, row) for row in cached if row is not None]
-    if offline:
-        spans = ", ".join(f"{format_ts(a)}-{format_ts(b)}" for (a, b), row in zip(ranges, cached, strict=True)
-                          if row is None)
-        raise MediaError(f"{video_id}: media for {spans} is not cached and --offline is set; "
-                         "pass --media FILE or drop --offline")
+    rows = _load_index(folder)
+    if offline or all(_covering(rows, fmt, a, b) is not None for a, b in ranges):
+        return [_found(video_id, folder, rows, fmt, a, b, offline=offline) for a, b in ranges]
     with contextlib.ExitStack() as stack:
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -334,15 +338,25 @@ def fetch_sections(
         if missing:
             # Whole-second section bounds keep the section's frames on the video's frame grid.
             wanted = _merge([(max(0.0, math.floor(a - margin_s)), math.ceil(b + margin_s)) for a, b in missing])
-            rows.extend(_download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt))
+            got = _download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt)
+            names = {r["file"] for r in got}  # a section fetched again replaces its row, never doubles it
+            rows = [r for r in rows if r.get("file") not in names] + got
             _save_index(folder, rows)
-        out = []
-        for a, b in ranges:
-            row = _covering(rows, fmt, a, b)
-            if row is None:  # yt-dlp gave less than asked: the video ends before the range does
-                raise MediaError(f"{video_id}: {format_ts(a)}-{format_ts(b)} is past the end of the video")
-            out.append(_source(folder, row))
-        return out
+        return [_found(video_id, folder, rows, fmt, a, b, offline=False) for a, b in ranges]
+
+
+def _found(
+    video_id: str, folder: Path, rows: list[dict[str, Any]], fmt: str, start_s: float, end_s: float, *, offline: bool
+) -> MediaSource | MediaError:
+    row = _covering(rows, fmt, start_s, end_s)
+    if row is not None:
+        return _source(folder, row)
+    span = f"{format_ts(start_s)}-{format_ts(end_s)}"
+    if offline:
+        return MediaError(f"{video_id}: media for {span} is not cached and --offline is set; "
+                          "pass --media FILE or drop --offline")
+    # yt-dlp gave nothing from there: the video ends before the range starts
+    return MediaError(f"{video_id}: {span} is past the end of the video")
 
 
 def _download(
@@ -394,6 +408,7 @@ def _download(
                 raise MediaError(f"{video_id}: no space left on the device for {folder}") from exc
             raise MediaError(f"{video_id}: cannot download the video: {exc}") from exc
         rows = []
+        past_end = 0  # sections that start after the video's end
         downloads = info.get("requested_downloads") or []
         for d in downloads:
             got = Path(d.get("filepath") or d.get("_filename") or "")
@@ -403,6 +418,16 @@ def _download(
             requested_end = d.get("section_end")
             media = probe(got)
             end = start + media.duration_s
+            video_end = info.get("duration")
+            if requested_end is not None and end < float(requested_end) - _SHORT_S:
+                # Less than asked: the video ends in this section (or before it, when the file holds
+                # only a last keyframe's packets that no frame of the section's time shows).
+                end = start + _played_s(got)
+                if end - start < _SHORT_S:
+                    got.unlink(missing_ok=True)
+                    past_end += 1
+                    continue
+                video_end = video_end or end
             if requested_end is not None:
                 end = min(end, float(requested_end))
             key = _format_key(fmt)
@@ -411,9 +436,9 @@ def _download(
             rows.append({
                 "file": name, "start_s": start, "end_s": end, "url": url, "format": fmt,
                 "format_id": d.get("format_id"), "title": info.get("title"), "retrieved_at": retrieved,
-                "video_duration_s": info.get("duration"),
+                "video_duration_s": video_end,
             })
-        if not rows:
+        if not rows and not past_end:
             raise MediaError(f"{video_id}: yt-dlp downloaded nothing from {url}")
         return rows
     finally:

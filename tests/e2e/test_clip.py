@@ -313,8 +313,10 @@ def test_download_only_the_needed_sections_then_reuse_them(
     assert again == offline == [sec]
     assert server.count() == hits  # cached: no request at all
 
-    with pytest.raises(MediaError, match="not cached and --offline"):
-        fetch_sections(VID, [(30.0, 35.0)], cache_dir=cache, url_template=template, offline=True)
+    cached, missing = fetch_sections(VID, [(12.0, 18.0), (30.0, 35.0)], cache_dir=cache, url_template=template,
+                                     offline=True)
+    assert cached == sec
+    assert isinstance(missing, MediaError) and "00:00:30-00:00:35 is not cached and --offline" in str(missing)
 
 
 def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]) -> None:
@@ -507,3 +509,47 @@ def test_read_only_cache_serves_what_it_holds_and_says_what_it_cannot_write(
     assert isinstance(failed.exception, SystemExit)  # no traceback
     assert f"cannot write the media cache {cache / VID / 'media'}: Read-only file system" in failed.stderr \
         or "Permission denied" in failed.stderr
+
+
+# ------------------------------------------------------------------------- the video's end
+
+
+def test_claims_near_and_past_the_end_of_a_video_of_unknown_length(
+    tmp_path: Path, site: tuple[Any, str]
+) -> None:
+    # The test page gives yt-dlp no duration: the 40 s video's end is learnt from the download.
+    server, template = site
+    note = tmp_path / "talk.md"
+    note.write_text(
+        f"---\nvideoId: {VID}\n---\n\n"
+        'Early <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>. '
+        'Near the end <a class="yt-timestamp" data-t="00:00:38">[00:00:38]</a>. '
+        'After it <a class="yt-timestamp" data-t="00:00:50">[00:00:50]</a>.\n',
+        encoding="utf-8",
+    )
+    out, cache = tmp_path / "clips", tmp_path / "cache"
+    args = ["clip", str(note), "--all", "--url-template", template, "--cache", str(cache), "--out", str(out)]
+    run = CliRunner().invoke(app, args)
+    assert run.exit_code == 6, run.output
+    assert f"{VID}_000010-000020.mp4" in run.stdout
+    assert f"{VID}_000036-000040.mp4  00:00:36-00:00:40 (4.00 s, accurate)" in run.stdout  # trimmed at the end
+    assert "anchor 2: 00:00:48 is past the end" in run.stderr and "anchor 0" not in run.stderr
+    assert "2 clips made" in run.stderr and "1 failed" in run.stderr
+    assert frame_count(out / f"{VID}_000036-000040.mp4") == 4 * FPS
+
+    hits = server.count("/talk.mp4")
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 6 and "2 clips made" in again.stderr, again.output
+    assert server.count("/talk.mp4") == hits  # the end is known now: nothing downloaded again
+    rows = json.loads((cache / VID / "media" / "sections.json").read_text(encoding="utf-8"))["sections"]
+    assert len({r["file"] for r in rows}) == len(rows) == 1
+
+
+def test_a_range_after_the_end_fails_alone(tmp_path: Path, site: tuple[Any, str]) -> None:
+    _, template = site
+    got = fetch_sections(VID, [(10.0, 12.0), (48.0, 58.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert isinstance(got[0], MediaSource) and got[0].offset_s == 9.0
+    assert isinstance(got[1], MediaError) and "00:00:48-00:00:58 is past the end of the video" in str(got[1])
+    (only,) = fetch_sections(VID, [(48.0, 58.0)], cache_dir=tmp_path / "other", url_template=template)
+    assert isinstance(only, MediaError) and "past the end of the video" in str(only)
+    assert not list((tmp_path / "other" / VID / "media").glob("*.mp4"))  # nothing kept of a section with no frame

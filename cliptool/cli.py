@@ -804,7 +804,9 @@ def _clip_label(job: Any) -> str:
 
     if not job.note_path:
         return f"{job.spec.video_id} at {format_ts(job.spec.cited_s)}"
-    return f"{job.note_path}: anchor {job.spec.index}"
+    label = f"{job.note_path}: anchor {job.spec.index}"
+    others = [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
+    return label + (f" (also for {', '.join(others)})" if others else "")
 
 
 @app.command("clip")
@@ -852,7 +854,7 @@ def clip_cmd(
     """
     if verbose:
         _logging(True)
-    from cliptool.clip import ClipJob, make_clips, plan_clips, select_claims
+    from cliptool.clip import ClipJob, make_clips, merge_jobs, plan_clips, select_claims, served_claims
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
     from cliptool.report import shorten
@@ -908,6 +910,7 @@ def clip_cmd(
                                 captions=captions, transcript=transcript,
                                 also_claims=tuple(texts.get(i, "") for i in spec.also)))
 
+    work = merge_jobs(work)  # notes citing the same stretch share one clip and one record
     out_console, err_console = _out_console(), _err_console()
     shown_notes: set[str] = set()
 
@@ -940,8 +943,10 @@ def clip_cmd(
         results = make_clips(work, out, on_done=done, workers=jobs, fast=fast, audio_only=audio_only,
                              subs=subs.value)
     made = sum(1 for r in results if not isinstance(r, CliptoolError))
+    served = sum(len(served_claims(j)) for j, r in zip(work, results, strict=True) if not isinstance(r, CliptoolError))
     failed = len(failures)
-    err_console.print(f"{_plural(made, 'clip')} made in {out}"
+    err_console.print(f"{_plural(made, 'clip')} made" + (f" for {_plural(served, 'claim')}" if served > made else "")
+                      + f" in {out}"
                       + (f", {failed} failed" if failed else ""), highlight=False)
     if failed:
         raise typer.Exit(max(problem.exit_code for _, problem in failures))  # as claims and fix: the highest

@@ -46,9 +46,11 @@ __all__ = [
     "make_clip",
     "make_clips",
     "manifest_of",
+    "merge_jobs",
     "plan_clip",
     "plan_clips",
     "select_claims",
+    "served_claims",
     "source_url",
     "update_index",
     "write_manifest",
@@ -525,8 +527,13 @@ def manifest_of(
     title: str | None = None,
     captions: CaptionInfo | None = None,
     also_claims: Sequence[str] = (),
+    serves: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The provenance record of one clip: where it came from and how to check it."""
+    """The provenance record of one clip: where it came from and how to check it.
+
+    ``note`` and ``claim`` are the claim the clip was cut for; ``serves`` lists every note and
+    claim it backs (several notes may cite the same stretch).
+    """
     from cliptool.fetch import ytdlp_version  # the fetcher pulls in the caption parsers: only when needed
 
     spec = result.spec
@@ -549,6 +556,8 @@ def manifest_of(
                 for k, i in enumerate(spec.also)
             ],
         },
+        "serves": list(serves) or [{"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
+                                    "cited": format_ts(spec.cited_s), "status": spec.status}],
         "requested": {"start_s": spec.start_s, "end_s": spec.end_s, "snapped_to_passage": spec.snapped},
         "actual": {"start_s": result.start_s, "end_s": result.end_s, "duration_s": result.duration_s,
                    "frames": result.frames},
@@ -590,6 +599,7 @@ def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
         "note": manifest["note"],
         "claim_index": manifest["claim"]["index"],
         "claim": manifest["claim"]["text"],
+        "serves": [{"note": c["note"], "claim_index": c["index"]} for c in manifest.get("serves", [])],
         "start_s": manifest["actual"]["start_s"],
         "end_s": manifest["actual"]["end_s"],
         "mode": manifest["mode"],
@@ -624,6 +634,34 @@ class ClipJob:
     captions: CaptionInfo | None = None
     transcript: Transcript | None = field(default=None, repr=False)
     also_claims: tuple[str, ...] = ()
+    others: tuple[ClipJob, ...] = ()  # jobs of other notes that make the same file (see merge_jobs)
+
+
+def merge_jobs(jobs: Sequence[ClipJob]) -> list[ClipJob]:
+    """One job per clip file: jobs of several notes citing the same stretch are cut once.
+
+    The first job's range and media make the clip; the others ride along in ``others`` so the
+    manifest and the index name every note and claim the clip serves, instead of one record
+    overwriting the other.
+    """
+    out: dict[str, ClipJob] = {}
+    for job in jobs:
+        name = job.spec.filename()
+        first = out.get(name)
+        out[name] = job if first is None else replace(first, others=(*first.others, job))
+    return list(out.values())
+
+
+def served_claims(job: ClipJob) -> list[dict[str, Any]]:
+    """Every note and claim a clip serves: the job's claim, its note's other anchors, then other notes'."""
+    rows = []
+    for j in (job, *job.others):
+        texts = dict(zip(j.spec.also, j.also_claims, strict=False))
+        rows.append({"note": j.note_path, "index": j.spec.index, "line": j.spec.line, "text": j.spec.claim,
+                     "cited": format_ts(j.spec.cited_s), "status": j.spec.status})
+        rows.extend({"note": j.note_path, "index": i, "line": None, "text": texts.get(i), "cited": None,
+                     "status": None} for i in j.spec.also)
+    return rows
 
 
 def make_clip(
@@ -645,7 +683,7 @@ def make_clip(
                  audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
     try:
         manifest = manifest_of(result, source=job.source, note_path=job.note_path, title=job.title,
-                               captions=job.captions, also_claims=job.also_claims)
+                               captions=job.captions, also_claims=job.also_claims, serves=served_claims(job))
         path = write_manifest(result, manifest)
         update_index(out_dir, manifest)
     except BaseException:

@@ -175,3 +175,28 @@ def test_burn_without_captions_fails_cleanly(note: Path, media: Path, tmp_path: 
     assert code == 4  # --subs burn requires captions, and offline there are none
     assert "no cached en captions" in err
     assert not out.exists() or not list(out.glob("*.mp4"))
+
+
+@pytest.mark.e2e
+def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
+    media: Path, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in (("a.md", "Queens lay two thousand eggs a day"), ("b.md", "A queen lays many eggs")):
+        (notes / name).write_text(f"---\nvideoId: {VID}\n---\n\n{text} "
+                                  '<a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.\n', encoding="utf-8")
+    out = tmp_path / "clips"
+    code, stdout, err = _run(str(notes), "--all", "--media", str(media), "--out", str(out), "--jobs", "2")
+    assert code == 0, err
+    name = f"{VID}_000003-000013.mp4"
+    assert stdout.count(name) == 1  # one clip line, naming both notes
+    assert f"{notes / 'a.md'}: anchor 0 (also for {notes / 'b.md'}: anchor 0)" in stdout
+    assert "1 clip made for 2 claims" in err
+    doc = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+    assert [(c["note"], c["index"], c["text"]) for c in doc["serves"]] == [
+        (str(notes / "a.md"), 0, "Queens lay two thousand eggs a day"),
+        (str(notes / "b.md"), 0, "A queen lays many eggs"),
+    ]
+    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]

@@ -5,9 +5,11 @@ Heavy imports (yt-dlp, rapidfuzz, ffmpeg) happen inside commands so ``--help`` s
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import os
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -713,6 +715,40 @@ class _SubsMode(str, Enum):
     none = "none"
 
 
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process the signal ended
+
+
+class _Terminated(BaseException):
+    """SIGTERM during clip: raised in the main thread so cleanup runs as it does for Ctrl-C."""
+
+
+def _sigterm_handled(command: Callable[..., None]) -> Callable[..., None]:
+    """Treat SIGTERM like Ctrl-C: stop every ffmpeg child (ours get no signal of their own), unwind
+    so temp files go, then exit 143."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        from cliptool.media import stop_ffmpeg
+
+        def on_term(signum: int, frame: Any) -> None:
+            stop_ffmpeg()
+            raise _Terminated
+
+        try:
+            previous = signal.signal(signal.SIGTERM, on_term)
+        except ValueError:  # not the main thread (an embedding app): leave signals to it
+            return command(*args, **kwargs)
+        try:
+            return command(*args, **kwargs)
+        except _Terminated:
+            _error("terminated: ffmpeg stopped, unfinished clips removed")
+            raise typer.Exit(EXIT_TERMINATED) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return run
+
+
 def _clip_selection(claim: str | None, anchor: int | None, every: bool, status: str | None) -> Any:
     from cliptool.clip import Selection
     from cliptool.errors import InputError
@@ -810,6 +846,7 @@ def _clip_label(job: Any) -> str:
 
 
 @app.command("clip")
+@_sigterm_handled
 def clip_cmd(
     note: Annotated[Path | None, typer.Argument(
         metavar="NOTE", help="A note, or a folder of notes (with --all or --status).")] = None,

@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,7 @@ CRF = 23
 # Audio is decoded from this long before a clip's start (see _audio_from); longer than any keyframe
 # interval a video site uses, and cheap next to the video encode (bench/clip.py).
 AUDIO_LEAD_S = 30.0
+STALE_TEMP_S = 3600.0  # a .clip-* temp folder older than this belongs to a run that was killed
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -340,6 +342,15 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def _sweep_stale(out_dir: Path, *, max_age_s: float = STALE_TEMP_S) -> None:
+    """Remove temp folders a killed run left in ``out_dir`` (a live cut's is younger than this)."""
+    now = time.time()
+    for tmp in out_dir.glob(".clip-*"):
+        with contextlib.suppress(OSError):
+            if tmp.is_dir() and now - tmp.stat().st_mtime > max_age_s:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _audio_from(media: Path, local_start: float) -> Any:
     """The audio of ``media`` from ``local_start``, seeked so no sample after that point is lost.
 
@@ -405,6 +416,7 @@ def cut(
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(out_dir)
         work = Path(tempfile.mkdtemp(prefix=".clip-", dir=out_dir))
     except OSError as exc:
         raise media_error(exc, f"cannot write to {out_dir}") from exc

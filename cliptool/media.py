@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,7 @@ __all__ = [
     "probe",
     "progress_of",
     "run_ffmpeg",
+    "stop_ffmpeg",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,9 @@ _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
 _MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
+_running: set[subprocess.Popen[str]] = set()  # ffmpeg children run_ffmpeg waits for
+_running_lock = threading.Lock()
+_stopped = threading.Event()
 _SHORT_S = 0.5  # a section this much shorter than asked ends at the video's end
 
 
@@ -129,14 +134,45 @@ def run_ffmpeg(
     args = ffmpeg.compile(stream, cmd=cmd, overwrite_output=True)
     log.debug("running %s", args)
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False, cwd=cwd)
+        child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                                 cwd=cwd)
     except OSError as exc:
         raise MediaError(f"{what}: cannot run ffmpeg ({args[0]}): {exc.strerror or exc}") from exc
+    with _running_lock:
+        _running.add(child)
+        if _stopped.is_set():  # stop_ffmpeg ran: no new work (e.g. clips queued for --jobs)
+            child.kill()
+    try:
+        with child:
+            try:
+                stdout, stderr = child.communicate()
+            except BaseException:  # interrupted (Ctrl-C, SIGTERM): never leave ffmpeg running
+                child.kill()
+                child.wait()
+                raise
+    finally:
+        with _running_lock:
+            _running.discard(child)
+    proc = subprocess.CompletedProcess(args, child.returncode, stdout, stderr)
     if proc.returncode != 0:
         if any(s in proc.stderr for s in _NO_SPACE):
             raise MediaError(f"{what}: no space left on the device")
         raise FfmpegError(f"{what}: ffmpeg failed (exit {proc.returncode})", proc.stderr)
     return proc
+
+
+def stop_ffmpeg() -> None:
+    """Kill every ffmpeg run_ffmpeg is waiting for, in any thread (a SIGTERM handler's job).
+
+    Their callers then fail as usual and remove their temp files; any ffmpeg started later in
+    this process is killed at once.
+    """
+    with _running_lock:
+        _stopped.set()
+        children = list(_running)
+    for child in children:
+        with contextlib.suppress(OSError):
+            child.kill()
 
 
 def progress_of(stdout: str) -> Progress:

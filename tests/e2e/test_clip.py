@@ -7,11 +7,16 @@ frame one second away.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -553,3 +558,43 @@ def test_a_range_after_the_end_fails_alone(tmp_path: Path, site: tuple[Any, str]
     (only,) = fetch_sections(VID, [(48.0, 58.0)], cache_dir=tmp_path / "other", url_template=template)
     assert isinstance(only, MediaError) and "past the end of the video" in str(only)
     assert not list((tmp_path / "other" / VID / "media").glob("*.mp4"))  # nothing kept of a section with no frame
+
+
+# ---------------------------------------------------------------------------------- SIGTERM
+
+
+def _ffmpeg_writing_into(folder: Path) -> list[int]:
+    """Pids of live ffmpeg processes whose command line names ``folder`` (Linux /proc)."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            args = cmdline.read_bytes().split(b"\0")
+            if "ffmpeg" in args[0].decode(errors="replace") and any(str(folder).encode() in a for a in args):
+                pids.append(int(cmdline.parent.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to see child processes")
+def test_sigterm_stops_ffmpeg_and_removes_temp_folders(make_media: Callable[..., Path], tmp_path: Path) -> None:
+    media = make_media("640x360", 90)
+    note = tmp_path / "talk.md"
+    note.write_text(f"---\nvideoId: {VID}\n---\n\nOne <a class=\"yt-timestamp\" data-t=\"00:00:05\">[00:00:05]</a>."
+                    ' Two <a class="yt-timestamp" data-t="00:00:07">[00:00:07]</a>.\n', encoding="utf-8")
+    out = tmp_path / "clips"
+    stale = out / ".clip-crashed"
+    stale.mkdir(parents=True)
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))  # left by a run killed two hours ago
+    proc = subprocess.Popen([sys.executable, "-m", "cliptool", "clip", str(note), "--all", "--media", str(media),
+                             "--out", str(out), "--after", "80", "--jobs", "2", "--subs", "none"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (_ffmpeg_writing_into(out) and [p for p in out.glob(".clip-*") if p != stale]):
+        assert proc.poll() is None and time.time() < deadline, "no cut started"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143, err
+    assert "terminated" in err and "Traceback" not in err
+    assert _ffmpeg_writing_into(out) == []
+    assert list(out.glob(".clip-*")) == []  # the live cuts' temp folders and the stale one
+    assert list(out.glob("*.mp4")) == []

@@ -813,10 +813,11 @@ def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str
         if snap is None:
             _warn(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
         return None, None, None
-    if snap is False and not need_status:
-        return None, None, transcript
+    # Verified even with --no-snap: the record and the notices say what verify found.
     report = verify_parsed(note, lookup)
     if report.status != "checked":
+        if snap is False and not need_status:
+            return None, None, transcript
         raise CaptionsError(note.video_id, report.reason or "captions cannot be used")
     return report.alignments, report.captions, transcript
 
@@ -891,7 +892,15 @@ def clip_cmd(
     """
     if verbose:
         _logging(True)
-    from cliptool.clip import ClipJob, make_clips, merge_jobs, plan_clips, select_claims, served_claims
+    from cliptool.clip import (
+        ClipJob,
+        make_clips,
+        merge_jobs,
+        plan_clips,
+        select_claims,
+        served_claims,
+        verdict_notices,
+    )
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
     from cliptool.report import shorten
@@ -926,6 +935,8 @@ def clip_cmd(
                 # with --media the length checked is the file's, which may be shorter than the video
                 duration_of="the video" if media is None else f"the media file {media}",
             )
+            for line in verdict_notices(n, alignments, specs, snap=snap is not False):
+                _warn(f"note: {line}")  # the clip is not simply at the cited time: say where and why
             if not specs:
                 continue
             sources: list[Any]

@@ -54,6 +54,8 @@ __all__ = [
     "served_claims",
     "source_url",
     "update_index",
+    "verdict_notice",
+    "verdict_notices",
     "write_manifest",
 ]
 
@@ -70,6 +72,9 @@ CRF = 23
 # Audio is decoded from this long before a clip's start (see _audio_from); longer than any keyframe
 # interval a video site uses, and cheap next to the video encode (bench/clip.py).
 AUDIO_LEAD_S = 30.0
+# verify calls a cited time right from this long before the passage that says the claim (its default
+# --tolerance): a reading of the cited time that lands there is the one verify used.
+OK_LEAD_S = 5.0
 STALE_TEMP_S = 3600.0  # a .clip-* temp folder older than this belongs to a run that was killed
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -237,6 +242,63 @@ def plan_clip(
         snapped=snapped,
         line=claim.line,
     )
+
+
+def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str, snapped: bool) -> str | None:
+    """What verify found for a claim whose clip is not simply at the cited time, in verify's words.
+
+    None for an ``ok`` claim or one without captions: there the clip is where the note says.
+
+    >>> verdict_notice(Claim(4, 9, 1, 100.0, "00:01:40", "x"), Alignment(4, "shifted", 60.0, 66.0),
+    ...                note_path="notes/x.md", snapped=True)
+    'notes/x.md anchor 4: cited 00:01:40, said at 00:01:00 (shifted): clip cut there'
+    """
+    if alignment is None or alignment.status == "ok":
+        return None
+    status, cited = alignment.status, format_ts(claim.cited_s)
+    where = f"{note_path} anchor {claim.index}" if note_path else f"anchor {claim.index}"
+    if status == "unsupported" or alignment.start is None:
+        return f"{where}: cited {cited} is not found in the captions ({status}): clip cut around the cited time"
+    said = format_ts(alignment.start)
+    if status == "ambiguous" and len(alignment.alternatives) > 1:
+        places = [format_ts(loc.start) for loc in alignment.alternatives]
+        said = ", ".join(places[:-1]) + " and " + places[-1]
+    if status == "out-of-range":
+        reading = _mmss_reading(claim.raw)
+        read_as = ""
+        if reading is not None and alignment.end is not None and \
+                alignment.start - OK_LEAD_S <= reading <= alignment.end:
+            read_as = f", read as {format_ts(reading, hours=False)} (MM:SS)"
+        cited = f"{cited} is past the video's end{read_as};"
+    else:
+        cited += ","
+    where_cut = f"clip cut at {format_ts(alignment.start)}" if status == "ambiguous" else "clip cut there"
+    if not snapped:
+        where_cut = "clip cut around the cited time (--no-snap)"
+    return f"{where}: cited {cited} said at {said} ({status}): {where_cut}"
+
+
+def verdict_notices(note: Note, alignments: Sequence[Alignment] | None, specs: Sequence[ClipSpec], *,
+                    snap: bool = True) -> list[str]:
+    """:func:`verdict_notice` for every claim the planned clips serve, in anchor order."""
+    by_index = {a.index: a for a in alignments or ()}
+    claims = {c.index: c for c in note.claims}
+    served = sorted(i for s in specs for i in (s.index, *s.also))
+    lines = (verdict_notice(claims[i], by_index.get(i), note_path=note.path, snapped=snap) for i in served)
+    return [line for line in lines if line]
+
+
+def _mmss_reading(raw: str) -> float | None:
+    """``01:31:00`` read as 01:31, the slip of notes that write MM:SS into the HH:MM slots.
+
+    >>> _mmss_reading("01:31:00"), _mmss_reading("00:01:31"), _mmss_reading("8:36")
+    (91.0, None, None)
+    """
+    parts = raw.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    h, m, s = (int(p) for p in parts)
+    return float(h * 60 + m) if s == 0 and m < 60 and (h or m) else None
 
 
 def plan_clips(

@@ -151,6 +151,21 @@ def test_snaps_to_the_passage_in_cached_captions(note: Path, media: Path, cached
 
 
 @pytest.mark.e2e
+def test_says_what_verify_found_when_the_clip_is_not_at_the_cited_time(
+    note: Path, media: Path, cached_captions: Path, tmp_path: Path
+) -> None:
+    args = [str(note), "--media", str(media), "--cache", str(cached_captions), "--subs", "none"]
+    code, _, err = _run(*args, "--claim", "00:00:05", "--out", str(tmp_path / "a"))
+    assert code == 0, err
+    assert f"note: {note} anchor 1: cited 00:00:05, said at 00:00:20 (shifted): clip cut there\n" in err
+    code, _, err = _run(*args, "--claim", "00:00:05", "--no-snap", "--out", str(tmp_path / "b"))
+    assert code == 0, err
+    assert "(shifted): clip cut around the cited time (--no-snap)" in err
+    code, _, err = _run(*args, "--claim", "00:00:01", "--out", str(tmp_path / "c"))  # ok: nothing to tell
+    assert code == 0 and "note:" not in err, err
+
+
+@pytest.mark.e2e
 def test_status_and_batch_failure_exit_code(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
     out = tmp_path / "clips"
     code, stdout, err = _run(str(note), "--all", "--media", str(media), "--cache", str(cached_captions),

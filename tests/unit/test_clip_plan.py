@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from cliptool.clip import ClipSpec, Selection, clip_name, plan_clip, plan_clips, select_claims, source_url
+from cliptool.clip import (
+    ClipSpec,
+    Selection,
+    clip_name,
+    plan_clip,
+    plan_clips,
+    select_claims,
+    source_url,
+    verdict_notice,
+    verdict_notices,
+)
 from cliptool.errors import CliptoolError, InputError, MediaError
 from cliptool.media import MediaInfo, Progress, _covering, _merge, parse_header, progress_of
-from cliptool.models import Alignment, Claim, Note
+from cliptool.models import Alignment, Claim, Location, Note
 
 VID = "yqizMvX5YsA"
 
@@ -146,6 +156,42 @@ def test_plan_clips_strict_raises_and_batch_reports() -> None:
                        on_error=lambda c, e: failed.append((c.index, e)))
     assert [s.index for s in specs] == [0, 1, 2, 4]  # 3 shares 2's file, 5 is past the end
     assert [(i, type(e)) for i, e in failed] == [(5, MediaError)]
+
+
+# ------------------------------------------------------------------- what verify found
+
+MMSS = Claim(index=7, line=20, column=1, cited_s=5460.0, raw="01:31:00", text="said at 1:31")
+AMBIGUOUS = Alignment(1, "ambiguous", 190.5, 197.25, 0.5, "x",
+                      alternatives=(Location(190.5, 197.25, 0.5), Location(400.0, 405.0, 0.45)))
+
+
+@pytest.mark.parametrize(
+    ("claim", "alignment", "snapped", "want"),
+    [
+        (NOTE.claims[0], ALIGN[0], True, None),  # ok: the clip is where the note says
+        (NOTE.claims[2], None, True, None),  # no captions: nothing to tell
+        (NOTE.claims[1], ALIGN[1], True, "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clip cut there"),
+        (NOTE.claims[1], ALIGN[1], False,
+         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clip cut around the cited time (--no-snap)"),
+        (NOTE.claims[4], ALIGN[4], True,
+         "talk.md anchor 4: cited 00:08:48 is not found in the captions (unsupported): clip cut around the cited time"),
+        (NOTE.claims[1], AMBIGUOUS, True,
+         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 and 00:06:40 (ambiguous): clip cut at 00:03:10"),
+        (NOTE.claims[5], ALIGN[5], True,
+         "talk.md anchor 5: cited 02:04:00 is past the video's end; said at 00:02:00 (out-of-range): clip cut there"),
+        (MMSS, Alignment(7, "out-of-range", 88.0, 94.0, 0.8), True,
+         "talk.md anchor 7: cited 01:31:00 is past the video's end, read as 01:31 (MM:SS); said at 00:01:28 "
+         "(out-of-range): clip cut there"),
+    ],
+)
+def test_verdict_notice(claim: Claim, alignment: Alignment | None, snapped: bool, want: str | None) -> None:
+    assert verdict_notice(claim, alignment, note_path="talk.md", snapped=snapped) == want
+
+
+def test_verdict_notices_cover_every_claim_a_clip_serves() -> None:
+    specs = plan_clips(NOTE, ALIGN, select=Selection(every=True), duration_s=9000.0)
+    lines = verdict_notices(NOTE, ALIGN, specs)
+    assert [line.split(":")[0] for line in lines] == ["talk.md anchor 1", "talk.md anchor 4", "talk.md anchor 5"]
 
 
 @pytest.mark.parametrize(

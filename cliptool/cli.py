@@ -813,6 +813,10 @@ def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str
         if snap is None:
             _warn(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
         return None, None, None
+    if not note.path:  # a bare --video-id/--claim time: no claim text to verify
+        from cliptool.models import CaptionInfo
+
+        return None, CaptionInfo(transcript.language, transcript.kind, transcript.source), transcript
     # Verified even with --no-snap: the record and the notices say what verify found.
     report = verify_parsed(note, lookup)
     if report.status != "checked":

@@ -121,6 +121,10 @@ class ClipSpec:
     snapped: bool = False  # True: spans the aligned passage; False: around the cited time
     line: int = 0
     also: tuple[int, ...] = ()  # other anchors the same clip backs (same file name)
+    located_start_s: float | None = None  # the passage verify located (before padding), when it did
+    located_end_s: float | None = None
+    score: float | None = None  # verify's 0-1 confidence, when aligned
+    offset_s: float | None = None  # cited minus located start (positive: the note cites too late)
 
     def filename(self, ext: str = "mp4") -> str:
         return clip_name(self.video_id, self.start_s, self.end_s, ext)
@@ -241,6 +245,10 @@ def plan_clip(
         status=alignment.status if alignment is not None else None,
         snapped=snapped,
         line=claim.line,
+        located_start_s=alignment.start if alignment is not None else None,
+        located_end_s=alignment.end if alignment is not None else None,
+        score=round(alignment.score, 3) if alignment is not None else None,
+        offset_s=alignment.offset(claim.cited_s) if alignment is not None else None,
     )
 
 
@@ -606,39 +614,55 @@ def manifest_of(
     """The provenance record of one clip: where it came from and how to check it.
 
     ``note`` and ``claim`` are the claim the clip was cut for; ``serves`` lists every note and
-    claim it backs (several notes may cite the same stretch).
+    claim it backs (several notes may cite the same stretch). A clip asked for by time alone
+    (no note, no claim text) says so (``claim.given`` false) instead of carrying a verdict.
+    ``source_url`` is the YouTube page anyone can re-check against; ``page_url`` the page the
+    media really came from (a ``--url-template`` mirror), None for a local file.
     """
     from cliptool.fetch import ytdlp_version  # the fetcher pulls in the caption parsers: only when needed
 
     spec = result.spec
+    given = note_path is not None or bool(spec.claim)
+    verdict = None if not given or spec.status is None else {
+        "status": spec.status, "located_start_s": spec.located_start_s, "located_end_s": spec.located_end_s,
+        "offset_s": spec.offset_s, "score": spec.score,
+    }
+    claim: dict[str, Any] = {
+        "given": given,
+        "index": spec.index if given else None,
+        "line": spec.line if given else None,
+        "text": spec.claim if given else None,
+        "cited": format_ts(spec.cited_s),
+        "cited_s": spec.cited_s,
+        "status": spec.status if given else None,
+        "also": [
+            {"index": i, "text": also_claims[k] if k < len(also_claims) else None}
+            for k, i in enumerate(spec.also)
+        ],
+    }
+    if given:
+        served = list(serves) or [{"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
+                                   "cited": format_ts(spec.cited_s), "status": spec.status}]
+    else:
+        served = []
     return {
         "clip": result.path.name,
         "sha256": result.sha256,
         "video_id": spec.video_id,
         "title": title or source.title,
         "source_url": source_url(spec.video_id, result.start_s),
+        "page_url": source.url,
         "note": note_path,
-        "claim": {
-            "index": spec.index,
-            "line": spec.line,
-            "text": spec.claim,
-            "cited": format_ts(spec.cited_s),
-            "cited_s": spec.cited_s,
-            "status": spec.status,
-            "also": [
-                {"index": i, "text": also_claims[k] if k < len(also_claims) else None}
-                for k, i in enumerate(spec.also)
-            ],
-        },
-        "serves": list(serves) or [{"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
-                                    "cited": format_ts(spec.cited_s), "status": spec.status}],
+        "claim": claim,
+        "verdict": verdict,
+        "serves": served,
         "requested": {"start_s": spec.start_s, "end_s": spec.end_s, "snapped_to_passage": spec.snapped},
         "actual": {"start_s": result.start_s, "end_s": result.end_s, "duration_s": result.duration_s,
                    "frames": result.frames},
         "mode": result.mode,
         "notes": list(result.notes),
         "captions": None if captions is None else {
-            "language": captions.language, "kind": captions.kind, "source": captions.source,
+            "language": captions.language, "kind": captions.kind, "source": _absolute(captions.source),
         },
         "evidence": spec.evidence,
         "subtitles": [p.name for p in result.subtitles],
@@ -654,6 +678,14 @@ def manifest_of(
         "tools": {"cliptool": __version__, "ffmpeg": ffmpeg_version(), "yt-dlp": ytdlp_version()},
         "created_at": utc_now(),
     }
+
+
+def _absolute(source: str) -> str:
+    """A caption file's path made absolute (a URL stays): the record is read from anywhere, not from
+    the folder clip ran in."""
+    if not source or "://" in source:
+        return source
+    return str(Path(source).resolve())
 
 
 def write_manifest(result: ClipResult, manifest: dict[str, Any]) -> Path:
@@ -673,12 +705,15 @@ def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
         "note": manifest["note"],
         "claim_index": manifest["claim"]["index"],
         "claim": manifest["claim"]["text"],
+        "cited": manifest["claim"]["cited"],
+        "status": manifest["claim"]["status"],
         "serves": [{"note": c["note"], "claim_index": c["index"]} for c in manifest.get("serves", [])],
         "start_s": manifest["actual"]["start_s"],
         "end_s": manifest["actual"]["end_s"],
         "mode": manifest["mode"],
         "sha256": manifest["sha256"],
         "source_url": manifest["source_url"],
+        "page_url": manifest.get("page_url"),
         "created_at": manifest["created_at"],
     }
     with file_lock(Path(out_dir) / ".index.lock"):  # one writer of index.json, safe with --jobs

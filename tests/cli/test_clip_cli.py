@@ -166,6 +166,41 @@ def test_says_what_verify_found_when_the_clip_is_not_at_the_cited_time(
 
 
 @pytest.mark.e2e
+def test_record_names_the_verdict_and_an_absolute_caption_path(
+    note: Path, media: Path, cached_captions: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--cache", "cache",
+                             "--out", "clips")
+    assert code == 0, err
+    path = tmp_path / stdout.split()[0]
+    doc = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+    verdict = doc["verdict"]
+    assert (verdict["status"], verdict["located_start_s"], verdict["offset_s"]) == ("shifted", 20.0, -15.0)
+    assert verdict["located_end_s"] >= 25.0 and 0 < verdict["score"] <= 1
+    assert doc["captions"]["source"] == str(cached_captions.resolve() / VID / "en.srt")
+    (row,) = json.loads((tmp_path / "clips" / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert (row["status"], row["cited"], row["page_url"]) == ("shifted", "00:00:05", None)
+
+
+@pytest.mark.e2e
+def test_a_time_without_a_note_records_no_claim(media: Path, cached_captions: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    code, stdout, err = _run("--video-id", VID, "--claim", "00:00:05", "--media", str(media), "--cache",
+                             str(cached_captions), "--out", str(out))
+    assert code == 0, err
+    assert "note:" not in err  # nothing was claimed, so nothing is unsupported
+    path = Path(stdout.split()[0])
+    doc = json.loads(path.with_name(path.name + ".json").read_text(encoding="utf-8"))
+    assert doc["note"] is None and doc["verdict"] is None and doc["serves"] == []
+    assert doc["claim"] == {"given": False, "index": None, "line": None, "text": None, "cited": "00:00:05",
+                            "cited_s": 5.0, "status": None, "also": []}
+    assert doc["captions"]["language"] == "en"  # the sidecar captions still come from them
+    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert (row["note"], row["claim"], row["status"], row["serves"]) == (None, None, None, [])
+
+
+@pytest.mark.e2e
 def test_status_and_batch_failure_exit_code(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
     out = tmp_path / "clips"
     code, stdout, err = _run(str(note), "--all", "--media", str(media), "--cache", str(cached_captions),

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -180,10 +181,12 @@ def test_audio_only_clip(source: Path, tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- provenance, batch
 
 
-def test_manifest_and_index(source: Path, tmp_path: Path) -> None:
+def test_manifest_and_index(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the caption path below is relative to here, as --cache cache gives it
     src = MediaSource(path=source)
     caps = CaptionInfo(language="en", kind="manual", source="cache/en.srt")
-    job = ClipJob(spec=spec(10.0, 20.0), source=src, note_path="notes/talk.md", title="A talk", captions=caps,
+    located = replace(spec(10.0, 20.0), located_start_s=12.0, located_end_s=18.0, score=0.8, offset_s=0.0)
+    job = ClipJob(spec=located, source=src, note_path="notes/talk.md", title="A talk", captions=caps,
                   transcript=TRANSCRIPT)
     result = make_clip(job, tmp_path)
     assert result.manifest == tmp_path / f"{VID}_000010-000020.mp4.json"
@@ -194,7 +197,12 @@ def test_manifest_and_index(source: Path, tmp_path: Path) -> None:
     assert doc["claim"]["text"] == "a claim" and doc["claim"]["cited"] == "00:00:12"
     assert doc["requested"] == {"start_s": 10.0, "end_s": 20.0, "snapped_to_passage": True}
     assert doc["actual"]["start_s"] == 10.0 and doc["actual"]["duration_s"] == 10.0
-    assert doc["captions"] == {"language": "en", "kind": "manual", "source": "cache/en.srt"}
+    assert doc["claim"]["given"] is True and doc["claim"]["status"] == "ok"
+    assert doc["verdict"] == {"status": "ok", "located_start_s": 12.0, "located_end_s": 18.0, "offset_s": 0.0,
+                              "score": 0.8}
+    assert doc["page_url"] is None  # a local file: no page
+    # the record is read from anywhere: the caption path is not left relative to where clip ran
+    assert doc["captions"] == {"language": "en", "kind": "manual", "source": str(tmp_path / "cache" / "en.srt")}
     assert doc["evidence"] == "the words"
     assert doc["media"]["file"] == str(source.resolve())
     assert set(doc["tools"]) == {"cliptool", "ffmpeg", "yt-dlp"} and all(doc["tools"].values())
@@ -205,6 +213,7 @@ def test_manifest_and_index(source: Path, tmp_path: Path) -> None:
     index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
     assert [r["clip"] for r in index["clips"]] == [f"{VID}_000010-000020.mp4", f"{VID}_000020-000025.mp4"]
     assert index["clips"][0]["sha256"] == result.sha256
+    assert (index["clips"][0]["status"], index["clips"][0]["cited"]) == ("ok", "00:00:12")
 
 
 def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tmp_path: Path) -> None:
@@ -353,6 +362,9 @@ def test_cli_clip_downloads_sections_and_writes_provenance(
         assert name in run.stdout
         doc = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
         assert doc["media"]["url"] == template.replace("{id}", VID)
+        # the canonical YouTube page to re-check against, and the mirror page the media came from
+        assert doc["source_url"].startswith(f"https://www.youtube.com/watch?v={VID}&t=")
+        assert doc["page_url"] == template.replace("{id}", VID)
         assert doc["media"]["retrieved_at"]
         assert doc["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
         assert doc["title"] == "Generated talk"

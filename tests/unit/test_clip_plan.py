@@ -117,11 +117,16 @@ def test_plan_clip_times(index: int, snap: bool, before: float, after: float, du
     assert spec.cited_s == NOTE.claims[index].cited_s
     assert spec.evidence == ALIGN[index].evidence
     assert spec.status == ALIGN[index].status
+    # the verdict is kept whole for the record, not only as the padded range
+    assert (spec.located_start_s, spec.located_end_s) == (ALIGN[index].start, ALIGN[index].end)
+    assert spec.offset_s == ALIGN[index].offset(NOTE.claims[index].cited_s)
+    assert spec.score == ALIGN[index].score
 
 
 def test_plan_without_alignment_cuts_around_cited_time() -> None:
     spec = plan_clip(NOTE, NOTE.claims[2], None, duration_s=None)
     assert (spec.start_s, spec.end_s, spec.snapped, spec.status, spec.evidence) == (514.0, 524.0, False, None, "")
+    assert (spec.located_start_s, spec.located_end_s, spec.score, spec.offset_s) == (None, None, None, None)
 
 
 @pytest.mark.parametrize(

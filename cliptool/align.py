@@ -382,6 +382,7 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         lead, _ = _trim(sc.cov[i], index, j, floor_s=cited, ratio=tuning.lead_in_ratio)
         if index.sentences[min(lead, first)].start - tolerance_s > cited:
             status = "shifted"
+
     else:
         first, k = _trim(sc.cov[i], index, j, ratio=1.0)
     start = index.sentences[first].start
@@ -395,15 +396,20 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
             start = key_at
         else:
             start = max(start, min(cited, end))
+    if status == "shifted" and int(start) == cited:
+        status = "ok"  # notes cite whole seconds: 3:04 is where a passage starting at 184.02 s is
+    # Right under the MM:SS reading only: the written time is wrong, but the reading is the
+    # note's own second, which a fix should keep rather than round to the passage's start.
+    corrected = cited if status == "ok" else float(int(start))
     if claim.cited_s > index.end_s:
         status = "out-of-range"
     elif status == "ok" and cited != claim.cited_s:
-        status = "shifted"  # right only under the MM:SS reading: the written time is wrong
+        status = "shifted"
     return Alignment(
         index=claim.index, status=status, start=round(start, 2), end=round(end, 2),
         score=_clip01(row[j]), evidence=" ".join(s.text for s in index.sentences[first : first + k]),
         alternatives=alternatives,
-        corrected_s=float(int(start)) if status in ("shifted", "out-of-range") else None,
+        corrected_s=corrected if status in ("shifted", "out-of-range") else None,
     )
 
 

@@ -116,6 +116,28 @@ def test_mmss_in_hhmm_slots_read_as_minutes_when_the_transcript_agrees() -> None
     assert [x.corrected_s for x in a] == [420.0, 540.0, 780.0]
 
 
+def test_a_time_right_under_the_mmss_reading_is_corrected_to_that_reading_not_the_passage_start() -> None:
+    # 07:03:00 read as 07:03 falls inside the queens sentence (07:00-07:05.5): the note's own
+    # second is right, so fix should write 00:07:03, not round it down to 00:07:00; two anchors
+    # three seconds apart must not collapse onto one time.
+    a = _align(
+        ("07:03:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("09:00:00", "Drones exist to mate and cannot sting"),
+        ("13:00:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    assert [x.status for x in a] == ["out-of-range"] * 3
+    assert a[0].start == 420.0 and a[0].corrected_s == 423.0
+
+
+def test_whole_second_citations_match_a_passage_starting_within_that_second() -> None:
+    # Notes cite whole seconds: with no tolerance, 00:07:00 is still where a passage starting
+    # at 420.4 s is, not "shifted" to a correction equal to the cited time.
+    talk = [(t + 0.4 if t == 420.0 else t, text) for t, text in TALK]
+    (a,) = align_note(_claims(("00:07:00", "Queens lay up to two thousand eggs in a summer day")), _index(talk),
+                      tolerance_s=0.0)
+    assert (a.status, a.start, a.corrected_s) == ("ok", 420.4, None)
+
+
 def test_empty_inputs() -> None:
     assert align_note([], _index()) == ()
     (a,) = align_note(_claims(("00:00:10", "anything at all")), build_index([], end_s=60.0))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import ffmpeg
 
@@ -58,6 +59,10 @@ _STREAM = re.compile(r"^\s*Stream #0:\d+.*?: (Video|Audio): (.*)$", re.MULTILINE
 _FPS = re.compile(r"(\d+(?:\.\d+)?)(k?) (?:fps|tbr)\b")
 _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
+_INPUT_FORMAT = re.compile(r"^Input #0, (.+?),? from ", re.MULTILINE)
+_HTTP_STATUS = re.compile(r"(?:HTTP error|Server returned) (\d{3}\b[^\r\n]*)")
+_FFMPEG_EXIT = re.compile(r"\bffmpeg exited with code \d+")
+_NO_FORMAT = "Requested format is not available"
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
 _MERGE_GAP_S = 20.0  # download nearby ranges as one section: one request beats two seeks
 _running: set[subprocess.Popen[str]] = set()  # ffmpeg children run_ffmpeg waits for
@@ -218,6 +223,11 @@ def _probe(path: str, _mtime_ns: int, _size: int) -> MediaInfo:
     if _TEXT_INPUT.search(proc.stderr):
         # ffmpeg's tty demuxer shows any .txt/.nfo file as ANSI art: a "video" of the note's text.
         raise MediaError(f"{path}: a text file, not a video or audio file")
+    if not (info.has_video or info.has_audio):
+        # A caption file or a data track opens fine, but any cut of it fails on an empty output.
+        kind = _INPUT_FORMAT.search(proc.stderr)
+        read_as = f" (ffmpeg reads it as {kind.group(1)})" if kind else ""
+        raise MediaError(f"{path}: no video or audio stream{read_as}: not a video or audio file")
     if info.duration_s <= 0:
         # No duration in the header (some streams): count through the file to its end.
         done = run_ffmpeg(ffmpeg.output(src, "-", f="null", c="copy"), what=f"{path}: reading duration")
@@ -395,6 +405,47 @@ def _found(
     return MediaError(f"{video_id}: {span} is past the end of the video")
 
 
+def _url_recorder(formats: list[tuple[str, dict[str, str]]]) -> Any:
+    """A yt-dlp ``before_dl`` postprocessor that adds each media URL (and its headers) to ``formats``.
+
+    yt-dlp runs ffmpeg with ``-loglevel quiet`` for a section, so its error is only "ffmpeg exited
+    with code 8"; the URLs let :func:`_media_failure` ask the media what went wrong.
+    """
+    from yt_dlp.postprocessor.common import PostProcessor
+
+    class Recorder(PostProcessor):
+        def run(self, info: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+            for f in info.get("requested_formats") or [info]:
+                media_url = f.get("url")
+                if isinstance(media_url, str) and all(media_url != u for u, _ in formats):
+                    formats.append((media_url, dict(f.get("http_headers") or {})))
+            return [], info
+
+    return Recorder()
+
+
+def _media_failure(formats: Sequence[tuple[str, dict[str, str]]]) -> str | None:
+    """Why ffmpeg could not read a media URL: ``media <url>: HTTP 404 Not Found`` (or its last line)."""
+    for media_url, headers in formats:
+        opts: dict[str, Any] = {"rw_timeout": 15_000_000}  # microseconds: a dead server is not waited on forever
+        if headers:
+            opts["headers"] = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        try:
+            run_ffmpeg(ffmpeg.output(ffmpeg.input(media_url, **opts), "-", f="null", t=0),
+                       what=f"reading {media_url}")
+        except FfmpegError as err:
+            parts = urlsplit(media_url)  # a signed CDN URL's query is long and says nothing to a user
+            shown = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+            status = _HTTP_STATUS.search(err.stderr)
+            if status:
+                return f"media {shown}: HTTP {status.group(1).strip()}"
+            tail = next((ln for ln in reversed(err.stderr.splitlines()) if ln.strip()), "")
+            return f"media {shown}: {tail.strip() or 'ffmpeg cannot read it'}"
+        except MediaError:
+            continue
+    return None
+
+
 def _download(
     video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str
 ) -> list[dict[str, Any]]:
@@ -407,6 +458,7 @@ def _download(
     from cliptool.fetch import YtdlpLog, page_url  # one place decides where yt-dlp's chatter goes
 
     url = page_url(video_id, url_template)
+    formats: list[tuple[str, dict[str, str]]] = []  # media URLs yt-dlp read, to explain its failure
     work = Path(tempfile.mkdtemp(prefix=".download.", dir=folder))
     opts: dict[str, Any] = {
         "format": fmt,
@@ -428,6 +480,7 @@ def _download(
         if var is not None:
             var.set(ffmpeg_exe())
         with yt_dlp.YoutubeDL(opts) as ydl:
+            ydl.add_post_processor(_url_recorder(formats), when="before_dl")
             return ydl.extract_info(url, download=True) or {}
 
     retrieved = utc_now()
@@ -438,6 +491,10 @@ def _download(
             from cliptool.fetch import error_line  # the fetcher's reading of yt-dlp's messages
 
             msg = error_line(exc)
+            if _NO_FORMAT in msg:  # yt-dlp's text sends the user to its own --list-formats
+                msg = f"no format of the video matches {fmt!r} (try another --format, or leave it out)"
+            elif _FFMPEG_EXIT.search(msg):  # yt-dlp ran ffmpeg quietly: ask the media URL ourselves why
+                msg = _media_failure(formats) or msg
             raise MediaError(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

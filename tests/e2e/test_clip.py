@@ -247,6 +247,15 @@ def test_not_a_media_file(tmp_path: Path) -> None:
     assert _files(tmp_path / "out") == []
 
 
+def test_a_caption_file_is_no_media(tmp_path: Path) -> None:
+    vtt = tmp_path / "en.vtt"
+    vtt.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nHello there.\n", encoding="utf-8")
+    with pytest.raises(MediaError) as err:
+        cut(spec(1.0, 2.0), vtt, tmp_path / "out")
+    assert str(err.value) == f"{vtt}: no video or audio stream (ffmpeg reads it as webvtt): not a video or audio file"
+    assert _files(tmp_path / "out") == []
+
+
 def test_ffmpeg_failure_names_its_last_line_and_leaves_nothing(source: Path, tmp_path: Path) -> None:
     with pytest.raises(FfmpegError) as err:
         cut(spec(1.0, 3.0), source, tmp_path, preset="no-such-preset", transcript=TRANSCRIPT)
@@ -339,6 +348,24 @@ def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]
     with pytest.raises(MediaError, match=f"{VID}: cannot download the video"):
         fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
     assert not list((tmp_path / "cache" / VID / "media").glob("*.mp4"))
+
+
+def test_media_that_answers_404_is_named_with_its_status(tmp_path: Path, site: tuple[Any, str]) -> None:
+    server, template = site
+    (server.root / "gone1234567.html").write_text(
+        '<!doctype html><html><body><video src="gone.mp4?sig=abc"></video></body></html>', encoding="utf-8")
+    with pytest.raises(MediaError) as err:
+        fetch_sections("gone1234567", [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert str(err.value) == (f"gone1234567: cannot download the video from {server.url('gone1234567.html')}: "
+                              f"media {server.url('gone.mp4')}?…: HTTP 404 Not Found")
+
+
+def test_a_format_no_stream_matches_is_said_without_yt_dlp_options(tmp_path: Path, site: tuple[Any, str]) -> None:
+    _, template = site
+    with pytest.raises(MediaError) as err:  # the page's one file is a combined stream: no video-only one
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template, fmt="bv*+ba")
+    assert str(err.value).endswith("no format of the video matches 'bv*+ba' (try another --format, or leave it out)")
+    assert "--list-formats" not in str(err.value)
 
 
 def test_cli_clip_downloads_sections_and_writes_provenance(

@@ -112,7 +112,12 @@ def shorten(text: str, width: int) -> str:
 
 
 def _ts(seconds: float | None) -> str:
-    return "—" if seconds is None else format_ts(max(0.0, seconds))
+    """Whole seconds, floored like the links and the times fix writes, so all three agree.
+
+    >>> _ts(1189.6), _ts(None)
+    ('00:19:49', '—')
+    """
+    return "—" if seconds is None else format_ts(float(int(max(0.0, seconds))))
 
 
 def _fmt_offset(offset: float | None) -> str:
@@ -134,12 +139,12 @@ def _shown_offset(claim: Claim, a: Alignment | None) -> str:
     Rounding the exact offset instead can contradict those columns (cited 00:00:03, located
     00:00:04, offset "-0s").
 
-    >>> _shown_offset(Claim(0, 1, 1, 3.0, "00:00:03", "x"), Alignment(0, "ok", start=3.5, end=6.0))
+    >>> _shown_offset(Claim(0, 1, 1, 3.0, "00:00:03", "x"), Alignment(0, "ok", start=4.5, end=6.0))
     '-1s'
     """
     if a is None or a.start is None:
         return "—"
-    return _fmt_offset(int(round(max(0.0, claim.cited_s))) - int(round(max(0.0, a.start))))
+    return _fmt_offset(int(max(0.0, claim.cited_s)) - int(max(0.0, a.start)))
 
 
 def _located(a: Alignment | None) -> str:
@@ -364,8 +369,8 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
                     "—" if a is None else a.status,
                     located,
                     "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
-                    _md(shorten(claim.text, 120)),
-                    "" if a is None else _md(shorten(a.evidence, 120)),
+                    _md(claim.text),
+                    "" if a is None else _md(a.evidence),
                 ]
                 out.append("| " + " | ".join(cells) + " |")
             out.append("")

@@ -478,3 +478,30 @@ def test_render_table_says_why_unchecked_claims_have_no_rows() -> None:
     out = _render([UNCHECKED])
     assert "no-captions: not cached (offline)" in out and "1 claim not checked" in out
     assert "│" not in out  # no table of empty rows
+
+
+def test_located_times_links_and_offsets_agree_on_whole_seconds() -> None:
+    # 1189.6 s: the link opens at 1189 and fix writes 00:19:49, so the shown time must too.
+    r = NoteReport(
+        path="n.md", video_id="vidA", status="checked", duration_s=2000.0,
+        captions=CaptionInfo(language="en", kind="manual", source="x"),
+        claims=(_claim(0, "00:19:40", 1180.0, "A claim."),),
+        alignments=(Alignment(0, "shifted", start=1189.6, end=1195.0, score=0.8, evidence="e", corrected_s=1189.0),),
+    )  # fmt: skip
+    md = report.to_markdown([r])
+    assert "[00:19:49](https://youtu.be/vidA?t=1189)" in md and "-9s" in md
+    assert "00:19:50" not in md
+    assert "00:19:49" in _render([r]) and "00:19:50" not in _render([r])
+
+
+def test_markdown_keeps_the_whole_claim_and_evidence() -> None:
+    long_claim = "Attention " + "really " * 40 + "matters."
+    long_evidence = "So " + "very " * 40 + "much."
+    r = NoteReport(
+        path="n.md", video_id="vidA", status="checked", duration_s=100.0,
+        captions=CaptionInfo(language="en", kind="manual", source="x"),
+        claims=(_claim(0, "00:00:10", 10.0, long_claim),),
+        alignments=(Alignment(0, "ok", start=9.0, end=20.0, score=0.8, evidence=long_evidence),),
+    )  # fmt: skip
+    md = report.to_markdown([r])
+    assert long_claim in md and long_evidence in md and "…" not in md

@@ -168,7 +168,9 @@ def _plan_marks(
     """
     placed = sorted((c for c in claims if c.spans), key=lambda c: min(s.start for s in c.spans))
     there = re.compile(r'[ \t]*<span class="' + MARK_CLASS + '">')
-    element = f'<span class="{MARK_CLASS}">{html.escape(marker, quote=False)}</span>'
+    # One line of text whatever the user typed: a newline in the marker would split the
+    # paragraph and hand the rest of the marker to the next claim.
+    element = f'<span class="{MARK_CLASS}">{html.escape(" ".join(marker.split()), quote=False)}</span>'
 
     def unsupported(claim: Claim) -> bool:
         alignment = by_index.get(claim.index)

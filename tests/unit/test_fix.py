@@ -138,6 +138,14 @@ def test_marker_after_last_anchor_of_a_run_and_not_duplicated() -> None:
     assert plan_fixes(marked, _note(marked), alignments, mark_unsupported="(??)") == []
 
 
+def test_a_marker_with_line_breaks_is_written_on_one_line() -> None:
+    # A newline would end the paragraph and give the rest of the marker to the next claim.
+    text = "a " + A.format("00:01:00", "00:01:00") + "\nb " + A.format("00:02:00", "00:02:00") + "\n"
+    changes = plan_fixes(text, _note(text), [Alignment(0, "unsupported"), Alignment(1, "ok", score=1.0)],
+                         mark_unsupported="line1\n\n line2\t!")
+    assert [c.new for c in changes] == [" " + _mark("line1 line2 !")]
+
+
 def test_marker_only_on_request_and_never_for_ambiguous() -> None:
     text = "a " + A.format("00:01:00", "00:01:00") + "\nb " + A.format("00:02:00", "00:02:00") + "\n"
     alignments = [Alignment(0, "unsupported"), Alignment(1, "ambiguous")]

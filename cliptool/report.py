@@ -229,6 +229,7 @@ def _claim_dict(claim: Claim, a: Alignment | None) -> dict[str, Any]:
         "index": claim.index,
         "line": claim.line,
         "cited": claim.raw,
+        "visible": claim.visible,  # the anchor's shown [..] time when it differs from the cited one
         "cited_seconds": _r(claim.cited_s),
         "text": claim.text,
         "status": None if a is None else a.status,

@@ -33,7 +33,7 @@ CHECKED = NoteReport(
     warnings=("anchor class typo 'yt_timestamp' on line 12",),
     claims=(
         _claim(0, "00:01:00", 60.0, "A neuron holds a number between 0 and 1."),
-        _claim(1, "2:30", 150.0, "The network has two hidden layers."),
+        Claim(1, 11, 1, 150.0, "2:30", "The network has two hidden layers.", visible="2:31"),
         _claim(2, "516", 516.0, NASTY),
         _claim(3, "8m20s", 500.0, "Weights are adjusted by gradient descent."),
         _claim(4, "02:03:00", 7380.0, "The last layer has ten neurons."),
@@ -119,7 +119,7 @@ NUM = (int, float)
 OPT_NUM = (int, float, type(None))
 OPT_STR = (str, type(None))
 CLAIM_KEYS = {
-    "index": int, "line": int, "cited": str, "cited_seconds": NUM, "text": str, "status": OPT_STR,
+    "index": int, "line": int, "cited": str, "visible": OPT_STR, "cited_seconds": NUM, "text": str, "status": OPT_STR,
     "start": OPT_NUM, "end": OPT_NUM, "offset": OPT_NUM, "score": OPT_NUM, "evidence": str,
     "alternatives": list, "corrected": OPT_STR,
 }  # fmt: skip
@@ -196,12 +196,13 @@ def test_report_dict_claim_values() -> None:
     claims = report.report_dict([CHECKED], version="0")["notes"][0]["claims"]
     ok, shifted, unsupported, ambiguous, out_of_range = claims
     assert ok == {
-        "index": 0, "line": 10, "cited": "00:01:00", "cited_seconds": 60.0,
+        "index": 0, "line": 10, "cited": "00:01:00", "visible": None, "cited_seconds": 60.0,
         "text": "A neuron holds a number between 0 and 1.", "status": "ok", "start": 58.12, "end": 64.0,
         "offset": 1.88, "score": 0.912, "evidence": "a number between 0 and 1", "alternatives": [],
         "corrected": None,
     }  # fmt: skip
     assert shifted["offset"] == -50.4 and shifted["corrected"] == "3:20"  # keeps the note's M:SS layout
+    assert shifted["visible"] == "2:31"  # the anchor shows another time than it cites
     assert unsupported["start"] is None and unsupported["offset"] is None and unsupported["text"] == NASTY
     assert ambiguous["alternatives"] == [
         {"start": 100.0, "end": 105.0, "score": 0.7},

@@ -7,12 +7,14 @@ folder. Written for ``fix`` but independent of notes, so any command that edits 
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
 import stat
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,9 +123,29 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+STALE_TEMP_S = 3600.0
+
+
+def _sweep_stale_temps(target: Path) -> None:
+    """Remove temp files a crashed write of ``target`` left behind.
+
+    A writer holds its temp file for milliseconds; one an hour old belongs to a process that
+    died (power cut, kill -9) and would otherwise sit beside the user's note forever.
+    """
+    cutoff = time.time() - STALE_TEMP_S
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*{TEMP_SUFFIX}"):
+        try:
+            if tmp.lstat().st_mtime < cutoff:
+                tmp.unlink()
+                log.debug("removed %s, left by a crashed write", tmp)
+        except OSError:
+            pass  # gone already, or not ours to remove: it harms nothing
+
+
 def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, before_replace: str | None = None,
                   expected_sha256: str | None = None) -> None:
     """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder."""
+    _sweep_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
     tmp = Path(tmp_name)
     try:

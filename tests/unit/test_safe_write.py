@@ -187,3 +187,17 @@ def test_file_lock_keeps_other_processes_out_until_released(tmp_path: Path) -> N
         held = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
     free = subprocess.run([sys.executable, "-c", probe, str(lock)], check=False)
     assert (held.returncode, free.returncode) == (9, 0)
+
+
+def test_temp_files_an_earlier_crash_left_are_swept_when_stale(note: Path) -> None:
+    stale = note.parent / f".n.md.abc123{TEMP_SUFFIX}"
+    fresh = note.parent / f".n.md.def456{TEMP_SUFFIX}"  # maybe another process writing right now
+    other = note.parent / f".other.md.abc123{TEMP_SUFFIX}"  # another file's: not this write's business
+    for p in (stale, fresh, other):
+        p.write_bytes(b"half a note")
+    two_hours_ago = os.stat(note).st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    os.utime(other, (two_hours_ago, two_hours_ago))
+    write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
+    assert note.read_bytes() == NEW
+    assert _leftovers(note.parent) == sorted([fresh.name, other.name])

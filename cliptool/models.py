@@ -33,6 +33,11 @@ CaptionKind = Literal["manual", "auto", "auto-translated", "unknown"]
 MARK_CLASS = "cliptool-unsupported"
 
 
+# The file `fix --backup-dir` leaves in its folder: the note finder does not enter a folder holding
+# it, so a later run does not take the backups for notes and rewrite the only clean originals.
+BACKUP_TAG = ".cliptool-backups"
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Where a timestamp's text sits in the note (character offsets into the decoded text).

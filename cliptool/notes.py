@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
-from cliptool.models import MARK_CLASS, Claim, Note, Span
+from cliptool.models import BACKUP_TAG, MARK_CLASS, Claim, Note, Span
 from cliptool.timecode import TimestampError, parse_t_param, parse_ts
 
 __all__ = [
@@ -154,8 +154,8 @@ def read_note(path: str | Path) -> Note:
 def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """Note files under ``paths`` in a stable order, plus one-line notices for skipped files.
 
-    Directories are walked recursively in sorted order; hidden entries and ``*.bak`` files are
-    left out silently, other non-note files get a notice. A missing path is an :class:`InputError`.
+    Directories are walked recursively in sorted order; hidden entries, ``*.bak`` files and
+    folders tagged as fix's backups (:data:`~cliptool.models.BACKUP_TAG`) are left out silently, other non-note files get a notice. A missing path is an :class:`InputError`.
     """
     found: list[Path] = []
     notices: list[str] = []
@@ -171,7 +171,8 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
         p = Path(given)
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                # Hidden folders, and backup folders fix tagged: their copies are not the notes.
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not (Path(root) / d / BACKUP_TAG).exists())
                 for name in sorted(files):
                     if name.startswith(".") or name.endswith(".bak"):
                         continue

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cliptool.errors import InputError, WriteConflictError
+from cliptool.models import BACKUP_TAG
 
 __all__ = [
     "FAULT_ENV",
@@ -31,6 +32,7 @@ __all__ = [
     "check_writable",
     "file_lock",
     "sha256_hex",
+    "tag_backup_dir",
     "write_atomic",
 ]
 
@@ -121,6 +123,15 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def tag_backup_dir(folder: Path) -> None:
+    """Create ``folder`` and mark it as holding backups (:data:`~cliptool.models.BACKUP_TAG`), once."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = folder / BACKUP_TAG
+    if not tag.exists():
+        _replace_with(tag, b"Originals kept by `cliptool fix`. cliptool reads no notes in this folder.\n",
+                      0o644, fault=None)
 
 
 STALE_TEMP_S = 3600.0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cliptool.errors import InputError, NoteError
+from cliptool.models import BACKUP_TAG
 from cliptool.notes import find_notes, is_video_id, parse_note, read_note, read_note_text
 from cliptool.timecode import format_like
 
@@ -332,6 +333,21 @@ def test_find_notes_walks_sorted_and_skips(tmp_path: Path) -> None:
         "sub/e.MD",
     ]
     assert notices == [f"skipped {tmp_path / 'img.png'}: not a .md/.markdown/.txt file"]
+
+
+def test_find_notes_leaves_out_folders_tagged_as_fix_backups(tmp_path: Path) -> None:
+    from cliptool.safe_write import tag_backup_dir
+
+    for name in ["a.md", "backups/a.md", "backups/sub/b.md", "other/c.md"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert len(find_notes([tmp_path])[0]) == 4  # untagged: a folder named "backups" is just a folder
+    tag_backup_dir(tmp_path / "backups")
+    tag_backup_dir(tmp_path / "backups")  # a second run keeps the one tag
+    found, notices = find_notes([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.md", "other/c.md"]
+    assert notices == []
+    assert [p.name for p in (tmp_path / "backups").iterdir() if p.name.startswith(".")] == [BACKUP_TAG]
 
 
 def test_find_notes_given_files_keep_order_and_dedupe(tmp_path: Path) -> None:

@@ -29,10 +29,10 @@ def _table_rows(r: NoteReport) -> list[str]:
 @pytest.mark.parametrize(
     ("cited_s", "start_s", "located", "offset"),
     [
-        (3.0, 3.5, "00:00:04", "-1s"),  # the columns say 3 and 4: the offset must say -1, not -0
+        (3.0, 4.5, "00:00:04", "-1s"),  # the columns say 3 and 4: the offset must say -1, not -0
         (45.0, 45.3, "00:00:45", "0s"),  # no sign on nothing
-        (45.0, 44.6, "00:00:45", "0s"),
-        (60.0, 58.1, "00:00:58", "+2s"),
+        (45.0, 44.6, "00:00:44", "+1s"),  # floored like the link (t=44) and fix's 00:00:44
+        (60.0, 58.9, "00:00:58", "+2s"),
     ],
 )
 def test_table_offset_agrees_with_the_cited_and_located_columns(

@@ -841,10 +841,10 @@ def _clip_duration(note: Any, media: Path | None, transcript: Any, cache_dir: Pa
 
 def _clip_label(job: Any) -> str:
     """Which claim a clip is for; a bare --video-id clip has no note and no anchor to name."""
-    from cliptool.timecode import format_ts
+    from cliptool.clip import shown_time
 
     if not job.note_path:
-        return f"{job.spec.video_id} at {format_ts(job.spec.cited_s)}"
+        return f"{job.spec.video_id} at {shown_time(job.spec.cited_s)}"
     label = f"{job.note_path}: anchor {job.spec.index}"
     others = [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
     return label + (f" (also for {', '.join(others)})" if others else "")
@@ -903,12 +903,12 @@ def clip_cmd(
         plan_clips,
         select_claims,
         served_claims,
+        shown_time,
         verdict_notices,
     )
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
     from cliptool.report import shorten
-    from cliptool.timecode import format_ts
     from cliptool.verify import VerifyOptions
 
     if subs == _SubsMode.burn and (fast or audio_only):
@@ -972,7 +972,7 @@ def clip_cmd(
             failures.append((label, got))
             err_console.print(f"[red]failed:[/red] {_escape(label)}: {_escape(str(got))}", highlight=False)
             return
-        span = f"{format_ts(got.start_s)}-{format_ts(got.end_s)}"
+        span = f"{shown_time(got.start_s)}-{shown_time(got.end_s)}"  # the file name's seconds hold this span
         claim_text = shorten(job.spec.claim, 80)
         about = f"{label}: {claim_text}" if claim_text else label
         out_console.print(f"{_escape(str(got.path))}  {span} ({got.duration_s:.2f} s, {got.mode})  "

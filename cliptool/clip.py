@@ -52,6 +52,7 @@ __all__ = [
     "plan_clips",
     "select_claims",
     "served_claims",
+    "shown_time",
     "source_url",
     "update_index",
     "verdict_notice",
@@ -152,9 +153,10 @@ def select_claims(note: Note, alignments: Sequence[Alignment] | None, select: Se
     claims = list(note.claims)
     if select.at_s is not None:
         at = select.at_s
-        hits = [c for c in claims if abs(c.cited_s - at) < 0.5]
+        # Within half a second either way: a note's whole second and a typed 00:00:30.5 meet.
+        hits = [c for c in claims if abs(c.cited_s - at) <= 0.5 + 1e-9]
         if not hits:
-            raise InputError(f"no claim cited at {format_ts(at)}; {_nearest(claims, at)}", path=note.path)
+            raise InputError(f"no claim cited at {shown_time(at)}; {_nearest(claims, at)}", path=note.path)
         return hits
     if select.anchor is not None:
         hits = [c for c in claims if c.index == select.anchor]
@@ -170,6 +172,17 @@ def select_claims(note: Note, alignments: Sequence[Alignment] | None, select: Se
     wanted = set(select.statuses)
     by_index = {a.index: a for a in alignments}
     return [c for c in claims if c.index in by_index and by_index[c.index].status in wanted]
+
+
+def shown_time(seconds: float) -> str:
+    """``HH:MM:SS``, with hundredths when the time has a fraction: never rounded to another second.
+
+    >>> shown_time(30.0), shown_time(30.5), shown_time(28.766), shown_time(28.999)
+    ('00:00:30', '00:00:30.5', '00:00:28.77', '00:00:29')
+    """
+    whole = math.floor(seconds + 0.005)
+    frac = round(seconds - whole, 2)
+    return format_ts(whole) + (f"{frac:.2f}"[1:].rstrip("0") if frac > 0 else "")
 
 
 def _nearest(claims: Sequence[Claim], at_s: float, *, count: int = 3) -> str:
@@ -788,6 +801,7 @@ def make_clip(
         # The video's length learnt from the download: trim there, as plan_clip does for --media,
         # so the file name tells the clip's real end.
         job = replace(job, spec=replace(spec, end_s=round(end, 3)))
+    earlier = _sidecars_of(Path(out_dir) / job.spec.filename("m4a" if audio_only else "mp4"))
     result = cut(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
                  audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
     try:
@@ -800,7 +814,21 @@ def make_clip(
             with contextlib.suppress(OSError):
                 p.unlink()
         raise
+    for stale in set(earlier) - set(result.subtitles):  # a rerun with other --subs: no captions of a past cut
+        with contextlib.suppress(OSError):
+            stale.unlink()
     return replace(result, manifest=path)
+
+
+def _sidecars_of(clip: Path) -> list[Path]:
+    """The caption files the clip's earlier record lists; only ``<clip stem>.srt/.vtt`` are believed."""
+    try:
+        doc = json.loads(clip.with_suffix(clip.suffix + ".json").read_text(encoding="utf-8"))
+        names = doc.get("subtitles") or []
+    except (OSError, ValueError, AttributeError):
+        return []
+    own = {f"{clip.stem}.srt", f"{clip.stem}.vtt"}
+    return [clip.with_name(n) for n in names if isinstance(n, str) and n in own]
 
 
 def make_clips(

@@ -201,6 +201,34 @@ def test_a_time_without_a_note_records_no_claim(media: Path, cached_captions: Pa
 
 
 @pytest.mark.e2e
+def test_printed_span_agrees_with_the_file_name(note: Path, media: Path, tmp_path: Path) -> None:
+    code, stdout, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--out", str(tmp_path / "c"),
+                             "--no-snap", "--before", "1.234", "--after", "2.345", "--subs", "none")
+    assert code == 0, err
+    # 3.766 s starts on the frame at 3.76 s; the name counts whole seconds around the clip
+    assert f"{VID}_000003-000008.mp4  00:00:03.76-00:00:07.36 (3.60 s, accurate)" in stdout
+
+
+@pytest.mark.e2e
+def test_a_rerun_without_captions_removes_the_clips_earlier_sidecars(
+    note: Path, media: Path, cached_captions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "clips"
+    args = [str(note), "--claim", "00:00:01", "--media", str(media), "--cache", str(cached_captions), "--out", str(out)]
+    other = out / "keep.srt"  # not the clip's: never touched
+    out.mkdir()
+    other.write_text("1\n", encoding="utf-8")
+    assert _run(*args)[0] == 0
+    stem = f"{VID}_000000-000013"
+    assert (out / f"{stem}.srt").is_file() and (out / f"{stem}.vtt").is_file()
+    code, _, err = _run(*args, "--subs", "none")
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        f"{stem}.mp4", f"{stem}.mp4.json", "index.json", "keep.srt"]
+    assert json.loads((out / f"{stem}.mp4.json").read_text(encoding="utf-8"))["subtitles"] == []
+
+
+@pytest.mark.e2e
 def test_status_and_batch_failure_exit_code(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
     out = tmp_path / "clips"
     code, stdout, err = _run(str(note), "--all", "--media", str(media), "--cache", str(cached_captions),

@@ -11,6 +11,7 @@ from cliptool.clip import (
     plan_clip,
     plan_clips,
     select_claims,
+    shown_time,
     source_url,
     verdict_notice,
     verdict_notices,
@@ -49,6 +50,7 @@ ALIGN = (
     [
         (Selection(at_s=516), [2, 3]),
         (Selection(at_s=516.4), [2, 3]),
+        (Selection(at_s=516.5), [2, 3]),  # half a second off, as --claim 00:08:36.5 is
         (Selection(anchor=4), [4]),
         (Selection(every=True), [0, 1, 2, 3, 4, 5]),
         (Selection(statuses=("shifted", "unsupported")), [1, 4]),
@@ -66,6 +68,17 @@ def test_no_claim_at_that_time_lists_the_nearest_cited_times() -> None:
     msg = str(err.value)
     assert msg.startswith("talk.md: no claim cited at 00:08:40")
     assert msg.endswith("nearest cited times: 00:08:36 (anchors 2, 3), 00:08:48 (anchor 4), 00:02:41 (anchor 1)")
+
+
+def test_a_fractional_time_is_shown_as_given() -> None:
+    with pytest.raises(InputError, match=r"no claim cited at 00:08:40\.5; nearest cited times: 00:08:36"):
+        select_claims(NOTE, ALIGN, Selection(at_s=520.5))
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(30.0, "00:00:30"), (30.5, "00:00:30.5"), (28.766, "00:00:28.77"),
+                                                (28.999, "00:00:29"), (3723.25, "01:02:03.25")])
+def test_shown_time(seconds: float, shown: str) -> None:
+    assert shown_time(seconds) == shown
 
 
 def test_anchor_out_of_range() -> None:

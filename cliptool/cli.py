@@ -378,6 +378,22 @@ def _verify_all(files: list[Path], opts: Any, jobs: int) -> list[Any]:
     return reports
 
 
+_FORMAT_OF_SUFFIX: dict[str, _ReportFormat] = {
+    ".json": "json", ".csv": "csv", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+}
+
+
+def _format_of(output: Path | None) -> _ReportFormat:
+    """The report format ``-o report.html`` asks for without --format: a table in a .html file helps no one."""
+    return _FORMAT_OF_SUFFIX.get(output.suffix.lower(), "table") if output is not None else "table"
+
+
+def _warn_missing_cache(opts: Any) -> None:
+    """Offline, a cache folder that does not exist is most likely a typo: say so once, not per note."""
+    if opts.offline and not opts.cache_dir.is_dir():
+        _warn(f"warning: cache folder {opts.cache_dir} does not exist (--offline reads captions only from it)")
+
+
 def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> str:
     from cliptool import report as rp
 
@@ -446,7 +462,10 @@ def verify_cmd(
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
     url_template: str | None = URL_OPT,
-    fmt: Annotated[_ReportFormat, typer.Option("--format", help="Report format.")] = "table",
+    fmt: Annotated[_ReportFormat | None, typer.Option(
+        "--format", help="Report format [default: from --output's extension (.json .csv .md .html), else table]",
+        show_default=False,
+    )] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", dir_okay=False, help="Write the report to this file (atomically) instead of stdout.",
     )] = None,
@@ -477,6 +496,8 @@ def verify_cmd(
         _check_output(output, files)
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
                          url_template=_url_template(url_template), tolerance_s=tolerance)
+    _warn_missing_cache(opts)
+    fmt = fmt or _format_of(output)
     reports = _verify_all(files, opts, jobs)
     # A path that does not exist is reported like a note that cannot be read: the run goes on.
     reports += [NoteReport(path=str(getattr(err, "path", "") or ""), video_id=None, status="error", reason=str(err))
@@ -620,7 +641,7 @@ def fix(
     import json
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
-    from cliptool.safe_write import backup_path, check_writable
+    from cliptool.safe_write import backup_path, check_writable, tag_backup_dir
     from cliptool.verify import VerifyOptions, verify_parsed
 
     if backup_dir is not None and no_backup:
@@ -630,7 +651,9 @@ def fix(
     out, err = _out_console(), _err_console()
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
                          url_template=_url_template(url_template))
+    _warn_missing_cache(opts)
     failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
+    below_min_score = 0  # located elsewhere, but too weakly to rewrite
 
     def fail(path: object, code: int, message: str) -> None:
         # printed through the progress bar's console, so a live bar is redrawn below the line
@@ -648,12 +671,18 @@ def fix(
             try:
                 note_file = read_note_file(path)
                 report = verify_parsed(note_file.note, opts)
+                for warning in report.warnings:
+                    err.print(f"warning: {_escape(str(path))}: {_escape(warning)}", highlight=False)
                 if report.status != "checked":
                     fail(path, *_fix_error_code(report))
                     continue
                 planned = plan_note_fix(note_file, report.alignments, min_score=min_score,
                                         mark_unsupported=marker if mark_unsupported else None)
+                below_min_score += sum(1 for a in report.alignments if a.corrected_s is not None
+                                       and a.status in ("shifted", "out-of-range") and a.score < min_score)
                 if write and planned.changes:
+                    if backup_dir is not None and not no_backup:
+                        tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone
                     backup = None if no_backup else backup_path(path, root=root, backup_dir=backup_dir)
                     planned = write_note_fix(planned, root=root, backup=backup)
                 elif planned.changes:
@@ -676,6 +705,7 @@ def fix(
         "notes_changed": len(changed),
         "anchors_retimed": retimed,
         "markers_added": marked,
+        "anchors_below_min_score": below_min_score,
         "notes_failed": len(failed),
     }
     if fmt == "json":
@@ -694,7 +724,7 @@ def fix(
             "summary": summary,
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-    else:
+    elif todo:  # with no note found, the error line has said it all
         what = f"retime {_plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
         where = f"in {len(changed)} of {_plural(len(todo), 'note')}"
         failed_part = f"; {_plural(len(failed), 'note')} failed" if failed else ""
@@ -704,6 +734,9 @@ def fix(
         else:
             hint = " (run again with --write to apply)" if changed else ""
             out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
+        if below_min_score:
+            err.print(f"{_plural(below_min_score, 'anchor')} verify located elsewhere scored below --min-score "
+                      f"{min_score:g} and stayed as written (verify lists them)", highlight=False)
     if failed:
         raise typer.Exit(max(f["exit_code"] for f in failed))
 

@@ -237,5 +237,45 @@ def test_progress_bar_on_a_terminal_leaves_the_diff_alone(corpus: Path, tmp_path
     watched = subprocess.run(args, capture_output=True, text=True, env={**env, "TTY_COMPATIBLE": "1", "NO_COLOR": "1"},
                              timeout=120)
     assert plain.returncode == watched.returncode == 0, watched.stderr
-    assert plain.stderr == "" and "fixing" in watched.stderr
+    assert "fixing" not in plain.stderr and "fixing" in watched.stderr
     assert watched.stdout.count("@@") == plain.stdout.count("@@") > 0
+
+
+def test_backups_in_a_backup_dir_inside_the_notes_are_never_taken_for_notes(vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    perturbed = note.read_bytes()
+    backups = vault / "backups"
+    code, _, err = _run(str(vault), "--write", "--backup-dir", str(backups), *_offline(corpus))
+    assert code == 0, err
+    kept = backups / "talks" / f"{NOTE}.md"
+    assert kept.read_bytes() == perturbed
+    # the next run over the same folder finds one note, not the backup too, and has nothing to do
+    code, out, err = _run(str(vault), "--write", "--backup-dir", str(backups), *_offline(corpus))
+    assert (code, out.strip()) == (0, "retimed 0 anchors in 0 of 1 note"), err
+    assert kept.read_bytes() == perturbed
+    verified = CliRunner().invoke(app, ["verify", str(vault), "--format", "json", *_offline(corpus)])
+    assert verified.exit_code == 0 and [n["path"] for n in json.loads(verified.stdout)["notes"]] == [str(note)]
+
+
+def test_anchors_below_min_score_are_counted_not_silently_left(vault: Path, corpus: Path) -> None:
+    code, out, err = _run(str(vault), "--min-score", "1", "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["summary"]["anchors_retimed"] == 0 and doc["summary"]["anchors_below_min_score"] >= len(SHIFTS)
+    code, out, err = _run(str(vault), "--min-score", "1", *_offline(corpus))
+    n = doc["summary"]["anchors_below_min_score"]
+    assert f"{n} anchors verify located elsewhere scored below --min-score 1 and stayed as written" in err
+
+
+def test_fix_repeats_the_notes_warnings(corpus: Path, tmp_path: Path) -> None:
+    src = (corpus / "notes" / VIDEO / f"{NOTE}.md").read_text(encoding="utf-8")
+    note = tmp_path / "typo.md"
+    note.write_text(src.replace('class="yt-timestamp"', 'class="yt_timestamp"', 1), encoding="utf-8")
+    code, _, err = _run(str(note), *_offline(corpus))
+    assert code == 0 and f"warning: {note}:" in err and "yt_timestamp" in err
+
+
+def test_a_missing_cache_folder_offline_is_warned_about_once(vault: Path, tmp_path: Path) -> None:
+    code, _, err = _run(str(vault), "--cache", str(tmp_path / "typo"), "--offline")
+    assert code == 4
+    assert err.count(f"warning: cache folder {tmp_path / 'typo'} does not exist") == 1

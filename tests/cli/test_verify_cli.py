@@ -319,3 +319,18 @@ def test_progress_bar_only_on_a_terminal_and_never_in_the_report(tiny_cache: Pat
     assert plain.stderr == ""
     assert "verifying" in watched.stderr and "5/5" in watched.stderr
     assert json.loads(watched.stdout) == json.loads(plain.stdout)
+
+
+@pytest.mark.parametrize(("name", "check"), [
+    ("r.json", lambda t: json.loads(t)["tool"]["name"] == "cliptool"),
+    ("r.html", lambda t: t.lstrip().lower().startswith("<!doctype html")),
+    ("r.CSV", lambda t: t.startswith("path,video_id,")),
+    ("r.md", lambda t: t.startswith("# cliptool verify report")),
+    ("r.txt", lambda t: "accuracy" in t and not t.lstrip().startswith(("{", "<"))),
+])  # fmt: skip
+def test_output_extension_picks_the_format_when_none_is_given(tmp_path: Path, name: str, check: Any) -> None:
+    out = tmp_path / name
+    result = CliRunner().invoke(app, ["verify", str(DATA / "verify_note.md"), "-o", str(out), "--offline",
+                                      "--cache", str(tmp_path / "empty")])
+    assert result.exit_code == 0, result.stderr
+    assert check(out.read_text(encoding="utf-8"))

@@ -427,9 +427,10 @@ def _check_output(path: Path, notes: list[Path]) -> None:
     if any(target == note.resolve() for note in notes):
         raise typer.BadParameter(f"{path} is one of the notes being verified; the report would replace it",
                                  param_hint="--output")
-    if not path.absolute().parent.is_dir():
-        raise InputError(f"cannot write the report: its folder {path.absolute().parent} does not exist",
-                         path=str(path))
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        why = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise InputError(f"cannot write the report: its folder {folder} {why}", path=str(path))
 
 
 def _write_output(path: Path, text: str) -> None:

@@ -154,7 +154,7 @@ def _sweep_stale_temps(target: Path) -> None:
 
 
 def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, before_replace: str | None = None,
-                  expected_sha256: str | None = None) -> None:
+                  expected_sha256: str | None = None, shown: Path | None = None) -> None:
     """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder."""
     _sweep_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
@@ -169,7 +169,7 @@ def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, be
             _fault(before_replace, fault)
         if expected_sha256 is not None:
             # Second look right before the rename narrows the window for a concurrent editor.
-            _check_unchanged(target, expected_sha256)
+            _check_unchanged(target, expected_sha256, shown)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -177,13 +177,16 @@ def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, be
     _fsync_dir(target.parent)
 
 
-def _check_unchanged(target: Path, expected_sha256: str) -> bytes:
+def _check_unchanged(target: Path, expected_sha256: str, shown: Path | None = None) -> bytes:
+    """``target``'s bytes, refused when they no longer hash to what was read; messages name ``shown``
+    (the path as the user gave it) rather than the resolved file."""
+    name = shown if shown is not None else target
     try:
         current = target.read_bytes()
     except FileNotFoundError:
-        raise WriteConflictError(f"{target}: the file was removed since it was read; nothing written") from None
+        raise WriteConflictError(f"{name}: the file was removed since it was read; nothing written") from None
     if sha256_hex(current) != expected_sha256:
-        raise WriteConflictError(f"{target}: the file changed on disk since it was read; nothing written")
+        raise WriteConflictError(f"{name}: the file changed on disk since it was read; nothing written")
     return current
 
 
@@ -207,7 +210,7 @@ def write_atomic(
     target = check_writable(path, root if root is not None else path.absolute().parent)
     current: bytes | None = None  # read only to compare or to back up: a cache file is never read back
     if expected_sha256 is not None:
-        current = _check_unchanged(target, expected_sha256)
+        current = _check_unchanged(target, expected_sha256, path)
     elif backup is not None and target.exists():
         current = target.read_bytes()
     if target.exists():
@@ -221,7 +224,8 @@ def write_atomic(
         _replace_with(backup, current, mode, fault=fault)
         log.debug("backed up %s to %s", target, backup)
         _fault("after-backup", fault)
-    _replace_with(target, data, mode, fault=fault, before_replace="after-temp", expected_sha256=expected_sha256)
+    _replace_with(target, data, mode, fault=fault, before_replace="after-temp", expected_sha256=expected_sha256,
+                  shown=path)
     log.debug("wrote %s", target)
     _fault("after-replace", fault)
     return target

@@ -334,3 +334,11 @@ def test_output_extension_picks_the_format_when_none_is_given(tmp_path: Path, na
                                       "--cache", str(tmp_path / "empty")])
     assert result.exit_code == 0, result.stderr
     assert check(out.read_text(encoding="utf-8"))
+
+
+def test_output_inside_a_file_says_the_folder_is_a_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "base.md"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["verify", str(DATA / "verify_note.md"), "-o", str(blocker / "r.json")])
+    assert result.exit_code == 3
+    assert f"its folder {blocker} is a file, not a folder" in result.stderr

@@ -201,3 +201,12 @@ def test_temp_files_an_earlier_crash_left_are_swept_when_stale(note: Path) -> No
     write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
     assert note.read_bytes() == NEW
     assert _leftovers(note.parent) == sorted([fresh.name, other.name])
+
+
+def test_a_conflict_names_the_note_as_given_not_its_resolved_path(note: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(note.parent.parent)
+    given = Path("sub") / "n.md"
+    note.write_bytes(OLD + b"edited elsewhere\n")
+    with pytest.raises(WriteConflictError) as err:
+        write_atomic(given, NEW, expected_sha256=sha256_hex(OLD), backup=None)
+    assert str(err.value).startswith("sub/n.md: the file changed on disk")

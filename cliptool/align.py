@@ -382,7 +382,6 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         lead, _ = _trim(sc.cov[i], index, j, floor_s=cited, ratio=tuning.lead_in_ratio)
         if index.sentences[min(lead, first)].start - tolerance_s > cited:
             status = "shifted"
-
     else:
         first, k = _trim(sc.cov[i], index, j, ratio=1.0)
     start = index.sentences[first].start

@@ -155,7 +155,8 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """Note files under ``paths`` in a stable order, plus one-line notices for skipped files.
 
     Directories are walked recursively in sorted order; hidden entries, ``*.bak`` files and
-    folders tagged as fix's backups (:data:`~cliptool.models.BACKUP_TAG`) are left out silently, other non-note files get a notice. A missing path is an :class:`InputError`.
+    folders tagged as fix's backups (:data:`~cliptool.models.BACKUP_TAG`) are left out silently,
+    other non-note files get a notice. A missing path is an :class:`InputError`.
     """
     found: list[Path] = []
     notices: list[str] = []

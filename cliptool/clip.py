@@ -653,11 +653,7 @@ def manifest_of(
             for k, i in enumerate(spec.also)
         ],
     }
-    if given:
-        served = list(serves) or [{"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
-                                   "cited": format_ts(spec.cited_s), "status": spec.status}]
-    else:
-        served = []
+    served = (list(serves) or [_served_row(note_path, spec)]) if given else []
     return {
         "clip": result.path.name,
         "sha256": result.sha256,
@@ -774,13 +770,18 @@ def merge_jobs(jobs: Sequence[ClipJob]) -> list[ClipJob]:
     return list(out.values())
 
 
+def _served_row(note_path: str | None, spec: ClipSpec) -> dict[str, Any]:
+    """The record's ``serves`` entry for the claim ``spec`` was planned for."""
+    return {"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
+            "cited": format_ts(spec.cited_s), "status": spec.status}
+
+
 def served_claims(job: ClipJob) -> list[dict[str, Any]]:
     """Every note and claim a clip serves: the job's claim, its note's other anchors, then other notes'."""
     rows = []
     for j in (job, *job.others):
         texts = dict(zip(j.spec.also, j.also_claims, strict=False))
-        rows.append({"note": j.note_path, "index": j.spec.index, "line": j.spec.line, "text": j.spec.claim,
-                     "cited": format_ts(j.spec.cited_s), "status": j.spec.status})
+        rows.append(_served_row(j.note_path, j.spec))
         rows.extend({"note": j.note_path, "index": i, "line": None, "text": texts.get(i), "cited": None,
                      "status": None} for i in j.spec.also)
     return rows

@@ -524,7 +524,8 @@ def cut(
                 raise media_error(exc, f"cannot write subtitles in {out_dir}") from exc
 
         tmp_clip = (work / f"clip.{ext}").resolve()
-        src = ffmpeg.input(str(Path(media).resolve()), ss=f"{local_start:.6f}")
+        media_path = Path(media).resolve()
+        src = ffmpeg.input(str(media_path), ss=f"{local_start:.6f}")
         streams: list[Any] = []
         burned = False
         out_opts: dict[str, Any] = {"t": f"{duration:.6f}", "f": "mp4", "movflags": "+faststart"}
@@ -543,7 +544,7 @@ def cut(
                 burned = True
             streams.append(video)
         if info.has_audio:
-            streams.append(src["a:0"] if fast else _audio_from(Path(media).resolve(), local_start))
+            streams.append(src["a:0"] if fast else _audio_from(media_path, local_start))
         if fast:
             out_opts["c"] = "copy"
             notes.append("fast: stream copy from the keyframe at or before the start; players that ignore "

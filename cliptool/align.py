@@ -21,6 +21,7 @@ from itertools import pairwise
 import numpy as np
 
 from cliptool.models import Alignment, Claim, Location, Sentence, Status
+from cliptool.timecode import mmss_reading
 
 __all__ = ["DEFAULT_TUNING", "TranscriptIndex", "Tuning", "align_note", "build_index", "shared_words", "tokens"]
 
@@ -503,13 +504,10 @@ def _mmss_reading(claim: Claim, end_s: float) -> float | None:
     Only a time ending in ``:00`` or one past the video's end can be that slip; ``00:00:06``
     means six seconds.
     """
-    parts = claim.raw.split(":")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    reading = mmss_reading(claim.raw)
+    if reading is None or (not claim.raw.endswith(":00") and claim.cited_s <= end_s):
         return None
-    h, m, s = (int(p) for p in parts)
-    if m >= 60 or (s != 0 and claim.cited_s <= end_s):
-        return None
-    return float(h * 60 + m)
+    return reading
 
 
 def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> list[float]:

@@ -31,7 +31,7 @@ from cliptool.errors import CliptoolError, InputError, MediaError
 from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.safe_write import file_lock, write_atomic
-from cliptool.timecode import format_ts, utc_now
+from cliptool.timecode import format_ts, mmss_reading, utc_now
 
 __all__ = [
     "MIN_CLIP_S",
@@ -285,7 +285,7 @@ def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str,
         places = [format_ts(loc.start) for loc in alignment.alternatives]
         said = ", ".join(places[:-1]) + " and " + places[-1]
     if status == "out-of-range":
-        reading = _mmss_reading(claim.raw)
+        reading = mmss_reading(claim.raw)
         read_as = ""
         if reading is not None and alignment.end is not None and \
                 alignment.start - OK_LEAD_S <= reading <= alignment.end:
@@ -307,19 +307,6 @@ def verdict_notices(note: Note, alignments: Sequence[Alignment] | None, specs: S
     served = sorted(i for s in specs for i in (s.index, *s.also))
     lines = (verdict_notice(claims[i], by_index.get(i), note_path=note.path, snapped=snap) for i in served)
     return [line for line in lines if line]
-
-
-def _mmss_reading(raw: str) -> float | None:
-    """``01:31:00`` read as 01:31, the slip of notes that write MM:SS into the HH:MM slots.
-
-    >>> _mmss_reading("01:31:00"), _mmss_reading("00:01:31"), _mmss_reading("8:36")
-    (91.0, None, None)
-    """
-    parts = raw.split(":")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        return None
-    h, m, s = (int(p) for p in parts)
-    return float(h * 60 + m) if s == 0 and m < 60 and (h or m) else None
 
 
 def plan_clips(

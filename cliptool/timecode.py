@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "utc_now", "TimestampError"]
+__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "mmss_reading", "utc_now", "TimestampError"]
 
 _CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 _T_PARAM = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
@@ -49,6 +49,21 @@ def format_ts(seconds: float, *, hours: bool = True) -> str:
     if not hours and h == 0:
         return f"{m:02d}:{s:02d}"
     return f"{h:02d}:{m:02d}:{s:02d}"
+
+
+def mmss_reading(raw: str) -> float | None:
+    """``17:30:00`` read as 17:30, the slip of note generators that write MM:SS into the HH:MM slots.
+
+    Only the reading; whether it applies is the caller's call (the transcript decides).
+
+    >>> mmss_reading("01:31:00"), mmss_reading("02:03:45"), mmss_reading("8:36"), mmss_reading("00:75:00")
+    (91.0, 123.0, None, None)
+    """
+    parts = raw.split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    h, m, _ = (int(p) for p in parts)
+    return float(h * 60 + m) if m < 60 else None
 
 
 def parse_t_param(text: str) -> float:

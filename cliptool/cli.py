@@ -687,7 +687,14 @@ def fix(
                     backup = None if no_backup else backup_path(path, root=root, backup_dir=backup_dir)
                     planned = write_note_fix(planned, root=root, backup=backup)
                 elif planned.changes:
-                    check_writable(path, root)  # a dry run must not promise what --write would refuse
+                    try:
+                        check_writable(path, root)  # a dry run must not promise what --write would refuse
+                    except CliptoolError:
+                        # ... but it can still show what would change, e.g. in a read-only corpus
+                        if fmt == "text":
+                            with bar.paused():
+                                _fix_print_diff(out, planned)
+                        raise
                 fixes.append(planned)
                 if fmt == "text" and planned.changes:
                     with bar.paused():

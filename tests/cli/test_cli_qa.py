@@ -165,6 +165,8 @@ def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, 
     code, out, err = _run("fix", str(note), *_offline(tiny_cache))
     assert code == 3 and "read-only" in err
     assert "--write to apply" not in out
+    assert out.startswith(f"--- {note}\n+++ {note}\n@@ ")  # the preview is still shown
+    assert out.rstrip().splitlines()[-1] == "dry run: would retime 0 anchors in 0 of 1 note; 1 note failed"
 
     outside = tmp_path / "elsewhere.md"
     outside.write_bytes(NOTE.read_bytes())

@@ -955,6 +955,13 @@ def clip_cmd(
     if subs == _SubsMode.burn and (fast or audio_only):
         raise typer.BadParameter("burned captions need re-encoded video: drop --fast and --audio-only, "
                                  "or use --subs sidecar", param_hint="--subs burn")
+    if fmt is not None:
+        from cliptool.media import check_format
+
+        try:
+            check_format(fmt)
+        except CliptoolError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--format") from None
     select = _clip_selection(claim, anchor, every, status)
     cache_dir = _cache_dir(cache)
     failures: list[tuple[str, CliptoolError]] = []

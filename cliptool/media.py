@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import ffmpeg
 
-from cliptool.errors import FfmpegError, MediaError
+from cliptool.errors import FfmpegError, InputError, MediaError
 from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts, utc_now
 
@@ -38,6 +38,7 @@ __all__ = [
     "MediaInfo",
     "MediaSource",
     "Progress",
+    "check_format",
     "fetch_sections",
     "ffmpeg_exe",
     "ffmpeg_version",
@@ -53,6 +54,22 @@ log = logging.getLogger(__name__)
 
 # Prefer H.264 + AAC (stream-copyable into MP4 for --fast) at 720p or less, then anything <= 720p.
 DEFAULT_FORMAT = "bv*[height<=720][vcodec^=avc1]+ba[acodec^=mp4a]/b[height<=720]/bv*[height<=720]+ba/b"
+
+
+def check_format(fmt: str) -> None:
+    """Refuse a yt-dlp format selector that does not parse, before any download starts.
+
+    yt-dlp raises ``SyntaxError`` for ``bv[height<=abc]`` or ``bv+`` only once a download is
+    set up, which would fail every clip of the run one by one. A selector that parses but
+    matches nothing is a different matter: only the video's formats can tell.
+    """
+    import yt_dlp
+
+    try:
+        yt_dlp.YoutubeDL({"quiet": True, "no_warnings": True}).build_format_selector(fmt)
+    except (SyntaxError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"not a yt-dlp format selector: {fmt!r} ({reason})") from None
 
 _DURATION = re.compile(r"^\s*Duration:\s*(?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)", re.MULTILINE)
 _STREAM = re.compile(r"^\s*Stream #0:\d+.*?: (Video|Audio): (.*)$", re.MULTILINE)

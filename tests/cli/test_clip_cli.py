@@ -278,3 +278,13 @@ def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
     ]
     (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
     assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
+
+
+@pytest.mark.parametrize("fmt", ["garbage[[", "bv[height<=abc]", "bv+", "("])
+def test_a_format_selector_that_does_not_parse_is_a_usage_error(note: Path, tmp_path: Path, fmt: str) -> None:
+    # yt-dlp only raises SyntaxError once a download is set up: a traceback, or every clip failing
+    code, _, err = _run(str(note), "--claim", "00:00:05", "--format", fmt, "--out", str(tmp_path / "o"),
+                          "--cache", str(tmp_path / "c"), "--offline")
+    assert code == 2
+    assert "not a yt-dlp format selector" in " ".join(err.split()) and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

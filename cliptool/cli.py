@@ -887,7 +887,7 @@ def _clip_label(job: Any) -> str:
     if not job.note_path:
         return f"{job.spec.video_id} at {shown_time(job.spec.cited_s)}"
     label = f"{job.note_path}: anchor {job.spec.index}"
-    others = [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
+    others = [f"anchor {i}" for i in job.spec.also] + [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
     return label + (f" (also for {', '.join(others)})" if others else "")
 
 

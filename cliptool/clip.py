@@ -122,6 +122,7 @@ class ClipSpec:
     snapped: bool = False  # True: spans the aligned passage; False: around the cited time
     line: int = 0
     also: tuple[int, ...] = ()  # other anchors the same clip backs (same file name)
+    also_specs: tuple[ClipSpec, ...] = ()  # their plans, for the record's line, cited time and status
     located_start_s: float | None = None  # the passage verify located (before padding), when it did
     located_end_s: float | None = None
     score: float | None = None  # verify's 0-1 confidence, when aligned
@@ -349,7 +350,7 @@ def _merge_same_file(specs: list[ClipSpec]) -> list[ClipSpec]:
             out[name] = s
             continue
         out[name] = replace(first, start_s=min(first.start_s, s.start_s), end_s=max(first.end_s, s.end_s),
-                            also=(*first.also, s.index))
+                            also=(*first.also, s.index), also_specs=(*first.also_specs, s))
     return list(out.values())
 
 
@@ -766,13 +767,7 @@ def _served_row(note_path: str | None, spec: ClipSpec) -> dict[str, Any]:
 
 def served_claims(job: ClipJob) -> list[dict[str, Any]]:
     """Every note and claim a clip serves: the job's claim, its note's other anchors, then other notes'."""
-    rows = []
-    for j in (job, *job.others):
-        texts = dict(zip(j.spec.also, j.also_claims, strict=False))
-        rows.append(_served_row(j.note_path, j.spec))
-        rows.extend({"note": j.note_path, "index": i, "line": None, "text": texts.get(i), "cited": None,
-                     "status": None} for i in j.spec.also)
-    return rows
+    return [_served_row(j.note_path, s) for j in (job, *job.others) for s in (j.spec, *j.spec.also_specs)]
 
 
 def make_clip(

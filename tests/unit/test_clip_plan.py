@@ -166,6 +166,21 @@ def test_plan_clips_merges_anchors_that_make_the_same_file() -> None:
     assert specs[0].filename() == f"{VID}_000831-000850.mp4"
 
 
+def test_the_record_of_a_merged_clip_describes_every_anchor_it_serves() -> None:
+    from pathlib import Path
+
+    from cliptool.clip import ClipJob, served_claims
+    from cliptool.media import MediaSource
+    from cliptool.timecode import format_ts
+
+    (spec,) = plan_clips(NOTE, ALIGN, select=Selection(at_s=516), duration_s=900.0)
+    rows = served_claims(ClipJob(spec=spec, source=MediaSource(Path("talk.mp4")), note_path="talk.md"))
+    assert [r["index"] for r in rows] == [2, 3]
+    for row, claim in zip(rows, (NOTE.claims[2], NOTE.claims[3]), strict=True):
+        assert (row["line"], row["text"], row["cited"]) == (claim.line, claim.text, format_ts(claim.cited_s))
+        assert row["status"] is not None
+
+
 def test_plan_clips_strict_raises_and_batch_reports() -> None:
     with pytest.raises(MediaError):
         plan_clips(NOTE, None, select=Selection(every=True), duration_s=900.0)

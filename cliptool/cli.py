@@ -763,9 +763,13 @@ class _Terminated(BaseException):
     """SIGTERM during clip: raised in the main thread so cleanup runs as it does for Ctrl-C."""
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+
 def _sigterm_handled(command: Callable[..., None]) -> Callable[..., None]:
-    """Treat SIGTERM like Ctrl-C: stop every ffmpeg child (ours get no signal of their own), unwind
-    so temp files go, then exit 143."""
+    """SIGTERM and Ctrl-C alike: stop every ffmpeg child first (a SIGTERM reaches none of them,
+    and with --jobs the other threads' must not be reported as failed clips), unwind so temp
+    files go, then exit 143 or 130 with one closing line."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -775,8 +779,12 @@ def _sigterm_handled(command: Callable[..., None]) -> Callable[..., None]:
             stop_ffmpeg()
             raise _Terminated
 
+        def on_int(signum: int, frame: Any) -> None:
+            stop_ffmpeg()
+            raise KeyboardInterrupt
+
         try:
-            previous = signal.signal(signal.SIGTERM, on_term)
+            previous = signal.signal(signal.SIGTERM, on_term), signal.signal(signal.SIGINT, on_int)
         except ValueError:  # not the main thread (an embedding app): leave signals to it
             return command(*args, **kwargs)
         try:
@@ -784,8 +792,12 @@ def _sigterm_handled(command: Callable[..., None]) -> Callable[..., None]:
         except _Terminated:
             _error("terminated: ffmpeg stopped, unfinished clips removed")
             raise typer.Exit(EXIT_TERMINATED) from None
+        except KeyboardInterrupt:
+            _error("interrupted: ffmpeg stopped, unfinished clips removed")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
 
     return run
 
@@ -948,7 +960,7 @@ def clip_cmd(
         verdict_notices,
     )
     from cliptool.errors import CliptoolError
-    from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections
+    from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections, stopping
     from cliptool.report import shorten
     from cliptool.verify import VerifyOptions
 
@@ -1017,6 +1029,8 @@ def clip_cmd(
     def report(job: Any, got: Any) -> None:
         label = _clip_label(job)
         if isinstance(got, CliptoolError):
+            if stopping():
+                return  # SIGTERM or Ctrl-C stopped this cut; the closing line says so once
             failures.append((label, got))
             err_console.print(f"[red]failed:[/red] {_escape(label)}: {_escape(str(got))}", highlight=False)
             return

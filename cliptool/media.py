@@ -46,6 +46,7 @@ __all__ = [
     "parse_header",
     "probe",
     "progress_of",
+    "stopping",
     "run_ffmpeg",
     "stop_ffmpeg",
 ]
@@ -195,6 +196,11 @@ def stop_ffmpeg() -> None:
     for child in children:
         with contextlib.suppress(OSError):
             child.kill()
+
+
+def stopping() -> bool:
+    """True once :func:`stop_ffmpeg` ran: a cut failing now was stopped, it did not fail."""
+    return _stopped.is_set()
 
 
 def progress_of(stdout: str) -> Progress:

@@ -501,7 +501,7 @@ def cut(
 
             shifted = shift(transcript, media_offset_s + local_start, media_offset_s + local_end)
             if not shifted.cues:
-                notes.append("no captions in this stretch")
+                notes.append(f"{final.name}: no captions in this stretch")
             try:
                 if subs == "sidecar":
                     _write_text(work / "clip.srt", to_srt(shifted))
@@ -762,7 +762,7 @@ def merge_jobs(jobs: Sequence[ClipJob]) -> list[ClipJob]:
 def _served_row(note_path: str | None, spec: ClipSpec) -> dict[str, Any]:
     """The record's ``serves`` entry for the claim ``spec`` was planned for."""
     return {"note": note_path, "index": spec.index, "line": spec.line, "text": spec.claim,
-            "cited": format_ts(spec.cited_s), "status": spec.status}
+            "cited": shown_time(spec.cited_s), "status": spec.status}
 
 
 def served_claims(job: ClipJob) -> list[dict[str, Any]]:

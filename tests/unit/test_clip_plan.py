@@ -316,3 +316,14 @@ def test_covering_section() -> None:
     assert _covering(rows, fmt, 50, 70) is None
     assert _covering(rows, "other", 101, 119.5)["file"] == "c"  # type: ignore[index]
     assert _covering(rows, fmt, 230, 250)["file"] == "d"  # type: ignore[index]  # the section reaches the end
+
+
+def test_the_record_shows_a_fractional_cited_time_as_given() -> None:
+    from pathlib import Path
+
+    from cliptool.clip import ClipJob, ClipSpec, served_claims
+    from cliptool.media import MediaSource
+
+    spec = ClipSpec(video_id=VID, index=0, claim="x", cited_s=30.5, start_s=28.5, end_s=38.5)
+    (row,) = served_claims(ClipJob(spec=spec, source=MediaSource(Path("talk.mp4")), note_path="n.md"))
+    assert row["cited"] == "00:00:30.5"  # not rounded to a second the note never wrote

@@ -273,14 +273,14 @@ def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str,
 
     >>> verdict_notice(Claim(4, 9, 1, 100.0, "00:01:40", "x"), Alignment(4, "shifted", 60.0, 66.0),
     ...                note_path="notes/x.md", snapped=True)
-    'notes/x.md anchor 4: cited 00:01:40, said at 00:01:00 (shifted): clip cut there'
+    'notes/x.md anchor 4: cited 00:01:40, said at 00:01:00 (shifted): clipping there'
     """
     if alignment is None or alignment.status == "ok":
         return None
     status, cited = alignment.status, format_ts(claim.cited_s)
     where = f"{note_path} anchor {claim.index}" if note_path else f"anchor {claim.index}"
     if status == "unsupported" or alignment.start is None:
-        return f"{where}: cited {cited} is not found in the captions ({status}): clip cut around the cited time"
+        return f"{where}: cited {cited} is not found in the captions ({status}): clipping around the cited time"
     said = format_ts(alignment.start)
     if status == "ambiguous" and len(alignment.alternatives) > 1:
         places = [format_ts(loc.start) for loc in alignment.alternatives]
@@ -294,9 +294,9 @@ def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str,
         cited = f"{cited} is past the video's end{read_as};"
     else:
         cited += ","
-    where_cut = f"clip cut at {format_ts(alignment.start)}" if status == "ambiguous" else "clip cut there"
+    where_cut = f"clipping at {format_ts(alignment.start)}" if status == "ambiguous" else "clipping there"
     if not snapped:
-        where_cut = "clip cut around the cited time (--no-snap)"
+        where_cut = "clipping around the cited time (--no-snap)"
     return f"{where}: cited {cited} said at {said} ({status}): {where_cut}"
 
 

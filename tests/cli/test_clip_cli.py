@@ -157,10 +157,10 @@ def test_says_what_verify_found_when_the_clip_is_not_at_the_cited_time(
     args = [str(note), "--media", str(media), "--cache", str(cached_captions), "--subs", "none"]
     code, _, err = _run(*args, "--claim", "00:00:05", "--out", str(tmp_path / "a"))
     assert code == 0, err
-    assert f"note: {note} anchor 1: cited 00:00:05, said at 00:00:20 (shifted): clip cut there\n" in err
+    assert f"note: {note} anchor 1: cited 00:00:05, said at 00:00:20 (shifted): clipping there\n" in err
     code, _, err = _run(*args, "--claim", "00:00:05", "--no-snap", "--out", str(tmp_path / "b"))
     assert code == 0, err
-    assert "(shifted): clip cut around the cited time (--no-snap)" in err
+    assert "(shifted): clipping around the cited time (--no-snap)" in err
     code, _, err = _run(*args, "--claim", "00:00:01", "--out", str(tmp_path / "c"))  # ok: nothing to tell
     assert code == 0 and "note:" not in err, err
 

@@ -203,18 +203,18 @@ AMBIGUOUS = Alignment(1, "ambiguous", 190.5, 197.25, 0.5, "x",
     [
         (NOTE.claims[0], ALIGN[0], True, None),  # ok: the clip is where the note says
         (NOTE.claims[2], None, True, None),  # no captions: nothing to tell
-        (NOTE.claims[1], ALIGN[1], True, "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clip cut there"),
+        (NOTE.claims[1], ALIGN[1], True, "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clipping there"),
         (NOTE.claims[1], ALIGN[1], False,
-         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clip cut around the cited time (--no-snap)"),
+         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 (shifted): clipping around the cited time (--no-snap)"),
         (NOTE.claims[4], ALIGN[4], True,
-         "talk.md anchor 4: cited 00:08:48 is not found in the captions (unsupported): clip cut around the cited time"),
+         "talk.md anchor 4: cited 00:08:48 is not found in the captions (unsupported): clipping around the cited time"),
         (NOTE.claims[1], AMBIGUOUS, True,
-         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 and 00:06:40 (ambiguous): clip cut at 00:03:10"),
+         "talk.md anchor 1: cited 00:02:41, said at 00:03:10 and 00:06:40 (ambiguous): clipping at 00:03:10"),
         (NOTE.claims[5], ALIGN[5], True,
-         "talk.md anchor 5: cited 02:04:00 is past the video's end; said at 00:02:00 (out-of-range): clip cut there"),
+         "talk.md anchor 5: cited 02:04:00 is past the video's end; said at 00:02:00 (out-of-range): clipping there"),
         (MMSS, Alignment(7, "out-of-range", 88.0, 94.0, 0.8), True,
          "talk.md anchor 7: cited 01:31:00 is past the video's end, read as 01:31 (MM:SS); said at 00:01:28 "
-         "(out-of-range): clip cut there"),
+         "(out-of-range): clipping there"),
     ],
 )
 def test_verdict_notice(claim: Claim, alignment: Alignment | None, snapped: bool, want: str | None) -> None:

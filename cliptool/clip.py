@@ -550,6 +550,10 @@ def cut(
         prog = progress_of(done.stdout)
         if info.has_video and not audio_only and info.fps and not fast:
             actual = prog.frames / info.fps
+        elif fast:
+            # A stream copy starts at a keyframe and ends on a packet: its progress counts the
+            # lead-in an edit list hides. What the file plays is what its header says.
+            actual = probe(tmp_clip).duration_s or prog.out_time_s or duration
         else:
             actual = prog.out_time_s or duration
         if prog.frames == 0 and info.has_video and not audio_only:

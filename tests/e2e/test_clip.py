@@ -142,6 +142,10 @@ def test_fast_mode_copies_streams_and_says_so(source: Path, tmp_path: Path) -> N
     assert any("keyframe" in n for n in result.notes)
     assert 10.0 - 0.1 <= container_duration(result.path) <= 10.0 + 2.0  # at most one GOP of lead-in
     assert result.path.stat().st_size > 0
+    # the length reported is the file's own, not ffmpeg's progress count with the lead-in
+    assert result.duration_s == pytest.approx(container_duration(result.path), abs=0.02)
+    audio = cut(spec(11.3, 21.0), source, tmp_path, fast=True, audio_only=True, subs="none")
+    assert audio.duration_s == pytest.approx(container_duration(audio.path), abs=0.02)
 
 
 def test_sidecar_captions_are_retimed_to_the_clip(source: Path, tmp_path: Path) -> None:

@@ -642,6 +642,7 @@ def fix(
     import json
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
+    from cliptool.fix import below_min_score as count_below_min_score
     from cliptool.safe_write import backup_path, check_writable, tag_backup_dir
     from cliptool.verify import VerifyOptions, verify_parsed
 
@@ -679,8 +680,7 @@ def fix(
                     continue
                 planned = plan_note_fix(note_file, report.alignments, min_score=min_score,
                                         mark_unsupported=marker if mark_unsupported else None)
-                below_min_score += sum(1 for a in report.alignments if a.corrected_s is not None
-                                       and a.status in ("shifted", "out-of-range") and a.score < min_score)
+                below_min_score += count_below_min_score(report.alignments, min_score)
                 if write and planned.changes:
                     if backup_dir is not None and not no_backup:
                         tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone

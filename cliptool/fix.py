@@ -32,6 +32,7 @@ __all__ = [
     "NoteFile",
     "NoteFix",
     "apply_changes",
+    "below_min_score",
     "plan_fixes",
     "plan_note_fix",
     "read_note_file",
@@ -130,6 +131,11 @@ def _retime_target(alignment: Alignment, min_score: float) -> float | None:
     if alignment.score < min_score or alignment.corrected_s < 0:
         return None
     return alignment.corrected_s
+
+
+def below_min_score(alignments: Sequence[Alignment], min_score: float) -> int:
+    """Claims fix would retime at any score but leaves alone at ``min_score``."""
+    return sum(1 for a in alignments if _retime_target(a, 0.0) is not None and a.score < min_score)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a

@@ -1013,14 +1013,12 @@ def clip_cmd(
         except CliptoolError as err:
             failures.append((n.path or n.video_id, err))
             continue
-        texts = {c.index: c.text for c in n.claims}
         for spec, source in zip(specs, sources, strict=True):
             if isinstance(source, CliptoolError):  # this range alone cannot be had: its clip fails, not the note
                 failures.append((f"{n.path or n.video_id}: anchor {spec.index}", source))
                 continue
             work.append(ClipJob(spec=spec, source=source, note_path=n.path or None, title=n.title or source.title,
-                                captions=captions, transcript=transcript,
-                                also_claims=tuple(texts.get(i, "") for i in spec.also)))
+                                captions=captions, transcript=transcript))
 
     work = merge_jobs(work)  # notes citing the same stretch share one clip and one record
     out_console, err_console = _out_console(), _err_console()

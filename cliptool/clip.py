@@ -121,12 +121,16 @@ class ClipSpec:
     status: str | None = None  # verify's status, when aligned
     snapped: bool = False  # True: spans the aligned passage; False: around the cited time
     line: int = 0
-    also: tuple[int, ...] = ()  # other anchors the same clip backs (same file name)
-    also_specs: tuple[ClipSpec, ...] = ()  # their plans, for the record's line, cited time and status
+    also_specs: tuple[ClipSpec, ...] = ()  # plans of other anchors the same clip backs (same file name)
     located_start_s: float | None = None  # the passage verify located (before padding), when it did
     located_end_s: float | None = None
     score: float | None = None  # verify's 0-1 confidence, when aligned
     offset_s: float | None = None  # cited minus located start (positive: the note cites too late)
+
+    @property
+    def also(self) -> tuple[int, ...]:
+        """Anchor indexes of the other claims this clip backs."""
+        return tuple(other.index for other in self.also_specs)
 
     def filename(self, ext: str = "mp4") -> str:
         return clip_name(self.video_id, self.start_s, self.end_s, ext)
@@ -350,7 +354,7 @@ def _merge_same_file(specs: list[ClipSpec]) -> list[ClipSpec]:
             out[name] = s
             continue
         out[name] = replace(first, start_s=min(first.start_s, s.start_s), end_s=max(first.end_s, s.end_s),
-                            also=(*first.also, s.index), also_specs=(*first.also_specs, s))
+                            also_specs=(*first.also_specs, s))
     return list(out.values())
 
 
@@ -614,7 +618,6 @@ def manifest_of(
     note_path: str | None,
     title: str | None = None,
     captions: CaptionInfo | None = None,
-    also_claims: Sequence[str] = (),
     serves: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The provenance record of one clip: where it came from and how to check it.
@@ -641,10 +644,7 @@ def manifest_of(
         "cited": format_ts(spec.cited_s),
         "cited_s": spec.cited_s,
         "status": spec.status if given else None,
-        "also": [
-            {"index": i, "text": also_claims[k] if k < len(also_claims) else None}
-            for k, i in enumerate(spec.also)
-        ],
+        "also": [{"index": other.index, "text": other.claim} for other in spec.also_specs],
     }
     served = (list(serves) or [_served_row(note_path, spec)]) if given else []
     return {
@@ -744,7 +744,6 @@ class ClipJob:
     title: str | None = None
     captions: CaptionInfo | None = None
     transcript: Transcript | None = field(default=None, repr=False)
-    also_claims: tuple[str, ...] = ()
     others: tuple[ClipJob, ...] = ()  # jobs of other notes that make the same file (see merge_jobs)
 
 
@@ -794,7 +793,7 @@ def make_clip(
                  audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
     try:
         manifest = manifest_of(result, source=job.source, note_path=job.note_path, title=job.title,
-                               captions=job.captions, also_claims=job.also_claims, serves=served_claims(job))
+                               captions=job.captions, serves=served_claims(job))
         path = write_manifest(result, manifest)
         update_index(out_dir, manifest)
     except BaseException:

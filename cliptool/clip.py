@@ -641,7 +641,7 @@ def manifest_of(
         "index": spec.index if given else None,
         "line": spec.line if given else None,
         "text": spec.claim if given else None,
-        "cited": format_ts(spec.cited_s),
+        "cited": shown_time(spec.cited_s),
         "cited_s": spec.cited_s,
         "status": spec.status if given else None,
         "also": [{"index": other.index, "text": other.claim} for other in spec.also_specs],

@@ -327,3 +327,16 @@ def test_the_record_shows_a_fractional_cited_time_as_given() -> None:
     spec = ClipSpec(video_id=VID, index=0, claim="x", cited_s=30.5, start_s=28.5, end_s=38.5)
     (row,) = served_claims(ClipJob(spec=spec, source=MediaSource(Path("talk.mp4")), note_path="n.md"))
     assert row["cited"] == "00:00:30.5"  # not rounded to a second the note never wrote
+
+
+def test_the_record_of_a_clip_asked_by_a_fractional_time_shows_that_time() -> None:
+    from pathlib import Path
+
+    from cliptool.clip import ClipResult, ClipSpec, manifest_of
+    from cliptool.media import MediaSource
+
+    spec = ClipSpec(video_id=VID, index=0, claim="", cited_s=30.5, start_s=28.5, end_s=38.5)
+    result = ClipResult(spec=spec, path=Path("c.mp4"), mode="accurate", start_s=28.5, end_s=38.5, duration_s=10.0,
+                        sha256="0" * 64)
+    record = manifest_of(result, source=MediaSource(Path("talk.mp4")), note_path=None)
+    assert (record["claim"]["cited"], record["claim"]["cited_s"]) == ("00:00:30.5", 30.5)

@@ -16,6 +16,7 @@ message when ../shared/corpus is not beside the project.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -119,18 +120,25 @@ def _one_run(set_name: str, notes_dir: Path, gold: Path | None, captions: str, c
 SCORE_BINS = (0.05, 0.1, 0.2, 0.3, 0.4)
 
 
-def _by_score(report: dict[str, Any], gold: Path) -> dict[tuple[str, int], tuple[int, int]]:
-    """(answers right, answers) by kind of verdict and score bin: what a score is worth.
-
-    A located claim is right when score.py would count its start a hit; an unsupported one when
-    its gold is ``none``. Uses score.py's own functions, read in place.
-    """
+@functools.cache
+def _scorer() -> Any:
+    """The corpus's score.py as a module, loaded once for all runs."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("corpus_score", CORPUS / "score.py")
     assert spec is not None and spec.loader is not None
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
+    return scorer
+
+
+def _by_score(report: dict[str, Any], gold: Path) -> dict[tuple[str, int], tuple[int, int]]:
+    """(answers right, answers) by kind of verdict and score bin: what a score is worth.
+
+    A located claim is right when score.py would count its start a hit; an unsupported one when
+    its gold is ``none``. Uses score.py's own functions, read in place.
+    """
+    scorer = _scorer()
     out: dict[tuple[str, int], tuple[int, int]] = {}
     sentences: dict[str, Any] = {}
     for note in report["notes"]:

@@ -231,6 +231,7 @@ class Tuning:
     fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
     candidates: int = 64  # passages per claim worth that comparison
     cited_bonus: float = 0.2  # trust in the note's own time
+    cited_evidence: float = 0.08  # ... in full once its passage says this much of the claim
     order_bonus: float = 0.1  # trust in the note's order of claims
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
@@ -238,6 +239,7 @@ class Tuning:
     fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
     said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
+    said_after: float = 0.25  # "nothing": under this share of what the passage's best sentence says
     ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
     far_s: float = 30.0  # two places closer than this are one place
     offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
@@ -348,6 +350,15 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     in_order = (index.starts >= lo) & (index.starts <= hi)
     total = sc.rank[i] + tuning.cited_bonus * sc.near[i] + tuning.order_bonus * in_order
     j = int(np.argmax(total))
+    if row[j] >= tuning.min_chosen:
+        # The claim is said where the priors point. Trust in the cited time now grows with what
+        # its passage says: a moved time landing on a sentence that shares one word of the claim
+        # must not outweigh a clear paraphrase elsewhere. (Whether the claim is said at all was
+        # judged with the full bonus: an invented claim must not drift to a passage sharing a
+        # few words of it.)
+        trust = np.clip(row / tuning.cited_evidence, 0.0, 1.0)
+        total = sc.rank[i] + tuning.cited_bonus * sc.near[i] * trust + tuning.order_bonus * in_order
+        j = int(np.argmax(total))
     if row[j] < tuning.min_chosen:
         # The priors picked a passage that says next to nothing of the claim: pointing there
         # would be a guess. Only clear evidence elsewhere can still place the claim.
@@ -370,10 +381,11 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     if status == "ok":
         first, k = _trim(sc.cov[i], index, j, floor_s=cited, ratio=0.5)
         first, k = _nearer_next(sc.cov[i], index, first, k, cited, tolerance_s)
-        if float(sc.cov[i, first : first + k].max()) <= 0.0:
-            # From the cited time on the passage says nothing of the claim: it won the cited
-            # bonus only by running on past the sentence that says it. A sentence before that
-            # says the claim clearly is where it is; weak evidence there is left to the cited
+        whole = float(sc.cov[i, int(index.first[j]) : int(index.first[j] + index.length[j])].max())
+        if float(sc.cov[i, first : first + k].max()) <= tuning.said_after * whole:
+            # From the cited time on the passage says next to nothing of the claim: it won the
+            # cited bonus only by running on past the sentence that says it. A sentence before
+            # that says the claim clearly is where it is; weak evidence there is left to the cited
             # time, which on the corpus is more often a paraphrase than a wrong time.
             said = [q for q in range(int(index.first[j]), first) if sc.cov[i, q] >= tuning.said_before]
             if said:

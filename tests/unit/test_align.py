@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
+from cliptool.align import TranscriptIndex, Tuning, align_note, build_index, shared_words
 from cliptool.models import Alignment, Claim, Sentence
 from cliptool.timecode import format_ts
 
@@ -300,3 +300,28 @@ def test_a_passage_that_says_the_claim_only_before_the_cited_time_does_not_make_
     assert (a.status, a.start, a.end) == ("shifted", 780.0, 785.5)
     assert "Varroa" in a.evidence and "count slowly" not in a.evidence
     assert a.corrected_s == 780.0
+
+
+def test_a_passage_saying_little_of_the_claim_from_the_cited_time_on_does_not_make_it_ok() -> None:
+    # As above, but the sentence at the cited time shares one word ("managed") with the claim:
+    # a word in passing is not where the claim is said.
+    talk = [(t, "Managed or not, we count slowly on." if t == 786.0 else x) for t, x in TALK]
+    claims = _claims(("00:13:08", "Varroa mites are the biggest threat to managed hives"))
+    (a,) = align_note(claims, _index(talk))
+    assert (a.status, a.start) == ("shifted", 780.0)
+    # Only what counts as saying "nothing" made the difference: with any word counting, it is ok.
+    (lenient,) = align_note(claims, _index(talk), tuning=Tuning(said_after=0.0))
+    assert (lenient.status, lenient.start) == ("ok", 786.0)
+
+
+def test_a_cited_time_that_shares_a_word_in_passing_does_not_outweigh_a_paraphrase_elsewhere() -> None:
+    # Cited at 04:00, where only "guards" of the claim is said; 14:00 says it in other words.
+    talk = [(t, "The guards rest in the afternoon." if t == 240.0 else x) for t, x in TALK]
+    claims = _claims(("00:04:00", "The guards at the entrance are kept calm by beekeepers with a puff "
+                                  "whenever frames get lifted"))
+    (a,) = align_note(claims, _index(talk))
+    assert (a.status, a.start) == ("shifted", 840.0)
+    assert "Beekeepers smoke" in a.evidence
+    # Trusting any cited time in full, as a flat bonus does, keeps the passing word.
+    (flat,) = align_note(claims, _index(talk), tuning=Tuning(cited_evidence=1e-9))
+    assert (flat.status, flat.start) == ("ok", 240.0)

@@ -282,6 +282,7 @@ def claims_cmd(
 
     from cliptool.errors import InputError
     from cliptool.notes import read_note
+    from cliptool.report import plural
 
     notes = []
     missing: list[CliptoolError] = []
@@ -312,7 +313,7 @@ def claims_cmd(
         out = _out_console()
         for note in notes:
             out.print(_claims_table(note))
-        out.print(f"{_plural(sum(len(n.claims) for n in notes), 'claim')} in {_plural(len(notes), 'note')}",
+        out.print(f"{plural(sum(len(n.claims) for n in notes), 'claim')} in {plural(len(notes), 'note')}",
                   highlight=False)
     if failed:
         raise typer.Exit(InputError.exit_code)
@@ -554,8 +555,10 @@ def _fix_print_done(console: Any, planned: Any, *, write: bool) -> None:
     if not write:
         _fix_print_diff(console, planned)
         return
+    from cliptool.report import plural
+
     kept = f"; original in {planned.backup}" if planned.backup else ""
-    what = _plural(len(planned.retimed_claims), "anchor") + " retimed"
+    what = plural(len(planned.retimed_claims), "anchor") + " retimed"
     if planned.marked_claims:
         what += f", {len(planned.marked_claims)} marked"
     console.print(f"fixed {_escape(planned.path)}: {what}{_escape(kept)}", highlight=False)
@@ -595,10 +598,6 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
                 text.stylize("bold reverse", 1 + s, 1 + e)
             new_no += 1
         console.print(text, highlight=False)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 @app.command()
@@ -643,6 +642,7 @@ def fix(
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
     from cliptool.fix import below_min_score as count_below_min_score
+    from cliptool.report import plural
     from cliptool.safe_write import backup_path, check_writable, tag_backup_dir
     from cliptool.verify import VerifyOptions, verify_parsed
 
@@ -733,17 +733,17 @@ def fix(
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif todo:  # with no note found, the error line has said it all
-        what = f"retime {_plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
-        where = f"in {len(changed)} of {_plural(len(todo), 'note')}"
-        failed_part = f"; {_plural(len(failed), 'note')} failed" if failed else ""
+        what = f"retime {plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
+        where = f"in {len(changed)} of {plural(len(todo), 'note')}"
+        failed_part = f"; {plural(len(failed), 'note')} failed" if failed else ""
         if write:
-            done = f"retimed {_plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
+            done = f"retimed {plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
             out.print(f"{done} {where}{failed_part}", highlight=False)
         else:
             hint = " (run again with --write to apply)" if changed else ""
             out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
         if below_min_score:
-            err.print(f"{_plural(below_min_score, 'anchor')} verify located elsewhere scored below --min-score "
+            err.print(f"{plural(below_min_score, 'anchor')} verify located elsewhere scored below --min-score "
                       f"{min_score:g} and stayed as written (verify lists them)", highlight=False)
     if failed:
         raise typer.Exit(max(f["exit_code"] for f in failed))
@@ -867,9 +867,7 @@ def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str
             _warn(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
         return None, None, None
     if not note.path:  # a bare --video-id/--claim time: no claim text to verify
-        from cliptool.models import CaptionInfo
-
-        return None, CaptionInfo(transcript.language, transcript.kind, transcript.source), transcript
+        return None, transcript.info, transcript
     # Verified even with --no-snap: the record and the notices say what verify found.
     report = verify_parsed(note, lookup)
     if report.status != "checked":
@@ -961,7 +959,7 @@ def clip_cmd(
     )
     from cliptool.errors import CliptoolError
     from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections, stopping
-    from cliptool.report import shorten
+    from cliptool.report import plural, shorten
     from cliptool.verify import VerifyOptions
 
     if subs == _SubsMode.burn and (fast or audio_only):
@@ -1057,7 +1055,7 @@ def clip_cmd(
     made = sum(1 for r in results if not isinstance(r, CliptoolError))
     served = sum(len(served_claims(j)) for j, r in zip(work, results, strict=True) if not isinstance(r, CliptoolError))
     failed = len(failures)
-    err_console.print(f"{_plural(made, 'clip')} made" + (f" for {_plural(served, 'claim')}" if served > made else "")
+    err_console.print(f"{plural(made, 'clip')} made" + (f" for {plural(served, 'claim')}" if served > made else "")
                       + f" in {out}"
                       + (f", {failed} failed" if failed else ""), highlight=False)
     if failed:

@@ -109,6 +109,11 @@ class Transcript:
             return self.duration_s
         return self.cues[-1].end if self.cues else 0.0
 
+    @property
+    def info(self) -> CaptionInfo:
+        """Which track this is, as reports name it."""
+        return CaptionInfo(language=self.language, kind=self.kind, source=self.source)
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:

@@ -402,13 +402,14 @@ def summary_line(reports: Sequence[NoteReport]) -> str:
     """One line over all notes, e.g. ``3 notes (2 checked, 1 no-captions); 9 claims: 7 ok, ...``."""
     s = summary(reports)
     notes = ", ".join(f"{n} {st}" for st, n in s["notes_by_status"].items() if n)
-    head = _plural(s["notes"], "note") + (f" ({notes})" if notes else "")
+    head = plural(s["notes"], "note") + (f" ({notes})" if notes else "")
     # claims of notes without captions have no status; counting them keeps the parts summing to the total
     not_checked = s["claims"] - sum(s["counts"].values())
-    return f"{head}; {_plural(s['claims'], 'claim')}: {_stats_text(s, not_checked=not_checked)}"
+    return f"{head}; {plural(s['claims'], 'claim')}: {_stats_text(s, not_checked=not_checked)}"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """``1 note``, ``2 notes``: counts as the reports and the CLI print them."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
@@ -437,7 +438,7 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
             line = title.copy()
             n = len(r.claims)
             if n or r.status != "error":  # a note that could not be read may well have claims: say nothing
-                line.append("\n" + (f"{_plural(n, 'claim')} not checked" if n else "no claims"), style="dim")
+                line.append("\n" + (f"{plural(n, 'claim')} not checked" if n else "no claims"), style="dim")
             tables.append(line)
             continue
         tables.append(_NoteTable(title, caption, widest, pairs))

@@ -17,7 +17,7 @@ from pathlib import Path
 from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
 from cliptool.captions import segment
 from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError
-from cliptool.models import CaptionInfo, Note, NoteReport, Transcript
+from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
 
 __all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
@@ -114,8 +114,7 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
             warnings += (f"only {shared:.0%} of the note's words occur in the video's "
                          f"{transcript.language or ''} captions: is the note about another video, or in another "
                          "language?",)
-    captions = CaptionInfo(language=transcript.language, kind=transcript.kind, source=transcript.source)
-    return replace(report, captions=captions, warnings=warnings, alignments=alignments, duration_s=transcript.end_s)
+    return replace(report, captions=transcript.info, warnings=warnings, alignments=alignments, duration_s=transcript.end_s)
 
 
 # A note shares two thirds of its words with its video's captions and almost none with captions

@@ -471,8 +471,6 @@ def cut(
     info = probe(media)
     if audio_only and not info.has_audio:
         raise MediaError(f"{media}: no audio stream")
-    if not (info.has_video or info.has_audio):
-        raise MediaError(f"{media}: no audio or video stream")
     media_end = media_offset_s + info.duration_s
     if spec.start_s < media_offset_s - 0.01:
         raise MediaError(f"{media} starts at {format_ts(media_offset_s)}, after the clip's start {format_ts(spec.start_s)}")

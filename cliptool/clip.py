@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -77,6 +77,7 @@ AUDIO_LEAD_S = 30.0
 # --tolerance): a reading of the cited time that lands there is the one verify used.
 OK_LEAD_S = 5.0
 STALE_TEMP_S = 3600.0  # a .clip-* temp folder older than this belongs to a run that was killed
+SIGNAL_POLL_S = 0.1  # how often the main thread wakes while --jobs cut, so a signal is handled at once
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -841,5 +842,15 @@ def make_clips(
 
     if workers <= 1 or len(jobs) < 2:
         return [one(j) for j in jobs]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip") as pool:
-        return list(pool.map(one, jobs))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip")
+    try:
+        futures = [pool.submit(one, j) for j in jobs]
+        # Wait in short slices, not in one blocking result(): the kernel may hand SIGINT/SIGTERM
+        # to a worker thread, and Python runs the handler (which stops ffmpeg) only when the main
+        # thread next executes bytecode; a main thread blocked until the cuts end would run it
+        # after every clip was finished and kept.
+        while wait(futures, timeout=SIGNAL_POLL_S).not_done:
+            pass
+        return [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

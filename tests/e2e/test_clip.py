@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -232,6 +233,46 @@ def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tm
     rows = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))["clips"]
     assert len(rows) == 3
     assert not [n for n in _files(tmp_path) if n.startswith(".clip-")]  # no temp folder left behind
+
+
+
+def test_a_signal_a_worker_thread_takes_stops_the_batch_at_once(make_media: Callable[..., Path], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel may hand a process's SIGINT to any thread; Python runs the handler only in the
+    main thread, so a main thread blocked until the cuts end would stop nothing."""
+    from cliptool import media as media_mod
+
+    monkeypatch.setattr(media_mod, "_stopped", threading.Event())  # stop_ffmpeg's flag, for this test only
+    src = MediaSource(path=make_media("640x360", 90))
+    jobs = [ClipJob(spec=spec(3.0 + i, 85.0 + i, i), source=src) for i in range(2)]
+    handled: list[float] = []
+
+    def on_int(signum: int, frame: Any) -> None:
+        handled.append(time.monotonic())
+        media_mod.stop_ffmpeg()
+        raise KeyboardInterrupt
+
+    def signal_a_worker() -> None:
+        deadline = time.monotonic() + 30
+        while not _ffmpeg_writing_into(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        worker = next(t for t in threading.enumerate() if t.name.startswith("clip"))
+        signal.pthread_kill(worker.ident or 0, signal.SIGINT)
+        sent.append(time.monotonic())
+
+    sent: list[float] = []
+    previous = signal.signal(signal.SIGINT, on_int)
+    sender = threading.Thread(target=signal_a_worker)
+    try:
+        sender.start()
+        with pytest.raises(KeyboardInterrupt):
+            make_clips(jobs, tmp_path, workers=2, subs="none")
+    finally:
+        sender.join()
+        signal.signal(signal.SIGINT, previous)
+    assert handled and handled[0] - sent[0] < 1.0  # handled while ffmpeg ran, not after the cuts ended
+    assert _ffmpeg_writing_into(tmp_path) == []
+    assert not [n for n in _files(tmp_path) if n.endswith(".mp4") or n.startswith(".clip-")]
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -186,6 +186,53 @@ def main() -> None:
     app(prog_name="cliptool")
 
 
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process the signal ended
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+
+class _Terminated(BaseException):
+    """SIGTERM: raised in the main thread so cleanup runs as it does for Ctrl-C."""
+
+
+def _signals_handled(outcome: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """SIGTERM and Ctrl-C alike: stop every ffmpeg child first (a SIGTERM reaches none of them,
+    and with --jobs the other threads' must not be reported as failed clips), unwind so temp
+    files go, then exit 143 or 130 with one closing line that says what was left (``outcome``)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(command)
+        def run(*args: Any, **kwargs: Any) -> None:
+            from cliptool.media import stop_ffmpeg
+
+            def on_term(signum: int, frame: Any) -> None:
+                stop_ffmpeg()
+                raise _Terminated
+
+            def on_int(signum: int, frame: Any) -> None:
+                stop_ffmpeg()
+                raise KeyboardInterrupt
+
+            try:
+                previous = signal.signal(signal.SIGTERM, on_term), signal.signal(signal.SIGINT, on_int)
+            except ValueError:  # not the main thread (an embedding app): leave signals to it
+                return command(*args, **kwargs)
+            try:
+                return command(*args, **kwargs)
+            except _Terminated:
+                _error(f"terminated: {outcome}")
+                raise typer.Exit(EXIT_TERMINATED) from None
+            except KeyboardInterrupt:
+                _error(f"interrupted: {outcome}")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            finally:
+                signal.signal(signal.SIGTERM, previous[0])
+                signal.signal(signal.SIGINT, previous[1])
+
+        return run
+
+    return decorate
+
+
 # --- claims ----------------------------------------------------------------------------------
 
 _PATHS_ARG = typer.Argument(metavar="PATH", help="Note files or folders (walked recursively).")
@@ -334,6 +381,7 @@ def _video_id_of(source: str) -> str:
 
 
 @app.command("captions")
+@_signals_handled("the cache holds only whole files")
 def captions_cmd(
     source: Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use.")],
     lang: str = LANG_OPT,
@@ -458,6 +506,7 @@ def _write_output(path: Path, text: str) -> None:
 
 
 @app.command("verify")
+@_signals_handled("no report written")
 def verify_cmd(
     paths: Annotated[list[Path], _PATHS_ARG],
     cache: Path | None = CACHE_OPT,
@@ -601,6 +650,7 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
 
 
 @app.command()
+@_signals_handled("notes rewritten so far keep their backups; no note is half-written")
 def fix(
     paths: Annotated[list[Path], typer.Argument(
         metavar="PATH", help="Note files or folders of notes (searched recursively).")],
@@ -756,52 +806,6 @@ class _SubsMode(str, Enum):
     none = "none"
 
 
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process the signal ended
-
-
-class _Terminated(BaseException):
-    """SIGTERM during clip: raised in the main thread so cleanup runs as it does for Ctrl-C."""
-
-
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-
-
-def _sigterm_handled(command: Callable[..., None]) -> Callable[..., None]:
-    """SIGTERM and Ctrl-C alike: stop every ffmpeg child first (a SIGTERM reaches none of them,
-    and with --jobs the other threads' must not be reported as failed clips), unwind so temp
-    files go, then exit 143 or 130 with one closing line."""
-
-    @functools.wraps(command)
-    def run(*args: Any, **kwargs: Any) -> None:
-        from cliptool.media import stop_ffmpeg
-
-        def on_term(signum: int, frame: Any) -> None:
-            stop_ffmpeg()
-            raise _Terminated
-
-        def on_int(signum: int, frame: Any) -> None:
-            stop_ffmpeg()
-            raise KeyboardInterrupt
-
-        try:
-            previous = signal.signal(signal.SIGTERM, on_term), signal.signal(signal.SIGINT, on_int)
-        except ValueError:  # not the main thread (an embedding app): leave signals to it
-            return command(*args, **kwargs)
-        try:
-            return command(*args, **kwargs)
-        except _Terminated:
-            _error("terminated: ffmpeg stopped, unfinished clips removed")
-            raise typer.Exit(EXIT_TERMINATED) from None
-        except KeyboardInterrupt:
-            _error("interrupted: ffmpeg stopped, unfinished clips removed")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous[0])
-            signal.signal(signal.SIGINT, previous[1])
-
-    return run
-
-
 def _clip_selection(claim: str | None, anchor: int | None, every: bool, status: str | None) -> Any:
     from cliptool.clip import Selection
     from cliptool.errors import InputError
@@ -902,7 +906,7 @@ def _clip_label(job: Any) -> str:
 
 
 @app.command("clip")
-@_sigterm_handled
+@_signals_handled("ffmpeg stopped, unfinished clips removed")
 def clip_cmd(
     note: Annotated[Path | None, typer.Argument(
         metavar="NOTE", help="A note, or a folder of notes (with --all or --status).")] = None,

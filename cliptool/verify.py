@@ -6,11 +6,12 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
 
 __all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
+
+_MAX_BATCH = 16  # notes a --jobs worker takes at a time
+_POLL_S = 0.1  # how often the main thread wakes while workers run, so a signal is handled at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +154,16 @@ def _base(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def _verify_one(args: tuple[str, VerifyOptions]) -> NoteReport:
-    return verify_note(args[0], args[1])
+def _worker_signals() -> None:
+    # Ctrl-C and SIGTERM end a worker at once and quietly (no traceback per process); the main
+    # process handles them, ends the workers and says how the run ended.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _verify_batch(args: tuple[Sequence[str], VerifyOptions]) -> list[NoteReport]:
+    paths, opts = args
+    return [verify_note(p, opts) for p in paths]
 
 
 def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -> Iterator[NoteReport]:
@@ -161,8 +173,28 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
             yield verify_note(p, opts)
         return
     jobs = min(jobs, os.cpu_count() or 1, len(paths))
-    # Contiguous chunks: a vault keeps a video's notes side by side, so a worker mostly indexes
-    # each video once.
-    chunk = max(1, len(paths) // (jobs * 4))
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(_verify_one, [(str(p), opts) for p in paths], chunksize=chunk)
+    # Contiguous batches: a vault keeps a video's notes side by side, so a worker mostly indexes
+    # each video once. Small enough that the reports come in steadily.
+    size = max(1, min(len(paths) // (jobs * 4), _MAX_BATCH))
+    batches = [([str(p) for p in paths[i : i + size]], opts) for i in range(0, len(paths), size)]
+    # multiprocessing.Pool rather than concurrent.futures: on Ctrl-C or SIGTERM its workers can be
+    # ended at once (terminate), where an executor would wait for a fetch hanging on the network.
+    pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
+    try:
+        results = pool.imap(_verify_batch, batches)
+        for _ in batches:
+            # Wait in short slices: a signal the kernel hands one of the pool's threads is handled
+            # only when the main thread runs Python again (see clip.make_clips).
+            while True:
+                try:
+                    got = results.next(timeout=_POLL_S)
+                except multiprocessing.TimeoutError:
+                    continue
+                break
+            yield from got
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()

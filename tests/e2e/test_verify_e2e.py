@@ -3,7 +3,14 @@ judges a note, fix rewrites the wrong anchor, verify agrees, and a second run ne
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -126,3 +133,67 @@ def test_fetch_verify_fix_and_verify_again(
 
     again = _verify(str(note), "--cache", str(cache), "--offline")
     assert [c["status"] for c in again["notes"][0]["claims"]] == ["ok", "ok", "ok", "unsupported"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to see child processes")
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, sig: signal.Signals, code: int,
+                                                                word: str) -> None:
+    """Workers stuck in a fetch the server never answers are ended, not waited for: the run
+    stops at once with one closing line and leaves no process behind."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept_and_say_nothing() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                accepted.append(listener.accept()[0])
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for n in range(6):  # one video per note: every note needs a fetch
+        (notes / f"talk{n}.md").write_text(NOTE.replace(VIDEO_ID, f"hangingVid{n}"), encoding="utf-8")
+    out = tmp_path / "report.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cliptool", "verify", str(notes), "--jobs", "2", "--cache", str(tmp_path / "cache"),
+         "--url-template", f"http://127.0.0.1:{listener.getsockname()[1]}/{{id}}.html", "--output", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(accepted) < 2:  # both workers are waiting for an answer
+            assert proc.poll() is None and time.monotonic() < deadline, "the fetches never started"
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        proc.kill()
+        listener.close()
+        for conn in accepted:
+            conn.close()
+    assert proc.returncode == code, err
+    assert err.strip().splitlines()[-1] == f"error: {word}: no report written" and "Traceback" not in err
+    assert took < 10  # the fetches' own 20 s timeout did not have to run out
+    assert not out.exists()
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "gone"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -159,6 +160,7 @@ def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, 
         [sys.executable, "-m", "cliptool", "verify", str(notes), "--jobs", "2", "--cache", str(tmp_path / "cache"),
          "--url-template", f"http://127.0.0.1:{listener.getsockname()[1]}/{{id}}.html", "--output", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    workers: list[int] = []
     try:
         deadline = time.monotonic() + 30
         while len(accepted) < 2:  # both workers are waiting for an answer
@@ -171,7 +173,12 @@ def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, 
         _, err = proc.communicate(timeout=30)
         took = time.monotonic() - sent
     finally:
-        proc.kill()
+        if proc.poll() is None:
+            proc.kill()
+        for pid in workers:  # on failure, leave no process waiting on the network
+            if _state(pid) not in ("Z", "gone"):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
         listener.close()
         for conn in accepted:
             conn.close()

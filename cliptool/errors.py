@@ -3,7 +3,7 @@
 Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
 3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
 captions, not cached with ``--offline``), 5 network failure, 6 ffmpeg / media failure,
-7 a note changed on disk while fix was working on it. ``claims``, ``fix`` and ``clip`` exit with
+7 a note changed on disk while fix was working on it, 8 a ``--jobs`` worker process died. ``claims``, ``fix`` and ``clip`` exit with
 the highest code any of their notes produced; ``verify`` reports such notes in its report and
 exits 0 once the report is produced (1 below ``--min-accuracy``).
 """
@@ -22,6 +22,7 @@ __all__ = [
     "MediaError",
     "FfmpegError",
     "WriteConflictError",
+    "WorkerError",
     "EXIT_OK",
     "EXIT_BELOW_ACCURACY",
     "EXIT_USAGE",
@@ -101,3 +102,9 @@ class WriteConflictError(CliptoolError):
     """The file changed on disk between read and write; nothing was written."""
 
     exit_code = 7
+
+
+class WorkerError(CliptoolError):
+    """A ``--jobs`` worker process died (killed, out of memory): its notes have no report."""
+
+    exit_code = 8

@@ -6,18 +6,20 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
 import signal
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
 from cliptool.captions import segment
-from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError
+from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError, WorkerError
 from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
 
@@ -155,19 +157,21 @@ def _base(language: str) -> str:
 
 
 def _worker_signals() -> None:
-    # Ctrl-C and SIGTERM end a worker at once and quietly (no traceback per process); the main
-    # process handles them, ends the workers and says how the run ended.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The main process alone answers Ctrl-C and SIGTERM (a terminal sends Ctrl-C to every
+    # process): it ends the workers and says how the run ended, with no traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _verify_batch(args: tuple[Sequence[str], VerifyOptions]) -> list[NoteReport]:
-    paths, opts = args
+def _verify_batch(paths: Sequence[str], opts: VerifyOptions) -> list[NoteReport]:
     return [verify_note(p, opts) for p in paths]
 
 
 def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -> Iterator[NoteReport]:
-    """Reports in the order of ``paths``; ``jobs`` > 1 spreads notes over processes."""
+    """Reports in the order of ``paths``; ``jobs`` > 1 spreads notes over processes.
+
+    Raises :class:`WorkerError` when a worker process dies (killed, out of memory).
+    """
     if jobs <= 1 or len(paths) < 2:
         for p in paths:
             yield verify_note(p, opts)
@@ -176,25 +180,33 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
     # Contiguous batches: a vault keeps a video's notes side by side, so a worker mostly indexes
     # each video once. Small enough that the reports come in steadily.
     size = max(1, min(len(paths) // (jobs * 4), _MAX_BATCH))
-    batches = [([str(p) for p in paths[i : i + size]], opts) for i in range(0, len(paths), size)]
-    # multiprocessing.Pool rather than concurrent.futures: on Ctrl-C or SIGTERM its workers can be
-    # ended at once (terminate), where an executor would wait for a fetch hanging on the network.
-    pool = multiprocessing.Pool(jobs, initializer=_worker_signals)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals)
     try:
-        results = pool.imap(_verify_batch, batches)
-        for _ in batches:
+        futures = [pool.submit(_verify_batch, [str(p) for p in paths[i : i + size]], opts)
+                   for i in range(0, len(paths), size)]
+        for fut in futures:
             # Wait in short slices: a signal the kernel hands one of the pool's threads is handled
             # only when the main thread runs Python again (see clip.make_clips).
-            while True:
-                try:
-                    got = results.next(timeout=_POLL_S)
-                except multiprocessing.TimeoutError:
-                    continue
-                break
-            yield from got
-        pool.close()
-    except BaseException:
-        pool.terminate()
+            while not wait([fut], timeout=_POLL_S).done:
+                pass
+            yield from fut.result()
+    except BaseException as exc:
+        # Ctrl-C, SIGTERM, a dead worker, or the caller stopped reading: end the workers now
+        # rather than wait for their batches (a fetch can hang on the network for its timeout).
+        _kill_workers(pool)
+        if isinstance(exc, BrokenProcessPool):
+            raise WorkerError("a --jobs worker process died (killed, or out of memory)") from exc
         raise
     finally:
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
+    if kill is not None:
+        kill()
+        return
+    # Before 3.14 the executor's processes are reachable only through this private mapping.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(OSError, ValueError):
+            proc.kill()

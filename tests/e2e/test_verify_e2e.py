@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +136,10 @@ def test_fetch_verify_fix_and_verify_again(
     assert [c["status"] for c in again["notes"][0]["claims"]] == ["ok", "ok", "ok", "unsupported"]
 
 
-@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to see child processes")
-@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
-def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, sig: signal.Signals, code: int,
-                                                                word: str) -> None:
-    """Workers stuck in a fetch the server never answers are ended, not waited for: the run
-    stops at once with one closing line and leaves no process behind."""
+@contextlib.contextmanager
+def _verify_hanging_on_the_network(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int], Path]]:
+    """``cliptool verify --jobs 2`` on notes whose captions a server never sends: yields the run
+    once both workers wait for an answer, with the workers' pids and the report path."""
     listener = socket.create_server(("127.0.0.1", 0))
     accepted: list[socket.socket] = []
 
@@ -166,27 +164,51 @@ def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, 
         while len(accepted) < 2:  # both workers are waiting for an answer
             assert proc.poll() is None and time.monotonic() < deadline, "the fetches never started"
             time.sleep(0.05)
-        workers = _children(proc.pid)
+        workers += _children(proc.pid)
         assert len(workers) >= 2
-        sent = time.monotonic()
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=30)
-        took = time.monotonic() - sent
+        yield proc, workers, out
     finally:
         if proc.poll() is None:
             proc.kill()
         for pid in workers:  # on failure, leave no process waiting on the network
             if _state(pid) not in ("Z", "gone"):
                 os.kill(pid, signal.SIGKILL)
-        proc.wait()
+        proc.communicate()
         listener.close()
         for conn in accepted:
             conn.close()
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc to see child processes")
+
+
+@needs_proc
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, sig: signal.Signals, code: int,
+                                                                word: str) -> None:
+    """Workers stuck in a fetch the server never answers are ended, not waited for: the run
+    stops at once with one closing line and leaves no process behind."""
+    with _verify_hanging_on_the_network(tmp_path) as (proc, workers, out):
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
     assert proc.returncode == code, err
     assert err.strip().splitlines()[-1] == f"error: {word}: no report written" and "Traceback" not in err
     assert took < 10  # the fetches' own 20 s timeout did not have to run out
     assert not out.exists()
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+    assert [pid for pid in workers if _state(pid) not in ("Z", "gone")] == []
+
+
+@needs_proc
+def test_a_worker_that_dies_ends_the_run_with_one_line(tmp_path: Path) -> None:
+    with _verify_hanging_on_the_network(tmp_path) as (proc, workers, out):
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 8, err
+    assert err.strip().splitlines()[-1] == "error: a --jobs worker process died (killed, or out of memory)"
+    assert "Traceback" not in err and not out.exists()
+    assert [pid for pid in workers if _state(pid) not in ("Z", "gone")] == []
 
 
 def _children(pid: int) -> list[int]:

@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -30,6 +30,7 @@ from cliptool import __version__
 from cliptool.errors import CliptoolError, InputError, MediaError
 from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
+from cliptool.parallel import result_of
 from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts, mmss_reading, utc_now
 
@@ -77,7 +78,6 @@ AUDIO_LEAD_S = 30.0
 # --tolerance): a reading of the cited time that lands there is the one verify used.
 OK_LEAD_S = 5.0
 STALE_TEMP_S = 3600.0  # a .clip-* temp folder older than this belongs to a run that was killed
-SIGNAL_POLL_S = 0.1  # how often the main thread wakes while --jobs cut, so a signal is handled at once
 _FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
@@ -845,12 +845,6 @@ def make_clips(
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="clip")
     try:
         futures = [pool.submit(one, j) for j in jobs]
-        # Wait in short slices, not in one blocking result(): the kernel may hand SIGINT/SIGTERM
-        # to a worker thread, and Python runs the handler (which stops ffmpeg) only when the main
-        # thread next executes bytecode; a main thread blocked until the cuts end would run it
-        # after every clip was finished and kept.
-        while wait(futures, timeout=SIGNAL_POLL_S).not_done:
-            pass
-        return [f.result() for f in futures]
+        return [result_of(f) for f in futures]  # not f.result(): a signal must stop ffmpeg now
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

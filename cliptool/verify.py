@@ -6,13 +6,12 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,11 +21,11 @@ from cliptool.captions import segment
 from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError, WorkerError
 from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
+from cliptool.parallel import kill_workers, result_of
 
 __all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
 
 _MAX_BATCH = 16  # notes a --jobs worker takes at a time
-_POLL_S = 0.1  # how often the main thread wakes while workers run, so a signal is handled at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,28 +184,14 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
         futures = [pool.submit(_verify_batch, [str(p) for p in paths[i : i + size]], opts)
                    for i in range(0, len(paths), size)]
         for fut in futures:
-            # Wait in short slices: a signal the kernel hands one of the pool's threads is handled
-            # only when the main thread runs Python again (see clip.make_clips).
-            while not wait([fut], timeout=_POLL_S).done:
-                pass
-            yield from fut.result()
+            yield from result_of(fut)
     except BaseException as exc:
         # Ctrl-C, SIGTERM, a dead worker, or the caller stopped reading: end the workers now
         # rather than wait for their batches (a fetch can hang on the network for its timeout).
-        _kill_workers(pool)
+        kill_workers(pool)
         if isinstance(exc, BrokenProcessPool):
             raise WorkerError("a --jobs worker process died (killed, or out of memory)") from exc
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
-    if kill is not None:
-        kill()
-        return
-    # Before 3.14 the executor's processes are reachable only through this private mapping.
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        with contextlib.suppress(OSError, ValueError):
-            proc.kill()

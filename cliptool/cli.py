@@ -10,6 +10,7 @@ import inspect
 import logging
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -194,6 +195,13 @@ class _Terminated(BaseException):
     """SIGTERM: raised in the main thread so cleanup runs as it does for Ctrl-C."""
 
 
+def _stop_ffmpeg() -> None:
+    """Kill the ffmpeg children of clip; none ran when media.py was never imported (verify, fix)."""
+    stop = getattr(sys.modules.get("cliptool.media"), "stop_ffmpeg", None)  # None while still importing
+    if stop is not None:
+        stop()
+
+
 def _signals_handled(outcome: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """SIGTERM and Ctrl-C alike: stop every ffmpeg child first (a SIGTERM reaches none of them,
     and with --jobs the other threads' must not be reported as failed clips), unwind so temp
@@ -202,14 +210,12 @@ def _signals_handled(outcome: str) -> Callable[[Callable[..., None]], Callable[.
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(command)
         def run(*args: Any, **kwargs: Any) -> None:
-            from cliptool.media import stop_ffmpeg
-
             def on_term(signum: int, frame: Any) -> None:
-                stop_ffmpeg()
+                _stop_ffmpeg()
                 raise _Terminated
 
             def on_int(signum: int, frame: Any) -> None:
-                stop_ffmpeg()
+                _stop_ffmpeg()
                 raise KeyboardInterrupt
 
             try:

@@ -3,9 +3,10 @@
 Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
 3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
 captions, not cached with ``--offline``), 5 network failure, 6 ffmpeg / media failure,
-7 a note changed on disk while fix was working on it, 8 a ``--jobs`` worker process died. ``claims``, ``fix`` and ``clip`` exit with
-the highest code any of their notes produced; ``verify`` reports such notes in its report and
-exits 0 once the report is produced (1 below ``--min-accuracy``).
+7 a note changed on disk while fix was working on it, 8 a ``verify --jobs`` worker process
+died; 130 and 143 after Ctrl-C and SIGTERM. ``claims``, ``fix`` and ``clip`` exit with the
+highest code any of their notes produced; ``verify`` reports such notes in its report and exits
+0 once the report is produced (1 below ``--min-accuracy``).
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +283,37 @@ def test_a_missing_cache_folder_offline_is_warned_about_once(vault: Path, tmp_pa
     code, _, err = _run(str(vault), "--cache", str(tmp_path / "typo"), "--offline")
     assert code == 4
     assert err.count(f"warning: cache folder {tmp_path / 'typo'} does not exist") == 1
+
+
+def test_ctrl_c_leaves_every_note_whole_and_says_so(corpus: Path, tmp_path: Path) -> None:
+    """Interrupted mid-batch, each note is either untouched or fully fixed with its backup."""
+    vault = tmp_path / "vault"
+    original = _perturb(corpus / "notes" / VIDEO / f"{NOTE}.md", vault / "n000.md", SHIFTS).read_bytes()
+    for n in range(1, 400):
+        (vault / f"n{n:03d}.md").write_bytes(original)
+    one = tmp_path / "one" / "n.md"
+    one.parent.mkdir()
+    one.write_bytes(original)
+    assert _run(str(one), "--write", "--no-backup", *_offline(corpus))[0] == 0
+    fixed = one.read_bytes()
+    assert fixed != original
+
+    proc = subprocess.Popen([sys.executable, "-m", "cliptool", "fix", str(vault), "--write", *_offline(corpus)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(vault.glob("*.bak")):  # the batch is under way
+        assert proc.poll() is None and time.monotonic() < deadline, "no note was rewritten"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        "error: interrupted: notes rewritten so far keep their backups; no note is half-written")
+    assert "Traceback" not in err
+    notes = sorted(vault.glob("*.md"))
+    assert len(notes) == 400
+    done = [p for p in notes if p.read_bytes() == fixed]
+    assert done and len(done) < 400  # stopped part way
+    assert all(p.read_bytes() in (original, fixed) for p in notes)
+    assert all(p.with_name(p.name + ".bak").read_bytes() == original for p in done)
+    assert sorted(p.name for p in vault.iterdir() if not p.name.endswith((".md", ".bak"))) == []  # no temp file

@@ -503,6 +503,7 @@ vertical-align:top;text-align:left}th{background:#fafafa}
 blockquote{margin:.3rem 0 0;padding:.2rem .6rem;border-left:3px solid #bdbdbd;color:#424242;background:#fafafa}
 .timeline{width:100%;height:auto;margin:.5rem 0}.legend span{margin-right:1rem;font-size:.9em}
 .warn{color:#e65100}.alts{margin:.2rem 0 0;font-size:.9em}td.num{text-align:right;white-space:nowrap}
+table.summary{width:auto;min-width:20rem}
 """
 
 

@@ -235,7 +235,6 @@ def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tm
     assert not [n for n in _files(tmp_path) if n.startswith(".clip-")]  # no temp folder left behind
 
 
-
 def test_a_signal_a_worker_thread_takes_stops_the_batch_at_once(make_media: Callable[..., Path], tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """The kernel may hand a process's SIGINT to any thread; Python runs the handler only in the
@@ -246,6 +245,7 @@ def test_a_signal_a_worker_thread_takes_stops_the_batch_at_once(make_media: Call
     src = MediaSource(path=make_media("640x360", 90))
     jobs = [ClipJob(spec=spec(3.0 + i, 85.0 + i, i), source=src) for i in range(2)]
     handled: list[float] = []
+    sent: list[float] = []
 
     def on_int(signum: int, frame: Any) -> None:
         handled.append(time.monotonic())
@@ -260,7 +260,6 @@ def test_a_signal_a_worker_thread_takes_stops_the_batch_at_once(make_media: Call
         signal.pthread_kill(worker.ident or 0, signal.SIGINT)
         sent.append(time.monotonic())
 
-    sent: list[float] = []
     previous = signal.signal(signal.SIGINT, on_int)
     sender = threading.Thread(target=signal_a_worker)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,18 @@ def test_readme_documents_every_command() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in COMMANDS if f"cliptool {name}" not in readme]
     assert not missing, f"README.md does not mention: {missing}"
+
+
+def test_every_exit_code_is_documented() -> None:
+    """The codes the error tree and the signal handlers use are the README's table and --help's list."""
+    from cliptool import errors
+    from cliptool.cli import EXIT_INTERRUPTED, EXIT_TERMINATED
+
+    codes = {cls.exit_code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.CliptoolError)}
+    codes |= {errors.EXIT_OK, errors.EXIT_BELOW_ACCURACY, errors.EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert {int(c) for c in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)} == codes
+    text = " ".join(runner.invoke(app, ["--help"]).stdout.split())
+    listed = text.split("Exit codes:", 1)[1]
+    assert {int(c) for c in re.findall(r"\b(\d+) [a-z]", listed)} == codes

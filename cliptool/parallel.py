@@ -9,10 +9,13 @@ future is done: after every clip was cut and kept, or after a fetch hanging on t
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from multiprocessing.context import BaseContext
 from typing import TypeVar
 
-__all__ = ["POLL_S", "kill_workers", "result_of"]
+__all__ = ["POLL_S", "kill_workers", "process_context", "result_of"]
 
 POLL_S = 0.1  # how often the main thread wakes while it waits, so a signal is handled at once
 
@@ -24,6 +27,22 @@ def result_of(future: Future[T]) -> T:
     while not wait([future], timeout=POLL_S).done:
         pass
     return future.result()
+
+
+def process_context(preload: Sequence[str]) -> BaseContext:
+    """How to start worker processes: from a fork server that has imported ``preload``, where the
+    platform has one (else spawn, as on Windows).
+
+    Forking the main process itself copies whatever its other threads (rich's progress refresh)
+    hold locked at that instant: Python 3.12 warns of it and 3.14 no longer does it by default.
+    The fork server is a fresh single-threaded process; having imported the stage once, it forks
+    workers that start as fast as forked ones (1,000 notes with --jobs 2: 8.5 s either way).
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(preload))
+    return ctx
 
 
 def kill_workers(pool: ProcessPoolExecutor) -> None:

@@ -21,7 +21,7 @@ from cliptool.captions import segment
 from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError, WorkerError
 from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
-from cliptool.parallel import kill_workers, result_of
+from cliptool.parallel import kill_workers, process_context, result_of
 
 __all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
 
@@ -179,7 +179,7 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
     # Contiguous batches: a vault keeps a video's notes side by side, so a worker mostly indexes
     # each video once. Small enough that the reports come in steadily.
     size = max(1, min(len(paths) // (jobs * 4), _MAX_BATCH))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals, mp_context=process_context([__name__]))
     try:
         futures = [pool.submit(_verify_batch, [str(p) for p in paths[i : i + size]], opts)
                    for i in range(0, len(paths), size)]

@@ -137,9 +137,10 @@ def test_fetch_verify_fix_and_verify_again(
 
 
 @contextlib.contextmanager
-def _verify_hanging_on_the_network(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int], Path]]:
+def _verify_hanging_on_the_network(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], list[int], list[int], Path]]:
     """``cliptool verify --jobs 2`` on notes whose captions a server never sends: yields the run
-    once both workers wait for an answer, with the workers' pids and the report path."""
+    once both workers wait for an answer, with the workers' pids, every process the run started
+    (workers, and a fork server and resource tracker where there are) and the report path."""
     listener = socket.create_server(("127.0.0.1", 0))
     accepted: list[socket.socket] = []
 
@@ -158,22 +159,26 @@ def _verify_hanging_on_the_network(tmp_path: Path) -> Iterator[tuple[subprocess.
         [sys.executable, "-m", "cliptool", "verify", str(notes), "--jobs", "2", "--cache", str(tmp_path / "cache"),
          "--url-template", f"http://127.0.0.1:{listener.getsockname()[1]}/{{id}}.html", "--output", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    workers: list[int] = []
+    family: list[int] = []
     try:
         deadline = time.monotonic() + 30
         while len(accepted) < 2:  # both workers are waiting for an answer
             assert proc.poll() is None and time.monotonic() < deadline, "the fetches never started"
             time.sleep(0.05)
-        workers += _children(proc.pid)
-        assert len(workers) >= 2
-        yield proc, workers, out
+        family += _descendants(proc.pid)
+        # A worker has no child; the fork server (the workers' parent) has, the resource tracker
+        # is named by its command line.
+        workers = [pid for pid in family if not _descendants(pid) and b"resource_tracker" not in _cmdline(pid)]
+        assert len(workers) == 2, family
+        yield proc, workers, family, out
     finally:
         if proc.poll() is None:
+            family += [pid for pid in _descendants(proc.pid) if pid not in family]
             proc.kill()
-        for pid in workers:  # on failure, leave no process waiting on the network
+        for pid in family:  # on failure, leave no process waiting on the network (or holding its pipes)
             if _state(pid) not in ("Z", "gone"):
                 os.kill(pid, signal.SIGKILL)
-        proc.communicate()
+        proc.communicate(timeout=30)
         listener.close()
         for conn in accepted:
             conn.close()
@@ -188,7 +193,7 @@ def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, 
                                                                 word: str) -> None:
     """Workers stuck in a fetch the server never answers are ended, not waited for: the run
     stops at once with one closing line and leaves no process behind."""
-    with _verify_hanging_on_the_network(tmp_path) as (proc, workers, out):
+    with _verify_hanging_on_the_network(tmp_path) as (proc, _workers, family, out):
         sent = time.monotonic()
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=30)
@@ -197,28 +202,49 @@ def test_a_signal_ends_a_parallel_verify_hanging_on_the_network(tmp_path: Path, 
     assert err.strip().splitlines()[-1] == f"error: {word}: no report written" and "Traceback" not in err
     assert took < 10  # the fetches' own 20 s timeout did not have to run out
     assert not out.exists()
-    assert [pid for pid in workers if _state(pid) not in ("Z", "gone")] == []
+    assert _left(family) == []
 
 
 @needs_proc
 def test_a_worker_that_dies_ends_the_run_with_one_line(tmp_path: Path) -> None:
-    with _verify_hanging_on_the_network(tmp_path) as (proc, workers, out):
+    with _verify_hanging_on_the_network(tmp_path) as (proc, workers, family, out):
         os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 8, err
     assert err.strip().splitlines()[-1] == "error: a --jobs worker process died (killed, or out of memory)"
     assert "Traceback" not in err and not out.exists()
-    assert [pid for pid in workers if _state(pid) not in ("Z", "gone")] == []
+    assert _left(family) == []
 
 
-def _children(pid: int) -> list[int]:
-    """Pids whose parent is ``pid`` (Linux /proc)."""
-    found = []
+def _descendants(pid: int) -> list[int]:
+    """Pids of the processes below ``pid``: children, their children, ... (Linux /proc)."""
+    parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError, IndexError):
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(stat.parent.name))
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, todo = [], [pid]
+    while todo:
+        here = todo.pop()
+        below = [child for child, parent in parents.items() if parent == here]
+        found += below
+        todo += below
     return found
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _left(pids: list[int], wait_s: float = 5.0) -> list[int]:
+    """Those of ``pids`` still running after up to ``wait_s``: helpers such as a fork server end
+    when they see the run's end, a moment after it."""
+    deadline = time.monotonic() + wait_s
+    while (alive := [pid for pid in pids if _state(pid) not in ("Z", "gone")]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive
 
 
 def _state(pid: int) -> str:

@@ -5,6 +5,7 @@ Heavy imports (yt-dlp, rapidfuzz, ffmpeg) happen inside commands so ``--help`` s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -185,6 +186,10 @@ def main() -> None:
     # The aligner's matrices are small: BLAS threads only contend with --jobs workers.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # A note's file name that is not UTF-8 holds lone surrogates: print them as \udcXX escapes.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     app(prog_name="cliptool")
 
 
@@ -498,9 +503,9 @@ def _write_output(path: Path, text: str) -> None:
     import stat
 
     from cliptool.errors import InputError
-    from cliptool.safe_write import write_atomic
+    from cliptool.safe_write import text_bytes, write_atomic
 
-    data = text.encode("utf-8")
+    data = text_bytes(text)
     try:
         special = path.exists() and not stat.S_ISREG(path.stat().st_mode)
         if special:

@@ -31,7 +31,7 @@ from cliptool.errors import CliptoolError, InputError, MediaError
 from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.parallel import result_of
-from cliptool.safe_write import file_lock, write_atomic
+from cliptool.safe_write import file_lock, text_bytes, write_atomic
 from cliptool.timecode import format_ts, mmss_reading, utc_now
 
 __all__ = [
@@ -605,7 +605,7 @@ def source_url(video_id: str, start_s: float) -> str:
 def _atomic_json(path: Path, doc: Any) -> None:
     data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     try:
-        write_atomic(path, data.encode("utf-8"), expected_sha256=None, backup=None)
+        write_atomic(path, text_bytes(data), expected_sha256=None, backup=None)
     except OSError as exc:
         raise media_error(exc, f"cannot write {path}") from exc
 

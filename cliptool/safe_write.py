@@ -33,6 +33,7 @@ __all__ = [
     "file_lock",
     "sha256_hex",
     "tag_backup_dir",
+    "text_bytes",
     "write_atomic",
 ]
 
@@ -42,6 +43,16 @@ TEMP_SUFFIX = ".cliptool-tmp"  # never .md/.txt, and dot-prefixed: no scan mista
 FAULT_ENV = "CLIPTOOL_FAULT"
 FAULT_POINTS = ("after-backup", "after-temp", "after-replace")
 FAULT_EXIT_CODE = 86
+
+
+def text_bytes(text: str) -> bytes:
+    """UTF-8 for a report or record we write. A file name that is not UTF-8 reaches Python as
+    lone surrogates; they are written as ``\\udcXX`` escapes, not as a crash or invalid UTF-8.
+
+    >>> text_bytes("caf\\udce9.md")
+    b'caf\\\\udce9.md'
+    """
+    return text.encode("utf-8", "backslashreplace")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -320,3 +320,27 @@ def test_a_file_given_as_the_cache_folder_is_a_usage_error(command: str, tmp_pat
                         env={"COLUMNS": "400"})
     assert code == 2
     assert "--cache" in err and "is a file" in err
+
+
+# --- file names that are not UTF-8 ---------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS file systems refuse names that are not UTF-8")
+def test_a_note_whose_file_name_is_not_utf8_is_reported_with_an_escape(tmp_path: Path, tiny_cache: Path) -> None:
+    """A Latin-1 file name reaches Python as a lone surrogate: it is shown as an escape in every
+    output (stdout and report files stay valid UTF-8), not a traceback."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / os.fsdecode(b"caf\xe9.md")).write_bytes(NOTE.read_bytes())
+    html = tmp_path / "report.html"
+    base = [sys.executable, "-m", "cliptool", "verify", str(notes), *_offline(tiny_cache)]
+    for args in (["--format", "json"], ["--format", "csv"], ["--format", "table"], ["-o", str(html)]):
+        done = subprocess.run([*base, *args], capture_output=True, stdin=subprocess.DEVNULL, timeout=120,
+                              env={**os.environ, "COLUMNS": "200"})
+        err = done.stderr.decode("utf-8")
+        assert done.returncode == 0 and "Traceback" not in err, err
+        out = done.stdout.decode("utf-8")  # strict: no raw 0xe9 byte
+        assert "caf\\udce9.md" in (out or html.read_bytes().decode("utf-8")), out
+    # In JSON the escape is the string's own: a reader gets the name the file system gave back.
+    doc = json.loads(subprocess.run([*base, "--format", "json"], capture_output=True, timeout=120).stdout)
+    assert doc["notes"][0]["path"] == str(notes / os.fsdecode(b"caf\xe9.md"))

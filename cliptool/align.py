@@ -527,6 +527,9 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
 
     The MM:SS-in-HH:MM quirk affects a whole note at once, so the choice is made per note:
     the alternative reading wins when more of its cited times land on passages that say the claim.
+    A time past the video's end takes the alternative whatever the note's choice: its literal
+    reading points at nothing. (After ``fix`` has rewritten most of a note's slips, the few it
+    left for want of evidence would otherwise lose their reading and be moved on a second run.)
     """
     literal = [c.cited_s for c in claims]
     alt = [_mmss_reading(c, index.end_s) for c in claims]
@@ -539,4 +542,6 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
         return float(np.where(near, lex, 0.0).max(axis=1).sum())
 
     alt_times = [a if a is not None else c for a, c in zip(alt, literal, strict=True)]
-    return alt_times if support(alt_times) > support(literal) else literal
+    if support(alt_times) > support(literal):
+        return alt_times
+    return [a if a is not None and c > index.end_s >= a else c for a, c in zip(alt, literal, strict=True)]

@@ -317,3 +317,19 @@ def test_ctrl_c_leaves_every_note_whole_and_says_so(corpus: Path, tmp_path: Path
     assert all(p.read_bytes() in (original, fixed) for p in notes)
     assert all(p.with_name(p.name + ".bak").read_bytes() == original for p in done)
     assert sorted(p.name for p in vault.iterdir() if not p.name.endswith((".md", ".bak"))) == []  # no temp file
+
+
+def test_a_second_fix_of_notes_written_in_mmss_slips_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    """aircAruvnKk's notes write MM:SS into the HH:MM slots. The first fix rewrites the slips it
+    can confirm and leaves the rest; the second must not read those leftovers literally (past the
+    video's end) and move them elsewhere."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for src in sorted((corpus / "notes" / "aircAruvnKk").glob("*.md")):
+        (notes / src.name).write_bytes(src.read_bytes())
+    code, out, err = _run(str(notes), "--write", *_offline(corpus))
+    assert code == 0 and not out.startswith("retimed 0 "), (out, err)
+    first = {p.name: p.read_bytes() for p in notes.glob("*.md")}
+    code, out, err = _run(str(notes), "--write", *_offline(corpus))
+    assert (code, out.splitlines()[0]) == (0, f"retimed 0 anchors in 0 of {len(first)} notes"), (out, err)
+    assert {p.name: p.read_bytes() for p in notes.glob("*.md")} == first

@@ -129,6 +129,20 @@ def test_a_time_right_under_the_mmss_reading_is_corrected_to_that_reading_not_th
     assert a[0].start == 420.0 and a[0].corrected_s == 423.0
 
 
+def test_a_slip_past_the_end_keeps_its_mmss_reading_in_a_note_whose_other_times_are_right() -> None:
+    # What `fix` leaves: most anchors rewritten as real HH:MM:SS, one slip kept for want of
+    # evidence. The note as a whole reads literally, yet 05:00:00 (past the end) still means
+    # 05:00; without that reading the claim said at 05:00 and 15:00 would be a tie, or moved.
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:09:00", "Drones exist to mate and cannot sting"),
+        ("00:13:00", "Varroa mites are the biggest threat to managed hives"),
+        ("05:00:00", "Pollination feeds one third of everything we eat"),
+    )
+    assert [x.status for x in a] == ["ok", "ok", "ok", "out-of-range"]
+    assert (a[3].start, a[3].corrected_s) == (300.0, 300.0)
+
+
 def test_whole_second_citations_match_a_passage_starting_within_that_second() -> None:
     # Notes cite whole seconds: with no tolerance, 00:07:00 is still where a passage starting
     # at 420.4 s is, not "shifted" to a correction equal to the cited time.

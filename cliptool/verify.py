@@ -7,6 +7,7 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 from __future__ import annotations
 
 import os
+import re
 import signal
 import unicodedata
 from collections import Counter
@@ -18,7 +19,14 @@ from pathlib import Path
 
 from cliptool.align import TranscriptIndex, align_note, build_index, shared_words
 from cliptool.captions import segment
-from cliptool.errors import CaptionsError, CliptoolError, InputError, NotCachedError, WorkerError
+from cliptool.errors import (
+    CaptionsError,
+    CliptoolError,
+    InputError,
+    NoCaptionsError,
+    NotCachedError,
+    WorkerError,
+)
 from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
 from cliptool.parallel import kill_workers, process_context, result_of
@@ -106,6 +114,12 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
     if isinstance(got, InputError):  # a corrupt cached caption file
         return replace(report, status="error", reason=str(got), error_code=got.exit_code)
     transcript, index = got
+    if not any(_SPEECH.search(_SOUND_TAG.sub("", s.text)) for s in index.sentences):
+        # Matched against silence every claim would be "unsupported": the video does not say
+        # it. The truth is that these captions cannot tell.
+        what = "are empty" if not index.sentences else "hold no speech, only sound tags such as [Music]"
+        return replace(report, status="no-captions", error_code=NoCaptionsError.exit_code,
+                       reason=f"{NoCaptionsError.reason}: the captions ({transcript.source}) {what}")
     alignments = align_note(note.claims, index, tolerance_s=opts.tolerance_s)
     warnings = report.warnings
     # Only a note the captions mostly fail to support can be in another language or about another
@@ -120,6 +134,10 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
                          f"{transcript.language or ''} captions: is the note about another video, or in another "
                          "language?",)
     return replace(report, captions=transcript.info, warnings=warnings, alignments=alignments, duration_s=transcript.end_s)
+
+
+_SOUND_TAG = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫]")  # [Music], (applause), ♪: not speech
+_SPEECH = re.compile(r"\w")
 
 
 # A note shares two thirds of its words with its video's captions and almost none with captions

@@ -146,3 +146,19 @@ def test_a_note_sharing_few_words_with_same_alphabet_captions_is_checked_with_a_
 def test_a_note_about_its_own_video_gets_no_language_warning(tiny_cache: Path) -> None:
     r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "checked" and not any("words occur" in w for w in r.warnings)
+
+
+def test_captions_without_speech_are_no_captions_not_unsupported_claims(tmp_path: Path) -> None:
+    """An empty track, or one of sound tags only, cannot tell whether the video says a claim."""
+    def verify_with(srt: str, cache: str) -> NoteReport:
+        folder = tmp_path / cache / VIDEO_ID
+        folder.mkdir(parents=True)
+        (folder / "en.srt").write_text(srt, encoding="utf-8")
+        return verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tmp_path / cache, offline=True))
+
+    tags = "1\n00:00:01,000 --> 00:00:05,000\n[Music]\n\n2\n00:00:06,000 --> 00:00:09,000\n(applause) ♪\n"
+    for n, (srt, what) in enumerate([("", "are empty"), (tags, "hold no speech")]):
+        r = verify_with(srt, f"cache{n}")
+        assert (r.status, r.alignments) == ("no-captions", ()), r.reason
+        assert r.reason is not None and r.reason.startswith("no captions: ") and what in r.reason
+    assert verify_with(tags + "\n3\n00:00:10,000 --> 00:00:12,000\nBees dance.\n", "speech").status == "checked"

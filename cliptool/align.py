@@ -231,6 +231,7 @@ class Tuning:
     fuzzy_weight: float = 0.2  # weight of the word-order similarity in the ranking
     candidates: int = 64  # passages per claim worth that comparison
     cited_bonus: float = 0.2  # trust in the note's own time
+    cited_window_s: float = 5.0  # ... for passages starting up to this much after it
     cited_evidence: float = 0.08  # ... in full once its passage says this much of the claim
     order_bonus: float = 0.1  # trust in the note's order of claims
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
@@ -257,7 +258,7 @@ class _NoteScores:
     lex: np.ndarray  # cov minus the length penalty: the evidence measure
     rank: np.ndarray  # lex plus word-order similarity: what picks among candidates
     readings: np.ndarray  # cited second of each claim under the note's chosen reading
-    near: np.ndarray  # passage contains the cited time (with tolerance)
+    near: np.ndarray  # passage contains the cited time (from cited_window_s before its start)
     best: np.ndarray  # best lex anywhere, per claim
     near_best: np.ndarray  # best lex at the cited time, per claim
     trusted_t: np.ndarray  # cited time of claims confirmed where cited, else NaN
@@ -275,13 +276,17 @@ def align_note(
     A passage's score is its lexical evidence for the claim, plus ``cited_bonus`` when the cited
     time falls in it (the note is usually right), plus ``order_bonus`` when it lies between the
     times of the nearest confirmed claims before and after (notes mostly follow the video).
+
+    Which passage is chosen does not depend on ``tolerance_s``: the priors use the tuned
+    ``cited_window_s``; the tolerance judges the cited time against the passage chosen. (Used
+    for both, a tolerance of 1000 s spread the cited bonus over half the video and moved claims.)
     """
     if not claims:
         return ()
     if not index.sentences:
         return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
     claim_toks = [tokens(c.text) for c in claims]
-    scores = _score_note(claims, claim_toks, index, tolerance_s, tuning)
+    scores = _score_note(claims, claim_toks, index, tuning.cited_window_s, tuning)
     keys = [_key_words(toks, index) for toks in claim_toks]
     return tuple(
         _align_claim(i, claim, index, scores, keys[i], tolerance_s, tuning) for i, claim in enumerate(claims)
@@ -294,7 +299,7 @@ def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> n
 
 
 def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], index: TranscriptIndex,
-                tolerance_s: float, tuning: Tuning) -> _NoteScores:
+                window_s: float, tuning: Tuning) -> _NoteScores:
     """Score the whole note at once: matrices for the evidence, the cited times for the priors."""
     cov = _coverage(claim_toks, index)
     lex = cov - tuning.span_penalty * (index.length - 1)[None, :]
@@ -303,15 +308,15 @@ def _score_note(claims: Sequence[Claim], claim_toks: Sequence[Sequence[str]], in
         # BM25 normalises document length. Automatic captions are cut into units of near-constant
         # length, where this would only penalise the several units a claim across a pause needs.
         lex = lex - tuning.length_penalty * index.length_excess[None, :]
-    readings = np.array(_note_readings(claims, lex, index, tolerance_s))
+    readings = np.array(_note_readings(claims, lex, index, window_s))
     # Coverage ignores word order; an edit-distance similarity of the content words ranks the
     # passage that says the claim in the same words above one that merely shares them.
-    near = _near(readings, index, tolerance_s)
+    near = _near(readings, index, window_s)
     rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index, lex, near, candidates=tuning.candidates)
-    offset = _systematic_offset(readings, lex, rank, index, tolerance_s, tuning)
+    offset = _systematic_offset(readings, lex, rank, index, window_s, tuning)
     if offset:
         readings = readings - offset
-        near = _near(readings, index, tolerance_s)
+        near = _near(readings, index, window_s)
         rank = lex + tuning.fuzzy_weight * _similarity(claim_toks, index, lex, near, candidates=tuning.candidates)
     near_best = np.where(near, lex, -np.inf).max(axis=1)
     best = lex.max(axis=1)
@@ -366,7 +371,7 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
             return unsupported
         total = sc.rank[i]
         j = int(np.argmax(total))
-    status: Status = "ok" if sc.near[i, j] else "shifted"
+    status: Status = "ok" if index.starts[j] - tolerance_s <= cited <= index.ends[j] else "shifted"
     alternatives: tuple[Location, ...] = ()
     if status == "shifted":
         rivals = _rivals(total, index, j, margin=tuning.ambiguity_margin, far_s=tuning.far_s)

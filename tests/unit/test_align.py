@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from cliptool.align import TranscriptIndex, Tuning, align_note, build_index, shared_words
@@ -141,6 +143,35 @@ def test_a_slip_past_the_end_keeps_its_mmss_reading_in_a_note_whose_other_times_
     )
     assert [x.status for x in a] == ["ok", "ok", "ok", "out-of-range"]
     assert (a[3].start, a[3].corrected_s) == (300.0, 300.0)
+
+
+def test_tolerance_only_judges_the_cited_time_it_never_moves_a_claim() -> None:
+    # Cited 3 s, 8 s and 60 s before the sentence that says the claim, inside a sentence that
+    # says another, and at a claim said twice: a wider tolerance may turn "shifted" into "ok",
+    # never the reverse, and never changes where a claim is found or whether it is said at all.
+    claims = _claims(
+        ("00:06:57", "Queens lay up to two thousand eggs in a summer day"),
+        ("00:08:52", "Drones exist to mate and cannot sting"),
+        ("00:12:00", "Varroa mites are the biggest threat to managed hives"),
+        ("00:13:59", "Beekeepers smoke the entrance so the guards stay calm"),
+        ("00:14:58", "Pollination feeds one third of everything we eat"),
+        ("00:02:00", "Beekeepers wear white suits on the moon"),
+    )
+    tolerances = (0.0, 2.0, 5.0, 10.0, 60.0, 1000.0)
+    runs = [align_note(claims, _index(), tolerance_s=t) for t in tolerances]
+    assert [a.status for a in runs[0]][:4] == ["shifted"] * 4
+    assert [a.status for a in runs[-1]][:4] == ["ok"] * 4
+    for tighter, wider in itertools.pairwise(runs):
+        for a, b in zip(tighter, wider, strict=True):
+            assert a.status != "ok" or b.status == "ok", (a, b)
+            assert (a.status == "unsupported") == (b.status == "unsupported"), (a, b)
+            assert a.status == "ambiguous" or b.status == "ambiguous" or abs((a.start or 0) - (b.start or 0)) < 6, (a, b)
+    assert {a.start for a in runs[-1][:5]} == {420.0, 540.0, 780.0, 840.0, 900.0}
+    # Said in part at 06:00 and in full at 07:00: cited at 06:00 it is found there, and a
+    # tolerance wide enough to reach 07:00 must not pull it there.
+    talk = [(t, "Queens can lay up to two thousand eggs in summer." if t == 360.0 else text) for t, text in TALK]
+    queens = _claims(("00:06:00", "Queens lay up to two thousand eggs in a summer day"))
+    assert [align_note(queens, _index(talk), tolerance_s=t)[0].start for t in tolerances] == [360.0] * len(tolerances)
 
 
 def test_whole_second_citations_match_a_passage_starting_within_that_second() -> None:

@@ -800,7 +800,11 @@ def make_clip(
             with contextlib.suppress(OSError):
                 p.unlink()
         raise
-    for stale in set(earlier) - set(result.subtitles):  # a rerun with other --subs: no captions of a past cut
+    # A rerun with other --subs: no captions of a past cut stay, unless the audio-only cut of the
+    # same span (``.m4a`` beside ``.mp4``, one stem) still lists them as its own.
+    siblings = [result.path.with_suffix(ext) for ext in (".mp4", ".m4a") if result.path.suffix != ext]
+    kept = {p for sibling in siblings for p in _sidecars_of(sibling)}
+    for stale in set(earlier) - set(result.subtitles) - kept:
         with contextlib.suppress(OSError):
             stale.unlink()
     return replace(result, manifest=path)

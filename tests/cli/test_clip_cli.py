@@ -228,6 +228,21 @@ def test_a_rerun_without_captions_removes_the_clips_earlier_sidecars(
     assert json.loads((out / f"{stem}.mp4.json").read_text(encoding="utf-8"))["subtitles"] == []
 
 
+def test_a_rerun_without_captions_keeps_sidecars_the_audio_cut_of_the_same_span_lists(
+    note: Path, media: Path, cached_captions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "clips"
+    args = [str(note), "--claim", "00:00:01", "--media", str(media), "--cache", str(cached_captions), "--out", str(out)]
+    assert _run(*args, "--audio-only")[0] == 0
+    assert _run(*args)[0] == 0
+    code, _, err = _run(*args, "--subs", "none")
+    assert code == 0, err
+    stem = f"{VID}_000000-000013"
+    listed = json.loads((out / f"{stem}.m4a.json").read_text(encoding="utf-8"))["subtitles"]
+    assert listed == [f"{stem}.srt", f"{stem}.vtt"]
+    assert all((out / name).is_file() for name in listed)
+
+
 @pytest.mark.e2e
 def test_status_and_batch_failure_exit_code(note: Path, media: Path, cached_captions: Path, tmp_path: Path) -> None:
     out = tmp_path / "clips"

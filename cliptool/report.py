@@ -295,8 +295,21 @@ CSV_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
-    return "" if value is None else value
+    """A CSV cell. Text a spreadsheet would run as a formula (a claim quoting ``=SUM(...)`` or
+    ``@user``) gets a leading ``'``, as OWASP advises against CSV injection; numbers stay numbers.
+
+    >>> [_cell(v) for v in (None, -3.5, "=1+1", "@x", "plain")]
+    ['', -3.5, "'=1+1", "'@x", 'plain']
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def to_csv(reports: Sequence[NoteReport]) -> str:
@@ -311,7 +324,7 @@ def to_csv(reports: Sequence[NoteReport]) -> str:
         pairs = _pairs(r)
         if not pairs:
             writer.writerow(
-                [r.path, _cell(r.video_id)] + [""] * 4 + [r.status] + [""] * 7 + [_cell(r.reason)]
+                [_cell(r.path), _cell(r.video_id)] + [""] * 4 + [r.status] + [""] * 7 + [_cell(r.reason)]
             )
             continue
         for claim, a in pairs:

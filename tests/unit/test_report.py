@@ -6,6 +6,7 @@ import csv
 import importlib.util
 import io
 import json
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -274,6 +275,15 @@ def test_csv_one_row_per_claim_and_per_unchecked_note() -> None:
     assert by_status[("notes/broken.md", "error")]["video_id"] == ""
     unchecked = by_status[("notes/vidC/note3.md", "no-captions")]
     assert unchecked["index"] == "0" and unchecked["reason"] == "not cached (offline)"
+
+
+def test_csv_text_a_spreadsheet_would_run_as_a_formula_is_quoted() -> None:
+    formula = '=HYPERLINK("http://x.example","click")'
+    note = replace(CHECKED, claims=(_claim(0, "00:01:00", 60.0, formula),), alignments=(
+        Alignment(0, "shifted", start=70.0, end=75.0, score=0.5, evidence="@everyone -listen", corrected_s=70.0),))
+    (row,) = csv.DictReader(io.StringIO(report.to_csv([note])))
+    assert (row["text"], row["evidence"]) == ("'" + formula, "'@everyone -listen")
+    assert row["offset"] == "-10.0"  # numbers are not text
 
 
 # --- Markdown -----------------------------------------------------------------------------------

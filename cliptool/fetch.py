@@ -262,7 +262,7 @@ def cached_files(video_id: str, cache_dir: Path, *, lang: str | None = None) -> 
         stem, dot, ext = path.name.rpartition(".")
         if path.name.startswith(".") or not dot or ext not in CACHE_EXTS or not path.is_file():
             continue
-        if lang is None or stem == lang:
+        if lang is None or stem.lower() == lang.lower():  # language tags ignore case: EN is en
             found.append((stem, CACHE_EXTS.index(cast(CaptionFormat, ext)), path))
     return [p for _, _, p in sorted(found)]
 
@@ -283,7 +283,9 @@ def read_info(video_id: str, cache_dir: Path) -> dict[str, Any] | None:
 
 def _track_entry(info: Mapping[str, Any] | None, lang: str) -> Mapping[str, Any] | None:
     tracks = (info or {}).get("tracks")
-    entry = tracks.get(lang) if isinstance(tracks, Mapping) else None
+    if not isinstance(tracks, Mapping):
+        return None
+    entry = tracks.get(lang) or next((v for k, v in tracks.items() if str(k).lower() == lang.lower()), None)
     return entry if isinstance(entry, Mapping) else None
 
 

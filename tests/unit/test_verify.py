@@ -162,3 +162,10 @@ def test_captions_without_speech_are_no_captions_not_unsupported_claims(tmp_path
         assert (r.status, r.alignments) == ("no-captions", ()), r.reason
         assert r.reason is not None and r.reason.startswith("no captions: ") and what in r.reason
     assert verify_with(tags + "\n3\n00:00:10,000 --> 00:00:12,000\nBees dance.\n", "speech").status == "checked"
+
+
+def test_a_language_code_in_capitals_finds_the_cached_captions(tiny_cache: Path) -> None:
+    """Language tags ignore case (BCP 47): --lang EN reads the cached en.srt."""
+    r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True, lang="EN"))
+    assert r.status == "checked", r.reason
+    assert [(a.status, a.start) for a in r.alignments] == EXPECTED

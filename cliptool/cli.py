@@ -158,8 +158,10 @@ def _root(
 
 def _logging(verbose: bool) -> None:
     """Debug logs on stderr with -v; every command takes -v too, as users type it after the command."""
-    level = logging.DEBUG if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s", force=True)
+    else:  # a library warning reads like the tool's own
+        logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", force=True)
 
 
 def _cache_dir(cache: Path | None) -> Path:
@@ -174,11 +176,44 @@ def _url_template(url_template: str | None) -> str:
     return url_template or os.environ.get("CLIPTOOL_URL_TEMPLATE") or DEFAULT_URL_TEMPLATE
 
 
+def _checked_lang(lang: str) -> str:
+    """``--lang`` checked while the options are parsed: one usage error (exit 2), not one per note."""
+    from cliptool.fetch import check_lang
+
+    try:
+        return check_lang(lang)
+    except CliptoolError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _checked_url_template(url_template: str | None) -> str | None:
+    """``--url-template`` (or CLIPTOOL_URL_TEMPLATE) checked while the options are parsed, as ``--lang``.
+
+    Checked even when the cache will serve every video: a template without ``{id}`` is wrong either way.
+    """
+    from cliptool.fetch import page_url
+
+    try:
+        page_url("x" * 11, _url_template(url_template))  # any id: only the template is checked
+    except CliptoolError as exc:
+        raise typer.BadParameter(str(exc), param_hint=None if url_template else "CLIPTOOL_URL_TEMPLATE") from None
+    return url_template
+
+
+def _nonempty_path(value: str) -> Path:
+    """A PATH argument; ``""`` (an unset shell variable) would be ``Path("")``, the working directory."""
+    if not value:
+        raise typer.BadParameter("an empty string is not a path")
+    return Path(value)
+
+
 CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
                          help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
-LANG_OPT = typer.Option("en", "--lang", help="Language of the captions to use (the notes' language).")
-URL_OPT = typer.Option(None, "--url-template", help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
+LANG_OPT = typer.Option("en", "--lang", callback=_checked_lang,
+                        help="Language of the captions to use (the notes' language).")
+URL_OPT = typer.Option(None, "--url-template", callback=_checked_url_template,
+                       help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
 
 
 def main() -> None:
@@ -247,7 +282,7 @@ def _signals_handled(outcome: str) -> Callable[[Callable[..., None]], Callable[.
 
 # --- claims ----------------------------------------------------------------------------------
 
-_PATHS_ARG = typer.Argument(metavar="PATH", help="Note files or folders (walked recursively).")
+_PATHS_ARG = typer.Argument(metavar="PATH", parser=_nonempty_path, help="Note files or folders (walked recursively).")
 
 
 def _warn(message: str) -> None:
@@ -580,7 +615,8 @@ def verify_cmd(
             if accuracy is None:
                 _warn(f"no claim could be judged, so --min-accuracy {min_accuracy:g}% is not met")
             else:
-                _warn(f"accuracy {accuracy:.1%} is below --min-accuracy {min_accuracy:g}%")
+                shown = f"{accuracy:.1%}" if round(accuracy * 100, 1) < min_accuracy else f"{accuracy:.3%}"
+                _warn(f"accuracy {shown} is below --min-accuracy {min_accuracy:g}%")
             raise typer.Exit(1)
 
 
@@ -665,7 +701,7 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
 @_signals_handled("notes rewritten so far keep their backups; no note is half-written")
 def fix(
     paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH", help="Note files or folders of notes (searched recursively).")],
+        metavar="PATH", parser=_nonempty_path, help="Note files or folders of notes (searched recursively).")],
     write: Annotated[bool, typer.Option("--write", help="Apply the changes. Default: a dry run that prints a diff.")]
     = False,
     min_score: Annotated[float, typer.Option(
@@ -717,6 +753,7 @@ def fix(
                          url_template=_url_template(url_template))
     _warn_missing_cache(opts)
     failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
+    refused: list[Any] = []  # dry run: fixes shown that --write could not write (read-only notes)
     below_min_score = 0  # located elsewhere, but too weakly to rewrite
 
     def fail(path: object, code: int, message: str) -> None:
@@ -753,6 +790,7 @@ def fix(
                         check_writable(path, root)  # a dry run must not promise what --write would refuse
                     except CliptoolError:
                         # ... but it can still show what would change, e.g. in a read-only corpus
+                        refused.append(planned)
                         if fmt == "text":
                             with bar.paused():
                                 _fix_print_diff(out, planned)
@@ -802,6 +840,15 @@ def fix(
             done = f"retimed {plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
             out.print(f"{done} {where}{failed_part}", highlight=False)
         else:
+            # Count the diffs shown for notes --write would refuse, and say so, rather than
+            # "0 anchors" under a diff.
+            shown = changed + refused
+            n, m = sum(len(f.retimed_claims) for f in shown), sum(len(f.marked_claims) for f in shown)
+            what = f"retime {plural(n, 'anchor')}" + (f" and mark {m}" if m else "")
+            where = f"in {len(shown)} of {plural(len(todo), 'note')}"
+            others = len(failed) - len(refused)
+            failed_part = (f"; --write would refuse {len(refused)} of them" if refused else "") + (
+                f"; {plural(others, 'note')} failed" if others else "")
             hint = " (run again with --write to apply)" if changed else ""
             out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
         if below_min_score:
@@ -921,7 +968,7 @@ def _clip_label(job: Any) -> str:
 @_signals_handled("ffmpeg stopped, unfinished clips removed")
 def clip_cmd(
     note: Annotated[Path | None, typer.Argument(
-        metavar="NOTE", help="A note, or a folder of notes (with --all or --status).")] = None,
+        metavar="NOTE", parser=_nonempty_path, help="A note, or a folder of notes (with --all or --status).")] = None,
     claim: Annotated[str | None, typer.Option(
         "--claim", metavar="HH:MM:SS", help="Clip the claim(s) cited at this time.")] = None,
     anchor: Annotated[int | None, typer.Option(

@@ -43,6 +43,7 @@ __all__ = [
     "Track",
     "YtdlpLog",
     "cached_files",
+    "check_lang",
     "check_video_id",
     "choose_track",
     "error_line",
@@ -238,7 +239,8 @@ def page_url(video_id: str, url_template: str) -> str:
     return url_template.replace("{id}", video_id)
 
 
-def _check_lang(lang: str) -> str:
+def check_lang(lang: str) -> str:
+    """``lang`` if it is a language code yt-dlp and the cache can use (en, pt-BR, zh-Hans), else an InputError."""
     if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
     return lang
@@ -619,7 +621,7 @@ def fetch_captions(
     :class:`NotCachedError`.
     """
     check_video_id(video_id)
-    _check_lang(lang)
+    check_lang(lang)
     cache_dir = Path(cache_dir)
     if not refresh:
         info = read_info(video_id, cache_dir)

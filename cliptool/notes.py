@@ -12,6 +12,7 @@ import bisect
 import html
 import os
 import re
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,8 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
 
     Directories are walked recursively in sorted order; hidden entries, ``*.bak`` files and
     folders tagged as fix's backups (:data:`~cliptool.models.BACKUP_TAG`) are left out silently,
-    other non-note files get a notice. A missing path is an :class:`InputError`.
+    other non-note files get a notice, and so do FIFOs, sockets and devices even when named like
+    notes (only a regular file is ever read). A missing path is an :class:`InputError`.
     """
     found: list[Path] = []
     notices: list[str] = []
@@ -178,10 +180,12 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
                     if name.startswith(".") or name.endswith(".bak"):
                         continue
                     child = Path(root) / name
-                    if _is_note_name(child):
-                        take(child)
-                    else:
+                    if not _is_note_name(child):
                         notices.append(f"skipped {child}: not a {'/'.join(NOTE_SUFFIXES)} file")
+                    elif _is_special(child):
+                        notices.append(f"skipped {child}: not a regular file")
+                    else:
+                        take(child)
         elif p.is_file():
             if _is_note_name(p):
                 take(p)
@@ -621,3 +625,14 @@ def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
 
 def _is_note_name(p: Path) -> bool:
     return p.suffix.lower() in NOTE_SUFFIXES
+
+
+def _is_special(p: Path) -> bool:
+    """A FIFO, socket or device, also behind a symlink: opening a FIFO waits for a writer forever.
+
+    A dangling symlink is not special: reading it reports the note as missing.
+    """
+    try:
+        return not stat.S_ISREG(p.stat().st_mode)
+    except OSError:
+        return False

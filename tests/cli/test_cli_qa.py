@@ -166,7 +166,12 @@ def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, 
     assert code == 3 and "read-only" in err
     assert "--write to apply" not in out
     assert out.startswith(f"--- {note}\n+++ {note}\n@@ ")  # the preview is still shown
-    assert out.rstrip().splitlines()[-1] == "dry run: would retime 0 anchors in 0 of 1 note; 1 note failed"
+    # the summary counts the diff it shows, and says --write would refuse it
+    shown = sum(1 for line in out.splitlines() if line.startswith("+") and not line.startswith("+++"))
+    assert shown >= 1
+    assert out.rstrip().splitlines()[-1] == (
+        f"dry run: would retime {'1 anchor' if shown == 1 else f'{shown} anchors'} in 1 of 1 note; "
+        "--write would refuse 1 of them")
 
     outside = tmp_path / "elsewhere.md"
     outside.write_bytes(NOTE.read_bytes())
@@ -344,3 +349,87 @@ def test_a_note_whose_file_name_is_not_utf8_is_reported_with_an_escape(tmp_path:
     # In JSON the escape is the string's own: a reader gets the name the file system gave back.
     doc = json.loads(subprocess.run([*base, "--format", "json"], capture_output=True, timeout=120).stdout)
     assert doc["notes"][0]["path"] == str(notes / os.fsdecode(b"caf\xe9.md"))
+
+
+# --- folder walks, option values and empty paths -------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["claims", "verify", "fix"])
+def test_a_fifo_named_like_a_note_in_a_folder_is_skipped_not_opened(command: str, note: Path, tiny_cache: Path) -> None:
+    """Opening a FIFO waits for a writer forever: the walk leaves it out with a notice, the note is read."""
+    os.mkfifo(note.parent / "pipe.md")
+    options = [] if command == "claims" else _offline(tiny_cache)
+    cmd = [sys.executable, "-m", "cliptool", command, str(note.parent), *options]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60, check=False,
+                              env={**os.environ, "COLUMNS": "400"})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{command} hung on a FIFO in the folder")
+    assert done.returncode == 0, done.stderr
+    assert f"skipped {note.parent / 'pipe.md'}: not a regular file" in done.stderr
+    assert "error" not in done.stderr
+    assert "bees.md" in done.stdout or "retime" in done.stdout  # the real note was still handled
+
+
+_BAD_OPTIONS = [("--lang", "x y", "invalid language code 'x y'"),
+                ("--url-template", "http://h/noid", "URL template 'http://h/noid' has no {id}")]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), _BAD_OPTIONS)
+@pytest.mark.parametrize("command", ["verify", "fix", "clip", "captions"])
+def test_a_bad_lang_or_url_template_is_one_usage_error_before_any_note(
+    command: str, option: str, value: str, message: str, note: Path, tiny_cache: Path, tmp_path: Path,
+) -> None:
+    (note.parent / "wasps.md").write_bytes(NOTE.read_bytes())  # two notes: the error must still come once
+    target = {"captions": [VIDEO_ID], "clip": [str(note.parent), "--all", "--media", str(tmp_path / "unused.mp4"),
+                                              "--out", str(tmp_path / "clips")]}.get(command, [str(note.parent)])
+    code, out, err = _run(command, *target, *_offline(tiny_cache), option, value, env={"COLUMNS": "400"})
+    assert code == 2, err
+    assert err.count(message) == 1, err
+    assert option in err and "Traceback" not in err
+    assert out == "" and "bees.md" not in err and not (tmp_path / "clips").exists()
+
+
+def test_a_url_template_from_the_environment_without_id_is_a_usage_error(note: Path, tiny_cache: Path) -> None:
+    code, out, err = _run("verify", str(note), *_offline(tiny_cache),
+                          env={"COLUMNS": "400", "CLIPTOOL_URL_TEMPLATE": "http://h/noid"})
+    assert code == 2, err
+    assert "CLIPTOOL_URL_TEMPLATE" in err and err.count("has no {id}") == 1
+    assert out == ""
+
+
+@pytest.mark.parametrize("command", ["claims", "verify", "fix", "clip"])
+def test_an_empty_path_argument_is_a_usage_error_not_the_working_directory(
+    command: str, tmp_path: Path, tiny_cache: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`cliptool fix "$NOTES" --write` with NOTES unset must not rewrite the notes where it runs."""
+    here = tmp_path / "cwd"
+    here.mkdir()
+    (here / "n.md").write_bytes(NOTE.read_bytes())
+    monkeypatch.chdir(here)
+    extra = {
+        "claims": [],
+        "verify": _offline(tiny_cache),
+        "fix": [*_offline(tiny_cache), "--write"],
+        "clip": [*_offline(tiny_cache), "--all", "--media", str(tmp_path / "unused.mp4"), "--out", str(tmp_path / "c")],
+    }[command]
+    code, out, err = _run(command, "", *extra, env={"COLUMNS": "400"})
+    assert code == 2, err
+    error_lines = [line for line in err.splitlines() if "an empty string is not a path" in line]
+    assert len(error_lines) == 1 and ("'PATH'" in error_lines[0] or "'NOTE'" in error_lines[0]), err
+    assert out == ""
+    assert sorted(p.name for p in here.iterdir()) == ["n.md"]  # no backup, no rewrite
+    assert (here / "n.md").read_bytes() == NOTE.read_bytes()
+
+
+def test_a_library_warning_reads_like_the_tools_own(note: Path, tiny_cache: Path) -> None:
+    (tiny_cache / VIDEO_ID / "info.json").write_text("{not json", encoding="utf-8")
+    code, _, err = _run("verify", str(note), *_offline(tiny_cache))
+    assert code == 0
+    assert next(line for line in err.splitlines() if "info.json" in line).startswith("warning: ignoring unreadable ")
+
+
+def test_min_accuracy_missed_by_a_hair_does_not_print_two_equal_figures(note: Path, tiny_cache: Path) -> None:
+    code, _, err = _run("verify", str(note), *_offline(tiny_cache), "--min-accuracy", "66.7")  # 2 of 3 ok
+    assert code == 1
+    assert err.strip().splitlines()[-1] == "accuracy 66.667% is below --min-accuracy 66.7%"

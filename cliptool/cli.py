@@ -354,8 +354,12 @@ def _claims_table(note: Any) -> Any:
     table.add_column("line:col", justify="right")
     table.add_column("cited", no_wrap=True)
     table.add_column("claim")
+    from cliptool.timecode import format_ts
+
     for c in note.claims:
-        cited = c.raw if c.visible is None else f"{c.raw} (shown {c.visible})"
+        cited = c.raw if ":" in c.raw else f"{c.raw} = {format_ts(c.cited_s)}"  # a t= value: 224, 5m49s
+        if c.visible is not None:
+            cited += f" (shown {c.visible})"
         table.add_row(str(c.index), f"{c.line}:{c.column}", cited, Text(c.text))
     return table
 

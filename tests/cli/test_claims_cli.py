@@ -94,6 +94,14 @@ def test_visible_time_that_differs_is_kept(tmp_path: Path) -> None:
     assert (row["cited"], row["cited_seconds"], row["visible"]) == ("00:07:59", 479.0, "00:08:03")
 
 
+def test_table_reads_a_t_value_as_a_clock_time(tmp_path: Path) -> None:
+    _note(tmp_path, "t.md", "Acceleration [watch](https://youtu.be/tinyvideo01?t=5m49s).\n\n"
+                            "Gravity [at 224](https://youtu.be/tinyvideo01?t=224).")
+    result = runner.invoke(app, ["claims", str(tmp_path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    assert "5m49s = 00:05:49" in result.stdout and "224 = 00:03:44" in result.stdout
+
+
 def test_missing_path_and_empty_folder_exit_3(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["claims", str(tmp_path / "nope")])
     assert missing.exit_code == 3

@@ -21,9 +21,8 @@ from typing import Annotated, Any, Literal
 import typer
 from typer.core import TyperGroup
 
-from cliptool import __version__
+from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE, __version__
 from cliptool.errors import CliptoolError
-from cliptool.fix import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 
 log = logging.getLogger("cliptool")
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import InputError, NoteError
 from cliptool.models import MARK_CLASS, Alignment, Claim, Note, Span
 from cliptool.safe_write import sha256_hex, write_atomic
@@ -41,11 +42,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MARKER = "⚠︎ not in transcript"
-# On the corpus (clean and seven perturbed sets, SRT and auto captions) no rewrite scoring at
-# least this moved a right time to a wrong one, and 96 % of the rewrites that mend a wrong time
-# score at least this.
-DEFAULT_MIN_SCORE = 0.15
 
 ChangeKind = Literal["retime", "mark"]
 

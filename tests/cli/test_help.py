@@ -52,8 +52,12 @@ def test_import_cli_loads_no_heavy_module() -> None:
     code = "import json, sys, cliptool.cli; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          stdin=subprocess.DEVNULL)
-    loaded = {m.split(".")[0] for m in json.loads(out.stdout)}
+    modules = set(json.loads(out.stdout))
+    loaded = {m.split(".")[0] for m in modules}
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+    # nor the stages: each is loaded by the command that needs it
+    stages = {"cliptool.models", "cliptool.fix", "cliptool.align", "cliptool.verify", "cliptool.clip", "cliptool.fetch"}
+    assert modules.isdisjoint(stages), sorted(modules & stages)
 
 
 def test_python_dash_m() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timezone
 
@@ -38,12 +39,15 @@ def parse_ts(text: str) -> float:
 def format_ts(seconds: float, *, hours: bool = True) -> str:
     """``HH:MM:SS`` (or ``MM:SS`` when ``hours`` is false and under an hour), whole seconds.
 
-    >>> format_ts(516), format_ts(516, hours=False), format_ts(3723.6)
-    ('00:08:36', '08:36', '01:02:04')
+    Rounded down, as YouTube's ``t=`` links are: a sentence starting at 947.6 s is at 00:15:47
+    in every report, caption listing and clip line, and a link there does not miss its start.
+
+    >>> format_ts(516), format_ts(516, hours=False), format_ts(3723.6), format_ts(28.9999999)
+    ('00:08:36', '08:36', '01:02:03', '00:00:29')
     """
     if seconds < 0:
         raise TimestampError(f"negative time: {seconds}")
-    total = int(round(seconds))
+    total = math.floor(seconds + 1e-6)  # float noise: 28.9999999 is 29
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     if not hours and h == 0:

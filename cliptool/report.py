@@ -147,12 +147,15 @@ def _shown_offset(claim: Claim, a: Alignment | None) -> str:
     return _fmt_offset(int(max(0.0, claim.cited_s)) - int(max(0.0, a.start)))
 
 
-def _located(a: Alignment | None) -> str:
+def _located(a: Alignment | None, *, every_place: bool = True) -> str:
+    """The located time; an ambiguous claim's other places follow, or (in the terminal's narrow
+    column) how many there are."""
     if a is None or a.start is None:
         return "—"
     text = _ts(a.start)
-    if a.status == "ambiguous" and len(a.alternatives) > 1:
-        text += f" (+{len(a.alternatives) - 1})"
+    others = [_ts(loc.start) for loc in a.alternatives if loc.start != a.start]
+    if a.status == "ambiguous" and others:
+        text += f" (also {', '.join(others)})" if every_place else f" (+{len(others)})"
     return text
 
 
@@ -491,7 +494,7 @@ class _NoteTable:
                 str(claim.index),
                 _ts(claim.cited_s),
                 Text(status, style=_STYLE.get(status, "")),
-                _located(a),
+                _located(a, every_place=False),
                 "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
                 # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
                 Text(shorten(claim.text, 80), no_wrap=True, overflow="ellipsis"),

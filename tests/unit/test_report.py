@@ -308,7 +308,7 @@ def test_markdown_headings_tables_and_escaping() -> None:
     assert "\\| fire" in nasty_row and "<script>" not in md and "&lt;script>" in nasty_row
     assert "[00:01:00](https://youtu.be/vidA?t=60)" in rows[0]
     assert "[00:03:20](https://youtu.be/vidA?t=200)" in rows[1] and "-50s" in rows[1]
-    assert "00:01:40 (+1)" in rows[3]
+    assert "00:01:40 (also 00:06:40)" in rows[3]
     assert lines[-1] == report.summary_line(REPORTS).replace("|", "\\|")
 
 

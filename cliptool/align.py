@@ -416,8 +416,10 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     if status == "shifted" and int(start) == cited:
         status = "ok"  # notes cite whole seconds: 3:04 is where a passage starting at 184.02 s is
     # Right under the MM:SS reading only: the written time is wrong, but the reading is the
-    # note's own second, which a fix should keep rather than round to the passage's start.
-    corrected = cited if status == "ok" else float(int(start))
+    # note's own second, which a fix should keep rather than round to the passage's start;
+    # unless only a wide --tolerance calls it right (1 s for a claim said at 80 s).
+    kept = status == "ok" and index.starts[j] - tuning.cited_window_s <= cited
+    corrected = cited if kept else float(int(start))
     if claim.cited_s > index.end_s:
         status = "out-of-range"
     elif status == "ok" and cited != claim.cited_s:

@@ -211,6 +211,8 @@ CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option("en", "--lang", callback=_checked_lang,
                         help="Language of the captions to use (the notes' language).")
+TOLERANCE_OPT = typer.Option(5.0, "--tolerance", metavar="S", min=0.0,
+                             help="Seconds a cited time may precede its passage and still be ok.")
 URL_OPT = typer.Option(None, "--url-template", callback=_checked_url_template,
                        help="Video URL with {id} (env CLIPTOOL_URL_TEMPLATE).")
 
@@ -575,9 +577,7 @@ def verify_cmd(
         help="Exit 1 when the overall accuracy (ok / ok+shifted) is below PCT %.",
     )] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Notes verified in parallel processes.")] = 1,
-    tolerance: Annotated[float, typer.Option(
-        "--tolerance", metavar="S", min=0.0, help="Seconds a cited time may precede its passage and still be ok.",
-    )] = 5.0,
+    tolerance: float = TOLERANCE_OPT,
     verbose: bool = VERBOSE_OPT,
 ) -> None:
     """Check every claim's timestamp against the video's captions and report how accurate they are.
@@ -727,9 +727,10 @@ def fix(
     offline: bool = OFFLINE_OPT,
     lang: str = LANG_OPT,
     url_template: str | None = URL_OPT,
+    tolerance: float = TOLERANCE_OPT,
     verbose: bool = VERBOSE_OPT,
 ) -> None:
-    """Rewrite the timestamps verify found shifted; a dry run unless --write.
+    """Rewrite the timestamps verify found shifted or past the video's end; a dry run unless --write.
 
     Only the anchor's time changes (data-t, the visible [..] text, a link's t=), in the note's
     own format; every other byte is kept. Unsupported and ambiguous claims are never rewritten.
@@ -753,7 +754,7 @@ def fix(
         raise typer.BadParameter("the marker must show something", param_hint="--marker")
     out, err = _out_console(), _err_console()
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
-                         url_template=_url_template(url_template))
+                         url_template=_url_template(url_template), tolerance_s=tolerance)
     _warn_missing_cache(opts)
     failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
     refused: list[Any] = []  # dry run: fixes shown that --write could not write (read-only notes)

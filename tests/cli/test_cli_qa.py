@@ -433,3 +433,16 @@ def test_min_accuracy_missed_by_a_hair_does_not_print_two_equal_figures(note: Pa
     code, _, err = _run("verify", str(note), *_offline(tiny_cache), "--min-accuracy", "66.7")  # 2 of 3 ok
     assert code == 1
     assert err.strip().splitlines()[-1] == "accuracy 66.667% is below --min-accuracy 66.7%"
+
+
+def test_fix_takes_verifys_tolerance(note: Path, tiny_cache: Path) -> None:
+    """fix --tolerance rewrites what verify with the same tolerance calls shifted, no more."""
+    # the varroa claim (said at 00:01:20) cited 18 s early: shifted at 5 s, ok at 30 s
+    note.write_text(note.read_text(encoding="utf-8").replace("00:02:20", "00:01:02"), encoding="utf-8")
+    for tolerance in ("5", "30"):
+        code, out, _ = _run("verify", str(note), *_offline(tiny_cache), "--format", "json", "--tolerance", tolerance)
+        shifted = {c["index"] for c in json.loads(out)["notes"][0]["claims"] if c["status"] != "ok" and c["corrected"]}
+        code, out, err = _run("fix", str(note), *_offline(tiny_cache), "--format", "json", "--tolerance", tolerance)
+        assert code == 0, err
+        assert {c["claim_index"] for c in json.loads(out)["changes"]} == shifted
+        assert (tolerance == "5") == (2 in shifted)

@@ -174,6 +174,19 @@ def test_tolerance_only_judges_the_cited_time_it_never_moves_a_claim() -> None:
     assert [align_note(queens, _index(talk), tolerance_s=t)[0].start for t in tolerances] == [360.0] * len(tolerances)
 
 
+def test_a_wide_tolerance_never_makes_a_mmss_reading_the_correction() -> None:
+    # 12:00:00 read as 12:00 is a minute before the varroa sentence (13:00): a 100 s tolerance
+    # may call the reading right, but the time a fix writes is where the claim is said.
+    claims = _claims(
+        ("07:00:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("09:00:00", "Drones exist to mate and cannot sting"),
+        ("12:00:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    for tolerance in (5.0, 100.0):
+        a = align_note(claims, _index(), tolerance_s=tolerance)
+        assert [x.corrected_s for x in a] == [420.0, 540.0, 780.0], tolerance
+
+
 def test_whole_second_citations_match_a_passage_starting_within_that_second() -> None:
     # Notes cite whole seconds: with no tolerance, 00:07:00 is still where a passage starting
     # at 420.4 s is, not "shifted" to a correction equal to the cited time.

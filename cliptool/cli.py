@@ -783,7 +783,7 @@ def fix(
                     continue
                 planned = plan_note_fix(note_file, report.alignments, min_score=min_score,
                                         mark_unsupported=marker if mark_unsupported else None)
-                below_min_score += count_below_min_score(report.alignments, min_score)
+                below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
                 if write and planned.changes:
                     if backup_dir is not None and not no_backup:
                         tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone

@@ -23,7 +23,7 @@ from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import InputError, NoteError
 from cliptool.models import MARK_CLASS, Alignment, Claim, Note, Span
 from cliptool.safe_write import sha256_hex, write_atomic
-from cliptool.timecode import TimestampError, format_like, parse_t_param, parse_ts
+from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_ts
 
 __all__ = [
     "DEFAULT_MARKER",
@@ -120,18 +120,26 @@ def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
         ) from None
 
 
-def _retime_target(alignment: Alignment, min_score: float) -> float | None:
+def _retime_target(claim: Claim, alignment: Alignment, min_score: float) -> float | None:
     """The time to write for a claim, or None when fix must leave it alone."""
-    if alignment.status not in _RETIMABLE or alignment.corrected_s is None:
+    if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
         return None
-    if alignment.score < min_score or alignment.corrected_s < 0:
+    if alignment.score < min_score and not _renotation(claim, alignment):
         return None
     return alignment.corrected_s
 
 
-def below_min_score(alignments: Sequence[Alignment], min_score: float) -> int:
+def _renotation(claim: Claim, alignment: Alignment) -> bool:
+    """``15:47:00`` in a 20-minute video corrected to its own MM:SS reading, 00:15:47: the note's
+    time written right, not moved, so however little the passage there says of the claim."""
+    return alignment.status == "out-of-range" and alignment.corrected_s == mmss_reading(claim.raw)
+
+
+def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
     """Claims fix would retime at any score but leaves alone at ``min_score``."""
-    return sum(1 for a in alignments if _retime_target(a, 0.0) is not None and a.score < min_score)
+    by_index = {c.index: c for c in claims}
+    return sum(1 for a in alignments if a.index in by_index and _retime_target(by_index[a.index], a, 0.0) is not None
+               and _retime_target(by_index[a.index], a, min_score) is None)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -220,7 +228,7 @@ def plan_fixes(
         alignment = by_index.get(claim.index)
         if alignment is None:
             continue
-        target = _retime_target(alignment, min_score)
+        target = _retime_target(claim, alignment, min_score)
         if target is None:
             continue
         for span in claim.spans:

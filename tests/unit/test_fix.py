@@ -13,6 +13,7 @@ from cliptool.fix import (
     DEFAULT_MARKER,
     Change,
     apply_changes,
+    below_min_score,
     plan_fixes,
     plan_note_fix,
     read_note_file,
@@ -106,6 +107,17 @@ def test_min_score_filters_low_confidence() -> None:
     alignments = [Alignment(0, "shifted", score=0.4, corrected_s=70), Alignment(1, "shifted", score=0.8, corrected_s=130)]
     changes = plan_fixes(text, _note(text), alignments, min_score=0.5)
     assert {c.claim_index for c in changes} == {1}
+
+
+def test_a_time_past_the_end_written_as_its_own_mmss_reading_needs_no_score() -> None:
+    # 15:47:00 read as 15:47 is a re-notation of the note's own time, not a move: it is written
+    # however weak the evidence there; a move to any other time still needs --min-score.
+    text = "a " + A.format("15:47:00", "15:47:00") + " b " + A.format("13:31:00", "13:31:00")
+    alignments = [Alignment(0, "out-of-range", score=0.09, corrected_s=947),
+                  Alignment(1, "out-of-range", score=0.09, corrected_s=100)]
+    assert _fix(text, alignments) == "a " + A.format("00:15:47", "00:15:47") + " b " + A.format("13:31:00", "13:31:00")
+    note = _note(text)
+    assert below_min_score(note.claims, alignments, 0.15) == 1
 
 
 def test_idempotent_on_fixed_text() -> None:

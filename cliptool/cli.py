@@ -348,6 +348,8 @@ def _claims_table(note: Any) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from cliptool.timecode import format_ts
+
     title = Text(note.path, style="bold")
     title.append(f" · {note.video_id}" + (f" · {note.title}" if note.title else ""))
     table = Table(title=title, title_justify="left")
@@ -355,8 +357,6 @@ def _claims_table(note: Any) -> Any:
     table.add_column("line:col", justify="right")
     table.add_column("cited", no_wrap=True)
     table.add_column("claim")
-    from cliptool.timecode import format_ts
-
     for c in note.claims:
         cited = c.raw if ":" in c.raw else f"{c.raw} = {format_ts(c.cited_s)}"  # a t= value: 224, 5m49s
         if c.visible is not None:
@@ -837,22 +837,19 @@ def fix(
         }
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif todo:  # with no note found, the error line has said it all
-        what = f"retime {plural(retimed, 'anchor')}" + (f" and mark {marked}" if marked else "")
-        where = f"in {len(changed)} of {plural(len(todo), 'note')}"
-        failed_part = f"; {plural(len(failed), 'note')} failed" if failed else ""
+        # A dry run also counts the diffs it showed for notes --write would refuse (none when
+        # writing), and says so, rather than "0 anchors" under a diff.
+        shown = changed + refused
+        n, m = sum(len(f.retimed_claims) for f in shown), sum(len(f.marked_claims) for f in shown)
+        where = f"in {len(shown)} of {plural(len(todo), 'note')}"
+        others = len(failed) - len(refused)
+        failed_part = (f"; --write would refuse {len(refused)} of them" if refused else "") + (
+            f"; {plural(others, 'note')} failed" if others else "")
         if write:
-            done = f"retimed {plural(retimed, 'anchor')}" + (f" and marked {marked}" if marked else "")
+            done = f"retimed {plural(n, 'anchor')}" + (f" and marked {m}" if m else "")
             out.print(f"{done} {where}{failed_part}", highlight=False)
         else:
-            # Count the diffs shown for notes --write would refuse, and say so, rather than
-            # "0 anchors" under a diff.
-            shown = changed + refused
-            n, m = sum(len(f.retimed_claims) for f in shown), sum(len(f.marked_claims) for f in shown)
             what = f"retime {plural(n, 'anchor')}" + (f" and mark {m}" if m else "")
-            where = f"in {len(shown)} of {plural(len(todo), 'note')}"
-            others = len(failed) - len(refused)
-            failed_part = (f"; --write would refuse {len(refused)} of them" if refused else "") + (
-                f"; {plural(others, 'note')} failed" if others else "")
             hint = " (run again with --write to apply)" if changed else ""
             out.print(f"dry run: would {what} {where}{failed_part}{hint}", highlight=False)
         if below_min_score:

@@ -36,7 +36,7 @@ def process_context(preload: Sequence[str]) -> BaseContext:
     Forking the main process itself copies whatever its other threads (rich's progress refresh)
     hold locked at that instant: Python 3.12 warns of it and 3.14 no longer does it by default.
     The fork server is a fresh single-threaded process; having imported the stage once, it forks
-    workers that start as fast as forked ones (1,000 notes with --jobs 2: 8.5 s either way).
+    workers that start as fast as forked ones (1,000 notes with --jobs 2 took the same time).
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")

@@ -46,6 +46,7 @@ __all__ = [
     "parse_header",
     "probe",
     "progress_of",
+    "RW_TIMEOUT_S",
     "stopping",
     "run_ffmpeg",
     "stop_ffmpeg",
@@ -87,6 +88,9 @@ _running: set[subprocess.Popen[str]] = set()  # ffmpeg children run_ffmpeg waits
 _running_lock = threading.Lock()
 _stopped = threading.Event()
 _SHORT_S = 0.5  # a section this much shorter than asked ends at the video's end
+# A media server silent this long is given up on (ffmpeg's rw_timeout, for each read): without
+# it, ffmpeg waits forever on a server that accepted the connection and sends nothing.
+RW_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -447,14 +451,39 @@ def _url_recorder(formats: list[tuple[str, dict[str, str]]]) -> Any:
     return Recorder()
 
 
+def _rw_timeout_us() -> int:
+    return round(RW_TIMEOUT_S * 1_000_000)
+
+
+def _remote_input(media_url: str, headers: dict[str, str]) -> Any:
+    """An ffmpeg input of a media URL with yt-dlp's headers, given up on when the server stalls."""
+    opts: dict[str, Any] = {"rw_timeout": _rw_timeout_us()}
+    if headers:
+        opts["headers"] = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    return ffmpeg.input(media_url, **opts)
+
+
+def _remote_duration(formats: Sequence[tuple[str, dict[str, str]]]) -> float | None:
+    """The video's length as its media URL's header gives it, when the page did not say it."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "info", "-nostats"]
+    for media_url, headers in formats:
+        args = ffmpeg.compile(ffmpeg.output(_remote_input(media_url, headers), "-", f="null", t=0), cmd=cmd)
+        try:
+            proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False,
+                                  timeout=2 * RW_TIMEOUT_S + 5)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        info = parse_header(proc.stderr)
+        if info is not None and info.duration_s:
+            return info.duration_s
+    return None
+
+
 def _media_failure(formats: Sequence[tuple[str, dict[str, str]]]) -> str | None:
     """Why ffmpeg could not read a media URL: ``media <url>: HTTP 404 Not Found`` (or its last line)."""
     for media_url, headers in formats:
-        opts: dict[str, Any] = {"rw_timeout": 15_000_000}  # microseconds: a dead server is not waited on forever
-        if headers:
-            opts["headers"] = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         try:
-            run_ffmpeg(ffmpeg.output(ffmpeg.input(media_url, **opts), "-", f="null", t=0),
+            run_ffmpeg(ffmpeg.output(_remote_input(media_url, headers), "-", f="null", t=0),
                        what=f"reading {media_url}")
         except FfmpegError as err:
             parts = urlsplit(media_url)  # a signed CDN URL's query is long and says nothing to a user
@@ -494,6 +523,7 @@ def _download(
         "noprogress": True,
         "logger": YtdlpLog(),
         "overwrites": True,
+        "external_downloader_args": {"ffmpeg_i": ["-rw_timeout", str(_rw_timeout_us())]},
     }
 
     def run() -> dict[str, Any]:
@@ -524,8 +554,11 @@ def _download(
                 raise MediaError(f"{video_id}: no space left on the device for {folder}") from exc
             raise MediaError(f"{video_id}: cannot download the video: {exc}") from exc
         rows = []
+        done: list[tuple[Path, str]] = []  # moved into the cache only once every section is whole
         past_end = 0  # sections that start after the video's end
         downloads = info.get("requested_downloads") or []
+        length: float | None = info.get("duration")  # the page's word; else asked of the media once
+        length_asked = length is not None
         for d in downloads:
             got = Path(d.get("filepath") or d.get("_filename") or "")
             if not got.is_file():
@@ -537,18 +570,26 @@ def _download(
             video_end = info.get("duration")
             if requested_end is not None and end < float(requested_end) - _SHORT_S:
                 # Less than asked: the video ends in this section (or before it, when the file holds
-                # only a last keyframe's packets that no frame of the section's time shows).
+                # only a last keyframe's packets that no frame of the section's time shows), or the
+                # connection dropped, which ffmpeg takes for the end of the file.
                 end = start + _played_s(got)
+                if not length_asked:
+                    length, length_asked = _remote_duration(formats), True
+                if length is None or end < min(float(requested_end), length) - _SHORT_S:
+                    said = "the video is longer" if length is not None else "the video's length cannot be read"
+                    raise MediaError(
+                        f"{video_id}: the download of {format_ts(start)}-{format_ts(float(requested_end))} stopped "
+                        f"at {format_ts(end)} and {said}: the connection was cut; nothing was kept, try again")
                 if end - start < _SHORT_S:
                     got.unlink(missing_ok=True)
                     past_end += 1
                     continue
-                video_end = video_end or end
+                video_end = video_end or length or end
             if requested_end is not None:
                 end = min(end, float(requested_end))
             key = _format_key(fmt)
             name = f"{video_id}_{round(start * 1000)}-{round(end * 1000)}_{key}{got.suffix}"
-            os.replace(got, folder / name)
+            done.append((got, name))
             rows.append({
                 "file": name, "start_s": start, "end_s": end, "url": url, "format": fmt,
                 "format_id": d.get("format_id"), "title": info.get("title"), "retrieved_at": retrieved,
@@ -556,6 +597,8 @@ def _download(
             })
         if not rows and not past_end:
             raise MediaError(f"{video_id}: yt-dlp downloaded nothing from {url}")
+        for got, name in done:
+            os.replace(got, folder / name)
         return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -15,6 +15,7 @@ import functools
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -48,6 +49,8 @@ class _Server(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.hits: list[str] = []
         self.faults: dict[str, list[int]] = {}
+        self.cuts: dict[str, list[int]] = {}  # path -> bytes of the body sent before the connection drops
+        self.stalls: dict[str, list[float]] = {}  # path -> seconds the answer waits
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -85,9 +88,18 @@ class _Handler(SimpleHTTPRequestHandler):
         if not self._take_fault():
             super().do_HEAD()
 
+    def _take(self, queues: dict[str, list[Any]]) -> Any:
+        path = unquote(urlsplit(self.path).path)
+        with self.server.lock:
+            queue = queues.get(path)
+            return queue.pop(0) if queue else None
+
     def do_GET(self) -> None:
         if self._take_fault():
             return
+        stall = self._take(self.server.stalls)
+        if stall:
+            time.sleep(stall)
         header = self.headers.get("Range")
         target = Path(self.translate_path(self.path))
         if header and target.is_file():
@@ -120,9 +132,12 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         self.send_header("Last-Modified", self.date_time_string(int(target.stat().st_mtime)))
         self.end_headers()
+        cut = self._take(self.server.cuts)
         with target.open("rb") as fh:
             fh.seek(start)
-            remaining = end - start + 1
+            remaining = end - start + 1 if cut is None else min(cut, end - start + 1)
+            if cut is not None:
+                self.close_connection = True  # the rest never comes, as from a crashed server
             while remaining > 0:
                 chunk = fh.read(min(remaining, 64 * 1024))
                 if not chunk:
@@ -165,11 +180,23 @@ class LocalServer:
         with self._httpd.lock:
             self._httpd.hits.clear()
             self._httpd.faults.clear()
+            self._httpd.cuts.clear()
+            self._httpd.stalls.clear()
 
     def fail(self, path: str, status: int, *, times: int = 1) -> None:
         """Answer the next ``times`` requests for ``path`` with ``status`` (0: drop the connection)."""
         with self._httpd.lock:
             self._httpd.faults.setdefault(path, []).extend([status] * times)
+
+    def cut(self, path: str, after_bytes: int, *, times: int = 1) -> None:
+        """Drop the connection of the next ``times`` ranged requests for ``path`` after ``after_bytes``."""
+        with self._httpd.lock:
+            self._httpd.cuts.setdefault(path, []).extend([after_bytes] * times)
+
+    def stall(self, path: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the next ``times`` requests for ``path`` for ``seconds`` before answering."""
+        with self._httpd.lock:
+            self._httpd.stalls.setdefault(path, []).extend([seconds] * times)
 
     def close(self) -> None:
         if not self._closed:

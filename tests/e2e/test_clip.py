@@ -26,11 +26,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from cliptool import media as media_mod
 from cliptool.captions import load_captions
 from cliptool.cli import app
 from cliptool.clip import ClipJob, ClipResult, ClipSpec, cut, make_clip, make_clips
 from cliptool.errors import FfmpegError, MediaError
-from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe
+from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe, probe
 from cliptool.models import CaptionInfo, Cue, Transcript
 
 pytestmark = pytest.mark.e2e
@@ -402,6 +403,35 @@ def test_media_that_answers_404_is_named_with_its_status(tmp_path: Path, site: t
         fetch_sections("gone1234567", [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
     assert str(err.value) == (f"gone1234567: cannot download the video from {server.url('gone1234567.html')}: "
                               f"media {server.url('gone.mp4')}?…: HTTP 404 Not Found")
+
+
+def test_a_download_the_server_cuts_short_is_an_error_not_a_short_clip(
+    source: Path, tmp_path: Path, site: tuple[Any, str]
+) -> None:
+    """ffmpeg takes a dropped connection for the end of the file: a section shorter than asked
+    while the video goes on is a failed download, and nothing of it is cached."""
+    server, template = site
+    cache = tmp_path / "cache"
+    server.cut("/talk.mp4", source.stat().st_size // 4, times=10)
+    with pytest.raises(MediaError, match=rf"{VID}: the download of 00:00:\d\d-00:00:\d\d stopped at 00:00:\d\d and the video is longer"):
+        fetch_sections(VID, [(20.0, 30.0)], cache_dir=cache, url_template=template)
+    media = cache / VID / "media"
+    assert not list(media.glob("*.mp4")) and not (media / "sections.json").exists()
+    server.reset()
+    (sec,) = fetch_sections(VID, [(20.0, 30.0)], cache_dir=cache, url_template=template)  # healthy again
+    assert sec.offset_s <= 20.0 and probe(sec.path).duration_s + sec.offset_s >= 30.0
+
+
+def test_a_media_server_that_stalls_is_given_up_on(
+    tmp_path: Path, site: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, template = site
+    monkeypatch.setattr(media_mod, "RW_TIMEOUT_S", 2.0)
+    server.stall("/talk.mp4", 30.0, times=10)
+    t0 = time.monotonic()
+    with pytest.raises(MediaError, match=f"{VID}: cannot download the video"):
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert time.monotonic() - t0 < 25  # not the 30 s stall, let alone forever
 
 
 def test_a_format_no_stream_matches_is_said_without_yt_dlp_options(tmp_path: Path, site: tuple[Any, str]) -> None:

@@ -567,10 +567,10 @@ def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str,
     try:
         # Parse before caching: a garbled or empty answer must never become a cache hit.
         text = data.decode("utf-8-sig")
-        parse_captions(text, fmt=track.ext, source=track.url, language=lang, kind=track.kind)
+        parsed = parse_captions(text, fmt=track.ext, source=track.url, language=lang, kind=track.kind)
     except (UnicodeDecodeError, InputError) as exc:
         raise NoCaptionsError(video_id, f"{lang} captions are unreadable ({track.ext}): {error_line(exc)}") from exc
-    if not text.strip():
+    if not parsed.cues:  # nothing at all, or a header with no cue (a bare "WEBVTT")
         raise NoCaptionsError(video_id, f"{lang} captions came back empty")
     return info, track, data
 

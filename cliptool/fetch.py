@@ -50,6 +50,7 @@ __all__ = [
     "fetch_captions",
     "page_url",
     "read_info",
+    "shown_url",
     "video_dir",
     "ytdlp_version",
 ]
@@ -237,6 +238,16 @@ def page_url(video_id: str, url_template: str) -> str:
     if "{id}" not in url_template:
         raise InputError(f"URL template {url_template!r} has no {{id}}")
     return url_template.replace("{id}", video_id)
+
+
+def shown_url(url: str) -> str:
+    """A URL as an error line shows it: a signed URL's query is long and says nothing to a user.
+
+    >>> shown_url("https://cdn.example/v.mp4?sig=abc&exp=1"), shown_url("http://h/en.vtt")
+    ('https://cdn.example/v.mp4?…', 'http://h/en.vtt')
+    """
+    parts = urlsplit(url)
+    return parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
 
 
 def check_lang(lang: str) -> str:
@@ -535,7 +546,7 @@ def _download(ydl: Any, track: Track, video_id: str) -> bytes:
     from yt_dlp.networking.impersonate import ImpersonateTarget
     from yt_dlp.utils import YoutubeDLError
 
-    what = f"captions {track.lang}.{track.ext}"
+    what = f"captions {track.lang}.{track.ext} ({shown_url(track.url)})"
     headers = dict(track.headers)
 
     def get(extensions: dict[str, Any]) -> bytes:

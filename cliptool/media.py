@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import ffmpeg
 
@@ -486,8 +485,9 @@ def _media_failure(formats: Sequence[tuple[str, dict[str, str]]]) -> str | None:
             run_ffmpeg(ffmpeg.output(_remote_input(media_url, headers), "-", f="null", t=0),
                        what=f"reading {media_url}")
         except FfmpegError as err:
-            parts = urlsplit(media_url)  # a signed CDN URL's query is long and says nothing to a user
-            shown = parts._replace(query="", fragment="").geturl() + ("?…" if parts.query else "")
+            from cliptool.fetch import shown_url
+
+            shown = shown_url(media_url)
             status = _HTTP_STATUS.search(err.stderr)
             if status:
                 return f"media {shown}: HTTP {status.group(1).strip()}"

@@ -87,6 +87,7 @@ _running: set[subprocess.Popen[str]] = set()  # ffmpeg children run_ffmpeg waits
 _running_lock = threading.Lock()
 _stopped = threading.Event()
 _SHORT_S = 0.5  # a section this much shorter than asked ends at the video's end
+_LENGTH_SLACK_S = 2.0  # ... when it ends this close to the video's known length
 # A media server silent this long is given up on (ffmpeg's rw_timeout, for each read): without
 # it, ffmpeg waits forever on a server that accepted the connection and sends nothing.
 RW_TIMEOUT_S = 20.0
@@ -235,14 +236,19 @@ def probe(path: Path) -> MediaInfo:
     return _probe(str(p.resolve()), st.st_mtime_ns, st.st_size)
 
 
+def _read_header(src: Any, *, timeout_s: float | None = None) -> subprocess.CompletedProcess[str]:
+    """ffmpeg's report on an input (its stderr): `-t 0` to the null muxer opens it, prints its
+    header and stops."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "info", "-nostats"]
+    args = ffmpeg.compile(ffmpeg.output(src, "-", f="null", t=0), cmd=cmd)
+    return subprocess.run(args, capture_output=True, text=True, errors="replace", check=False, timeout=timeout_s)
+
+
 @lru_cache(maxsize=64)
 def _probe(path: str, _mtime_ns: int, _size: int) -> MediaInfo:
     # Keyed on mtime and size too, so a file replaced in place is probed again.
     src = ffmpeg.input(path)
-    # `-t 0` to the null muxer: ffmpeg opens the file, prints its header and stops.
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "info", "-nostats"]
-    args = ffmpeg.compile(ffmpeg.output(src, "-", f="null", t=0), cmd=cmd)
-    proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False)
+    proc = _read_header(src)
     info = parse_header(proc.stderr)
     if info is None:
         raise FfmpegError(f"{path}: not a readable media file", proc.stderr)
@@ -464,12 +470,9 @@ def _remote_input(media_url: str, headers: dict[str, str]) -> Any:
 
 def _remote_duration(formats: Sequence[tuple[str, dict[str, str]]]) -> float | None:
     """The video's length as its media URL's header gives it, when the page did not say it."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "info", "-nostats"]
     for media_url, headers in formats:
-        args = ffmpeg.compile(ffmpeg.output(_remote_input(media_url, headers), "-", f="null", t=0), cmd=cmd)
         try:
-            proc = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False,
-                                  timeout=2 * RW_TIMEOUT_S + 5)
+            proc = _read_header(_remote_input(media_url, headers), timeout_s=2 * RW_TIMEOUT_S + 5)
         except (OSError, subprocess.TimeoutExpired):
             continue
         info = parse_header(proc.stderr)
@@ -575,7 +578,9 @@ def _download(
                 end = start + _played_s(got)
                 if not length_asked:
                     length, length_asked = _remote_duration(formats), True
-                if length is None or end < min(float(requested_end), length) - _SHORT_S:
+                # A page's length is whole seconds, a header's may count padding: near the end,
+                # only a section stopping well before it is one cut short.
+                if length is None or end < min(float(requested_end) - _SHORT_S, length - _LENGTH_SLACK_S):
                     said = "the video is longer" if length is not None else "the video's length cannot be read"
                     raise MediaError(
                         f"{video_id}: the download of {format_ts(start)}-{format_ts(float(requested_end))} stopped "

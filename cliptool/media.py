@@ -570,7 +570,7 @@ def _download(
             requested_end = d.get("section_end")
             media = probe(got)
             end = start + media.duration_s
-            video_end = info.get("duration")
+            video_end = length
             if requested_end is not None and end < float(requested_end) - _SHORT_S:
                 # Less than asked: the video ends in this section (or before it, when the file holds
                 # only a last keyframe's packets that no frame of the section's time shows), or the
@@ -589,7 +589,7 @@ def _download(
                     got.unlink(missing_ok=True)
                     past_end += 1
                     continue
-                video_end = video_end or length or end
+                video_end = length or end
             if requested_end is not None:
                 end = min(end, float(requested_end))
             key = _format_key(fmt)

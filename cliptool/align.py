@@ -61,6 +61,9 @@ _SPOKEN = str.maketrans({
         "²": "squared", "³": "cubed", "∂": "partial",
     }.items()
 })
+# ... and write function names short that the speaker says in full ("sin(θ)" is "sine of theta").
+_SPOKEN_WORDS = {"sin": "sine", "cos": "cosine", "tan": "tangent", "sqrt": "square root", "ln": "natural log",
+                 "det": "determinant"}
 
 
 def tokens(text: str) -> list[str]:
@@ -69,14 +72,14 @@ def tokens(text: str) -> list[str]:
     >>> tokens("The networks are recognizing handwritten digits!")
     ['netwo', 'recog', 'handw', 'digit']
     >>> tokens("θ-double-dot = −g/L·sin(θ)")
-    ['theta', 'doubl', 'dot', 'sin', 'theta']
+    ['theta', 'doubl', 'dot', 'sine', 'theta']
     """
     out = []
     for w in _WORD.findall(text.translate(_SPOKEN).lower()):
         w = w.split("'")[0]
         if w in _STOP or (len(w) < 2 and not w.isdigit()):
             continue
-        out.append(_stem(w))
+        out.extend(_stem(p) for p in _SPOKEN_WORDS.get(w, w).split())
     return out
 
 
@@ -233,7 +236,7 @@ class Tuning:
     cited_bonus: float = 0.2  # trust in the note's own time
     cited_window_s: float = 5.0  # ... for passages starting up to this much after it
     cited_evidence: float = 0.08  # ... in full once its passage says this much of the claim
-    order_bonus: float = 0.1  # trust in the note's order of claims
+    order_bonus: float = 0.15  # trust in the note's order of claims
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it

@@ -383,3 +383,29 @@ def test_a_cited_time_that_shares_a_word_in_passing_does_not_outweigh_a_paraphra
     # Trusting any cited time in full, as a flat bonus does, keeps the passing word.
     (flat,) = align_note(claims, _index(talk), tuning=Tuning(cited_evidence=1e-9))
     assert (flat.status, flat.start) == ("ok", 240.0)
+
+
+def test_function_names_a_note_abbreviates_meet_the_words_the_speaker_says() -> None:
+    # Notes write sin(θ) and √; the speaker says "sine of theta" and "square root". Only the
+    # function tells the two sentences apart; the note cites a moment that says neither.
+    talk = [(t, SAID.get(t, f"Now we count slowly, item {n}.")) for n, t in enumerate(range(0, 600, 6))]
+    talk[5] = (30.0, "The pull along the arc is g times cosine of theta.")
+    talk[50] = (300.0, "The pull along the arc is g times sine of theta.")
+    claims = _claims(("00:07:06", "The pull along the arc is g·sin(θ)"))
+    (a,) = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    assert (a.status, a.start) == ("shifted", 300.0)
+
+
+def test_a_claim_said_twice_goes_where_the_notes_order_puts_it() -> None:
+    # Pollination is said at 05:00 and 15:00; the claim's own time points at filler, but its
+    # neighbours in the note are confirmed at 14:00 and 19:00.
+    rows = (("00:14:00", "Beekeepers smoke the entrance so guards stay calm during inspections"),
+            ("00:10:06", "Pollination feeds one third of everything we eat"),
+            ("00:19:00", "Thanks for watching, see you next time"))
+    a = _align(*rows)
+    assert [x.status for x in a] == ["ok", "shifted", "ok"]
+    assert a[1].start == 900.0
+    # Without trust in the note's order the two places tie.
+    unordered = align_note(_claims(*rows), _index(), tuning=Tuning(order_bonus=0.0))
+    assert unordered[1].status == "ambiguous"
+    assert {x.start for x in unordered[1].alternatives} == {300.0, 900.0}

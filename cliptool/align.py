@@ -74,7 +74,7 @@ def tokens(text: str) -> list[str]:
     >>> tokens("θ-double-dot = −g/L·sin(θ)")
     ['theta', 'doubl', 'dot', 'sine', 'theta']
     """
-    out = []
+    out: list[str] = []
     for w in _WORD.findall(text.translate(_SPOKEN).lower()):
         w = w.split("'")[0]
         if w in _STOP or (len(w) < 2 and not w.isdigit()):

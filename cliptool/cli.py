@@ -744,8 +744,9 @@ def fix(
 
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
     from cliptool.fix import below_min_score as count_below_min_score
+    from cliptool.models import BACKUP_TAG
     from cliptool.report import plural
-    from cliptool.safe_write import backup_path, check_writable, tag_backup_dir
+    from cliptool.safe_write import backup_dir_problem, backup_path, check_writable, tag_backup_dir
     from cliptool.verify import VerifyOptions, verify_parsed
 
     if backup_dir is not None and no_backup:
@@ -770,6 +771,14 @@ def fix(
     if not todo and not failed:  # as claims and verify: nothing to fix is a bad path, not success
         fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, _no_notes(paths))
 
+    if write and backup_dir is not None and not no_backup:
+        problem = backup_dir_problem(backup_dir, {root for _, root in todo})
+        if problem:
+            raise typer.BadParameter(problem, param_hint="--backup-dir")
+    # A folder cliptool did not tag may hold the user's own files: a backup never replaces one.
+    own_backups = backup_dir is not None and (backup_dir / BACKUP_TAG).exists()
+    backups_made: dict[Path, Path] = {}  # backup -> the note it keeps, in this run
+
     fixes: list[NoteFix] = []
     with _progress_bar("fixing", len(todo), err) as bar:
         for path, root in todo:
@@ -785,9 +794,17 @@ def fix(
                                         mark_unsupported=marker if mark_unsupported else None)
                 below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
                 if write and planned.changes:
-                    if backup_dir is not None and not no_backup:
-                        tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone
                     backup = None if no_backup else backup_path(path, root=root, backup_dir=backup_dir)
+                    if backup is not None and backup_dir is not None:
+                        clash = backups_made.get(backup.absolute())
+                        if clash is not None or (not own_backups and backup.exists()):
+                            why = (f"the backup of {clash} made in this run" if clash is not None
+                                   else "a file cliptool did not write")
+                            fail(path, CliptoolError.exit_code, f"{path}: its backup {backup} would replace {why}; "
+                                 "nothing written (use another --backup-dir)")
+                            continue
+                        tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone
+                        backups_made[backup.absolute()] = path
                     planned = write_note_fix(planned, root=root, backup=backup)
                 elif planned.changes:
                     try:

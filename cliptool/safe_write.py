@@ -15,7 +15,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +28,7 @@ __all__ = [
     "FAULT_POINTS",
     "TEMP_SUFFIX",
     "backup_path",
+    "backup_dir_problem",
     "check_inside",
     "check_writable",
     "file_lock",
@@ -111,6 +112,20 @@ def backup_path(path: Path, *, root: Path, backup_dir: Path | None = None) -> Pa
         if p.is_relative_to(r) and p != r:
             return backup_dir / p.relative_to(r)
     return backup_dir / path.name
+
+
+def backup_dir_problem(backup_dir: Path, roots: Iterable[Path]) -> str | None:
+    """Why ``backup_dir`` cannot keep the originals of the notes found in ``roots``, else None.
+
+    Backups mirror each note's path under the folder, so the notes' own folder, or one above
+    it, would have them replace the notes themselves or other notes of the vault.
+    """
+    folder = backup_dir.resolve()
+    for root in roots:
+        if root.resolve().is_relative_to(folder):
+            return (f"{backup_dir} is or holds the folder of the notes being fixed ({root}): backups there "
+                    "would replace notes; choose a folder of their own")
+    return None
 
 
 def _fault(point: str, fault: str | None) -> None:
@@ -231,6 +246,8 @@ def write_atomic(
         os.umask(umask)
         mode = 0o666 & ~umask
     if backup is not None and current is not None:
+        if backup.resolve() == target:
+            raise InputError("the backup would replace the note itself; nothing written", path=str(path))
         backup.parent.mkdir(parents=True, exist_ok=True)
         _replace_with(backup, current, mode, fault=fault)
         log.debug("backed up %s to %s", target, backup)

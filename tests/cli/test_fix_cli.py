@@ -144,6 +144,49 @@ def test_backup_dir_and_no_backup(vault: Path, corpus: Path, tmp_path: Path) -> 
     assert code == 2 and "not both" in err
 
 
+@pytest.mark.parametrize("where", ["the notes' folder", "a folder above it"])
+def test_a_backup_dir_that_holds_the_notes_is_refused_before_anything_is_written(
+        where: str, vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    other = vault / f"{NOTE}.md"  # another note of the vault, where a mirrored backup of talks/ would land
+    other.write_bytes(b"my own note, not cliptool's\n")
+    before = note.read_bytes()
+    backups = note.parent if where == "the notes' folder" else vault
+    code, out, err = _run(str(note.parent), "--write", "--backup-dir", str(backups), *_offline(corpus))
+    assert code == 2, err
+    assert "backups there would replace notes" in " ".join(err.split())
+    assert note.read_bytes() == before and other.read_bytes() == b"my own note, not cliptool's\n"
+    assert not (backups / ".cliptool-backups").exists()
+
+
+def test_a_backup_never_replaces_a_file_cliptool_did_not_write(vault: Path, corpus: Path, tmp_path: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    before = note.read_bytes()
+    mine = tmp_path / "elsewhere" / "talks" / f"{NOTE}.md"  # a folder of the user's that happens to match
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"precious\n")
+    code, _, err = _run(str(vault), "--write", "--backup-dir", str(tmp_path / "elsewhere"), *_offline(corpus))
+    assert code == 3
+    assert "would replace a file cliptool did not write; nothing written" in " ".join(err.split())
+    assert mine.read_bytes() == b"precious\n" and note.read_bytes() == before
+
+
+def test_two_notes_whose_backups_would_share_a_name_keep_both_originals(corpus: Path, tmp_path: Path) -> None:
+    # Two folders given, each with talks/NOTE.md: mirrored under one --backup-dir, the second
+    # backup would replace the first note's original.
+    src = corpus / "notes" / VIDEO / f"{NOTE}.md"
+    a = _perturb(src, tmp_path / "a" / "talks" / f"{NOTE}.md", SHIFTS)
+    b = _perturb(src, tmp_path / "b" / "talks" / f"{NOTE}.md", {5: 200})
+    original_a, original_b = a.read_bytes(), b.read_bytes()
+    bk = tmp_path / "bk"
+    code, _, err = _run(str(tmp_path / "a"), str(tmp_path / "b"), "--write", "--backup-dir", str(bk),
+                        *_offline(corpus))
+    assert code == 3
+    assert f"would replace the backup of {a} made in this run" in " ".join(err.split())
+    assert (bk / "talks" / f"{NOTE}.md").read_bytes() == original_a
+    assert a.read_bytes() != original_a and b.read_bytes() == original_b
+
+
 def test_a_bad_note_is_one_error_line_and_the_others_go_on(vault: Path, corpus: Path, seed_note: Path) -> None:
     (vault / "broken.md").write_text("no front matter here\n")
     (vault / "seed.txt").write_bytes(seed_note.read_bytes())  # its captions are not in the offline cache

@@ -17,6 +17,7 @@ from cliptool.safe_write import (
     FAULT_EXIT_CODE,
     FAULT_POINTS,
     TEMP_SUFFIX,
+    backup_dir_problem,
     backup_path,
     file_lock,
     sha256_hex,
@@ -56,6 +57,23 @@ def test_backup_dir_mirrors_relative_paths(note: Path, tmp_path: Path) -> None:
     write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak, root=root)
     assert bak.read_bytes() == OLD
     assert note.read_bytes() == NEW
+
+
+def test_a_backup_that_is_the_note_itself_is_refused(note: Path) -> None:
+    # A backup folder that is the notes' own folder mirrors each note onto itself.
+    bak = backup_path(note, root=note.parent, backup_dir=note.parent)
+    assert bak == note
+    with pytest.raises(InputError, match="the backup would replace the note itself; nothing written"):
+        write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak, root=note.parent)
+    assert note.read_bytes() == OLD
+
+
+def test_a_backup_dir_is_refused_when_it_is_or_holds_a_folder_of_the_notes(note: Path, tmp_path: Path) -> None:
+    vault, sub = tmp_path / "vault", note.parent
+    for folder in (sub, vault, tmp_path):
+        assert "would replace notes" in (backup_dir_problem(folder, [sub]) or "")
+    assert backup_dir_problem(sub / "backups", [sub]) is None  # inside the notes: tagged, then skipped
+    assert backup_dir_problem(tmp_path / "elsewhere", [sub, vault]) is None
 
 
 def test_no_backup_writes_nothing_else(note: Path) -> None:

@@ -146,7 +146,8 @@ def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], mi
 # Markdown link's URL, or the end of a bare URL. Hand-written: these are the three shapes
 # notes.py extracts spans from, and no Markdown parser reports character offsets of inline HTML.
 _HTML_CLOSE = re.compile(r"(?:[^<]|<(?!/?a\b)){0,300}?</a\s*>", re.IGNORECASE)
-_MD_URL_CLOSE = re.compile(r"[^\s)]*\)")
+# The rest of a Markdown link's destination, its title if any ("jump", 'jump' or (jump)), and ")".
+_MD_URL_CLOSE = re.compile(r"""[^\s)]*(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)""")
 _BARE = re.compile(r"\S*")
 # What may sit between two anchors that back the same claim: blanks, then the next anchor's
 # opening up to its first span.

@@ -281,6 +281,18 @@ def test_markers_on_real_notes_with_the_real_parser(corpus: Path, seed_note: Pat
         assert plan_fixes(marked, again, unsupported, mark_unsupported=DEFAULT_MARKER) == []
 
 
+@pytest.mark.parametrize("title", [' "jump"', " 'jump'", " (jump)", ""])
+def test_a_marker_goes_after_a_link_with_a_title_not_inside_it(title: str) -> None:
+    from cliptool.notes import parse_note
+
+    link = f"[09:00](https://youtu.be/abcdefghijk?t=540{title})"
+    text = f"---\nvideoId: abcdefghijk\n---\nPurple giraffes sing opera {link}.\n"
+    note = parse_note(text, path="n.md")
+    marked = apply_changes(text, plan_fixes(text, note, [Alignment(0, "unsupported")], mark_unsupported="(?)"))
+    assert marked == f"---\nvideoId: abcdefghijk\n---\nPurple giraffes sing opera {link} {_mark('(?)')}.\n"
+    assert [c.text for c in parse_note(marked, path="n.md").claims] == ["Purple giraffes sing opera"]
+
+
 def test_markers_after_links_with_the_real_parser() -> None:
     from cliptool.notes import parse_note
 

@@ -56,7 +56,9 @@ _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
 
 # Text that is not rendered as prose: timestamps in it are not claims.
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+# Hidden text: HTML comments and Obsidian's %% comments. An HTML comment left open runs to the
+# end of the note only where it starts a line (CommonMark's HTML block); inside a line it is text.
+_COMMENT = re.compile(r"<!--.*?-->|%%.*?%%|^[ \t]{0,3}<!--.*\Z", re.DOTALL | re.MULTILINE)
 
 # Anchors. Attribute values may be quoted with either quote or bare. A tag stops at the next '<' and
 # the inner text is capped, so unclosed tags cannot make the scan quadratic (same for the caps below).
@@ -212,11 +214,8 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     body_start = lines[body_line][0] if body_line < len(lines) else len(text)
 
     block_starts, block_ends, code = _blocks(text, lines, body_line)
-    excluded = _merge(
-        code
-        + ([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)] if "`" in text else [])
-        + ([(m.start(), m.end()) for m in _HTML_COMMENT.finditer(text, body_start)] if "<!--" in text else [])
-    )
+    code = _merge(code + ([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)] if "`" in text else []))
+    excluded = _merge(code + (_comments(text, body_start, code) if "<!--" in text or "%%" in text else []))
 
     def where(pos: int) -> tuple[int, int]:
         line = bisect.bisect_right(starts, pos)
@@ -517,8 +516,8 @@ def _clean(segment: str) -> str:
     'Bold label and c x'
     """
     s = segment
-    if "<!--" in s:
-        s = _HTML_COMMENT.sub(" ", s)
+    if "<!--" in s or "%%" in s:
+        s = _COMMENT.sub(" ", s)
     if ">" in s:
         s = _QUOTE_PREFIX.sub("", s)
     if "[!" in s:
@@ -604,6 +603,19 @@ def _lines(text: str) -> list[tuple[int, int]]:
 def _count_lines(prefix: str) -> int:
     """1-based line number of the position just after ``prefix``."""
     return 1 + len(_NEWLINE.findall(prefix))
+
+
+def _comments(text: str, start: int, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges of hidden comments from ``start`` on; ``<!--`` or ``%%`` written in code opens none."""
+    out = []
+    pos = start
+    while (m := _COMMENT.search(text, pos)) is not None:
+        if _inside(code, m.start()):
+            pos = m.start() + 1
+            continue
+        out.append((m.start(), m.end()))
+        pos = m.end()
+    return out
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

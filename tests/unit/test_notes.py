@@ -95,6 +95,15 @@ SYNTAX = [
     ("unclosed fence", f"```\n{anchor('00:00:01')}\n", []),
     ("inline code", f"Write `{anchor('00:00:01')}` like this", []),
     ("HTML comment", f"<!-- {anchor('00:00:01')} -->", []),
+    ("comment opened in inline code hides nothing",
+     f"A comment starts with `<!--`.\n\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
+    ("comment opened in a fence hides nothing",
+     f"```html\n<!--\n```\n\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
+    ("unclosed comment inside a line is text", f"Arrows <!-- like this. Claim {anchor('00:00:02')}",
+     [("00:00:02", 2.0, None)]),
+    ("unclosed comment opening a line hides the rest", f"Claim {anchor('00:00:01')}\n\n<!-- draft\n{anchor('00:00:02')}",
+     [("00:00:01", 1.0, None)]),
+    ("Obsidian comment", f"%% draft {anchor('00:00:01')} %%\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
     ("no data-t, visible time", 'Claim <a class="yt-timestamp">[00:00:12]</a>', [("00:00:12", 12.0, None)]),
 ]
 

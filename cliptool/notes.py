@@ -81,6 +81,7 @@ _YT_URL = re.compile(
     re.IGNORECASE,
 )
 _T_PARAM = re.compile(r"[?&#]t=([^&#\s]*)")
+_T_VALUE = re.compile(r"\d+(?:[hms]\d*)*", re.IGNORECASE)
 
 # Claim text clean-up.
 _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
@@ -583,10 +584,12 @@ def _t_of_url(url: str, video_id: str) -> tuple[int, int] | None:
     t = _T_PARAM.search(url)
     if not t:
         return None
-    value = t.group(1).rstrip(".,;:!?")  # a bare URL at the end of a sentence
-    if not value:
-        return None
-    return t.start(1), t.start(1) + len(value)
+    # The value ends where a t= value's characters do: a bare URL runs on into the punctuation,
+    # emphasis or table bar around it ("**https://youtu.be/ID?t=36**", "...?t=36.").
+    # A value with no time at its start ("t=soon") stays whole, to be reported as impossible.
+    value = _T_VALUE.match(t.group(1))
+    end = value.end() if value else len(t.group(1).rstrip(".,;:!?"))
+    return (t.start(1), t.start(1) + end) if end else None
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -75,6 +75,9 @@ SYNTAX = [
     ("shorts link", f"Claim [0:05](https://youtube.com/shorts/{VID}?t=5)", [("5", 5.0, None)]),
     ("link text differs", f"Claim [08:00](https://youtu.be/{VID}?t=516)", [("516", 516.0, "08:00")]),
     ("bare URL", f"Claim https://www.youtube.com/watch?v={VID}&t=8m36s.", [("8m36s", 516.0, None)]),
+    ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
+    ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),
+    ("bare URL before an ellipsis", f"Claim https://youtu.be/{VID}?t=1m2s…", [("1m2s", 62.0, None)]),
     ("angle-bracket URL", f"Claim [08:36](<https://youtu.be/{VID}?t=516>)", [("516", 516.0, None)]),
     (
         "plain HTML link to the video",

@@ -436,6 +436,10 @@ def _front_matter(
     fields: dict[str, yaml.Node] = {}
     for key, value in node.value:
         if isinstance(key, yaml.ScalarNode):
+            if key.value == "videoId" and "videoId" in fields:
+                # YAML parsers keep the last; which video the note is about must not be a guess
+                raise NoteError(f"videoId given twice (first on line {2 + fields['videoId'].start_mark.line})",
+                                path=path, line=2 + key.start_mark.line)
             fields[key.value] = value
     vid = fields.get("videoId")
     if vid is None:

@@ -257,6 +257,8 @@ ERRORS = [
     ("not a time", note(f"x {anchor('soon')}"), 6, "impossible timestamp 'soon'"),
     ("bad t=", note(f"x [a](https://youtu.be/{VID}?t=zz)"), 6, "impossible timestamp 'zz'"),
     ("anchor without a time", note('x <a class="yt-timestamp">here</a>'), 6, "no data-t"),
+    ("videoId twice", note("x", front=f"videoId: {VID}\ntitle: t\nvideoId: {OTHER}\n"), 4,
+     "videoId given twice (first on line 2)"),
     ("undecodable (surrogate escape)", note("ok\nbad \udcff byte"), 7, "not UTF-8"),
 ]
 

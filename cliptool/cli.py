@@ -639,13 +639,18 @@ def _fix_spans_by_line(fix: Any) -> tuple[dict[int, list[tuple[int, int]]], dict
     """Columns of each change on its line, before and after, to emphasise them inside long lines."""
     before: dict[int, list[tuple[int, int]]] = {}
     after: dict[int, list[tuple[int, int]]] = {}
+    from cliptool.fix import line_of
+
+    def column(text: str, pos: int) -> int:  # 0-based, after LF, CRLF or a lone CR
+        return pos - (max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1)
+
     delta = 0
     for c in fix.changes:  # in text order
-        col = c.start - (fix.original.rfind("\n", 0, c.start) + 1)
+        col = column(fix.original, c.start)
         before.setdefault(c.line, []).append((col, col + len(c.old)))
         start = c.start + delta
-        col = start - (fix.fixed.rfind("\n", 0, start) + 1)
-        after.setdefault(fix.fixed.count("\n", 0, start) + 1, []).append((col, col + len(c.new)))
+        col = column(fix.fixed, start)
+        after.setdefault(line_of(fix.fixed, start), []).append((col, col + len(c.new)))
         delta += len(c.new) - len(c.old)
     return before, after
 
@@ -671,13 +676,12 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
 
     from rich.text import Text
 
-    def lines(text: str) -> list[str]:  # split on LF only, as the file does; show CRLF lines without \r
-        return [ln.removesuffix("\r") for ln in text.split("\n")]
+    from cliptool.fix import split_lines
 
     before, after = _fix_spans_by_line(fix)
     hunk = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
     old_no = new_no = 0
-    diff = difflib.unified_diff(lines(fix.original), lines(fix.fixed), fix.path, fix.path, n=0, lineterm="")
+    diff = difflib.unified_diff(split_lines(fix.original), split_lines(fix.fixed), fix.path, fix.path, n=0, lineterm="")
     for i, line in enumerate(diff):
         text = Text(line)
         if i < 2:

@@ -34,9 +34,11 @@ __all__ = [
     "NoteFix",
     "apply_changes",
     "below_min_score",
+    "line_of",
     "plan_fixes",
     "plan_note_fix",
     "read_note_file",
+    "split_lines",
     "write_note_fix",
 ]
 
@@ -98,9 +100,21 @@ class NoteFix:
         return tuple(sorted({c.claim_index for c in self.changes if c.kind == "mark"}))
 
 
-def _line_of(text: str, pos: int) -> int:
-    """1-based line of offset ``pos``; counting ``\\n`` is right for LF and CRLF alike."""
-    return text.count("\n", 0, pos) + 1
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # as the parser counts lines: LF, CRLF, and a lone CR (old Mac files)
+
+
+def line_of(text: str, pos: int) -> int:
+    """1-based line of offset ``pos``.
+
+    >>> line_of("a\\r\\nb\\rc\\nd", 7)
+    4
+    """
+    return len(_LINE_BREAK.findall(text, 0, pos)) + 1
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` without their breaks, as :func:`line_of` numbers them."""
+    return _LINE_BREAK.split(text)
 
 
 def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
@@ -197,7 +211,7 @@ def _plan_marks(
             continue  # `claim <a>[1]</a>, <a>[2]</a>`: the marker goes after the run's last anchor
         if there.match(text, end):
             continue  # marked by an earlier run of fix
-        changes.append(Change(claim.index, _line_of(text, end), "", " " + element, end, end, kind="mark"))
+        changes.append(Change(claim.index, line_of(text, end), "", " " + element, end, end, kind="mark"))
     return changes
 
 
@@ -238,7 +252,7 @@ def plan_fixes(
             new = format_like(target, old)
             if new != old:
                 changes.append(
-                    Change(claim.index, _line_of(text, span.start), old, new, span.start, span.end,
+                    Change(claim.index, line_of(text, span.start), old, new, span.start, span.end,
                            kind="retime", role=span.role)
                 )
     if mark_unsupported:

@@ -376,3 +376,18 @@ def test_a_second_fix_of_notes_written_in_mmss_slips_changes_nothing(corpus: Pat
     code, out, err = _run(str(notes), "--write", *_offline(corpus))
     assert (code, out.splitlines()[0]) == (0, f"retimed 0 anchors in 0 of {len(first)} notes"), (out, err)
     assert {p.name: p.read_bytes() for p in notes.glob("*.md")} == first
+
+
+def test_old_mac_line_endings_number_changes_by_their_own_lines(vault: Path, corpus: Path) -> None:
+    """A note with lone CR line breaks: the parser counts them, so fix's lines and diff must too."""
+    note = vault / "talks" / f"{NOTE}.md"
+    note.write_bytes(note.read_bytes().replace(b"\n", b"\r"))
+    expected = {c.index: c.line for c in read_note_file(note).note.claims}
+    code, out, err = _run(str(vault), "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    changes = json.loads(out)["changes"]
+    assert changes and {c["claim_index"]: c["line"] for c in changes} == {c["claim_index"]: expected[c["claim_index"]]
+                                                                        for c in changes}
+    code, out, err = _run(str(vault), *_offline(corpus))
+    removed = [ln for ln in out.splitlines() if ln.startswith("-") and not ln.startswith("---")]
+    assert code == 0 and len(removed) == len({c["line"] for c in changes}), out

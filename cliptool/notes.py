@@ -76,11 +76,11 @@ _BARE_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
 )
 _YT_URL = re.compile(
-    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&)?v=|embed/|shorts/"
+    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&(?:amp;)?)?v=|embed/|shorts/"
     r"|live/|v/)|youtu\.be/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
-_T_PARAM = re.compile(r"[?&#]t=([^&#\s]*)")
+_T_PARAM = re.compile(r"(?:[?&#]|&amp;)t=([^&#\s]*)")  # an href in HTML may escape & as &amp;
 _T_VALUE = re.compile(r"\d+(?:[hms]\d*)*", re.IGNORECASE)
 
 # Claim text clean-up.

@@ -75,6 +75,11 @@ SYNTAX = [
     ("shorts link", f"Claim [0:05](https://youtube.com/shorts/{VID}?t=5)", [("5", 5.0, None)]),
     ("link text differs", f"Claim [08:00](https://youtu.be/{VID}?t=516)", [("516", 516.0, "08:00")]),
     ("bare URL", f"Claim https://www.youtube.com/watch?v={VID}&t=8m36s.", [("8m36s", 516.0, None)]),
+    ("HTML link with &amp;", f'Claim <a href="https://www.youtube.com/watch?v={VID}&amp;t=351s">05:51</a>',
+     [("351s", 351.0, None)]),
+    ("anchor whose href escapes &", f'Claim <a class="yt-timestamp" data-t="00:05:36" '
+     f'href="https://www.youtube.com/watch?feature=share&amp;v={VID}&amp;t=336s">[00:05:36]</a>',
+     [("00:05:36", 336.0, None)]),
     ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
     ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),
     ("bare URL before an ellipsis", f"Claim https://youtu.be/{VID}?t=1m2s…", [("1m2s", 62.0, None)]),
@@ -443,3 +448,11 @@ def test_corpus_quirks(corpus: Path) -> None:
         c for c in read_note(corpus / "notes/aircAruvnKk/44352286783.md").claims if c.raw == "14:43:00"
     )
     assert quote.text.startswith('"So once you write down this weight matrix')
+
+
+def test_an_anchor_href_that_escapes_its_ampersands_is_retimed_with_it() -> None:
+    text = note(f'Claim <a class="yt-timestamp" data-t="00:05:36" '
+                f'href="https://www.youtube.com/watch?v={VID}&amp;t=336s">[00:05:36]</a>')
+    (claim,) = parse_note(text).claims
+    assert sorted((s.role, text[s.start:s.end]) for s in claim.spans) == [
+        ("data-t", "00:05:36"), ("t-param", "336s"), ("visible", "00:05:36")]

@@ -66,6 +66,8 @@ _A_OPEN = re.compile(r"<a\b((?:[^<>\"']|\"[^\"<\n]*\"|'[^'<\n]*')*)>", re.IGNORE
 _A_CLOSE = re.compile(r"((?:[^<]|<(?!/?a\b)){0,300}?)</a\s*>", re.IGNORECASE)
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 _TS_TOKEN = re.compile(r"(?<![\d:])\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?(?![\d:])")
+_T_LABEL = re.compile(r"(?<![\w:.])((?:\d+h)?(?:\d+m)?(?:\d+s)?)(?![\w:])")  # 6m28s, 431s; not 431
+_WHOLE = re.compile(r"(.+)", re.DOTALL)  # a match whose group 1 is the span it is taken on
 _TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]?\s*")
 
 # Links to YouTube. Parentheses in URLs are not supported: YouTube URLs have none.
@@ -343,13 +345,25 @@ def _link_hit(
     spans = [Span(t_s, t_e, "t-param")]
     visible = None
     prose = ""
-    label = _TS_TEXT.fullmatch(text, label_s, label_e)
+    label = _TS_TEXT.fullmatch(text, label_s, label_e) or _label_time(text, label_s, label_e)
     if label:
+        # The label's time is the visible one, retimed with t= ("▶ 05:36", "**05:51**", "6m28s");
+        # words around it ("from 05:36") are still prose of the claim.
         spans.append(Span(label.start(1), label.end(1), "link-text"))
         visible = _differs(label.group(1), cited)
+        rest = text[label_s : label.start(1)] + " " + text[label.end(1) : label_e]
+        prose = rest if _has_word(rest) else ""
     else:
         prose = text[label_s:label_e]
     return _Hit(start, end, cited, raw, tuple(spans), visible, prose)
+
+
+def _label_time(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The one time a link label shows among other characters (``▶ 05:36``, ``6m28s``), else None."""
+    found = [m for m in _TS_TOKEN.finditer(text, start, end)]
+    if not found:
+        found = [m for m in _T_LABEL.finditer(text, start, end) if m.group(1)]
+    return _WHOLE.match(text, found[0].start(), found[0].end()) if len(found) == 1 else None
 
 
 def _claims(
@@ -559,9 +573,10 @@ def _has_word(s: str) -> bool:
 def _differs(visible: str, cited_s: float) -> str | None:
     """The visible timestamp when it names another time than the cited one (or no time at all)."""
     try:
-        return None if parse_ts(visible) == cited_s else visible
+        shown = parse_ts(visible) if ":" in visible else parse_t_param(visible)
     except TimestampError:
         return visible
+    return None if shown == cited_s else visible
 
 
 def _attrs(m: re.Match[str]) -> dict[str, tuple[str, int]]:

@@ -345,3 +345,15 @@ def test_nothing_to_change_writes_nothing(tmp_path: Path, seed_note: Path) -> No
                          root=tmp_path, backup=tmp_path / "n.txt.bak")
     assert fix.changes == () and not fix.written
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("n.txt") or p.name.startswith(".")] == ["n.txt"]
+
+
+def test_a_decorated_link_label_is_retimed_with_its_t_in_its_own_format() -> None:
+    from cliptool.notes import parse_note
+
+    text = ("---\nvideoId: abcdefghijk\n---\n"
+            "One [▶ 05:36](https://youtu.be/abcdefghijk?t=336). Two [**6m28s**](https://youtu.be/abcdefghijk?t=388).\n")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=c.cited_s - 300) for c in note.claims]
+    assert apply_changes(text, plan_fixes(text, note, moved)) == (
+        "---\nvideoId: abcdefghijk\n---\n"
+        "One [▶ 00:36](https://youtu.be/abcdefghijk?t=36). Two [**1m28s**](https://youtu.be/abcdefghijk?t=88).\n")

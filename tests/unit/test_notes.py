@@ -456,3 +456,28 @@ def test_an_anchor_href_that_escapes_its_ampersands_is_retimed_with_it() -> None
     (claim,) = parse_note(text).claims
     assert sorted((s.role, text[s.start:s.end]) for s in claim.spans) == [
         ("data-t", "00:05:36"), ("t-param", "336s"), ("visible", "00:05:36")]
+
+
+@pytest.mark.parametrize(
+    ("label", "shown", "text"),
+    [
+        ("▶ 05:36", "05:36", "Claim"),
+        ("**05:36**", "05:36", "Claim"),
+        ("(05:36)", "05:36", "Claim"),
+        ("5m36s", "5m36s", "Claim"),
+        ("336s", "336s", "Claim"),
+        ("from 05:36", "05:36", "Claim from"),
+        ("watch", None, "Claim watch"),  # no time in the label: it is prose, and nothing to retime
+    ],
+)
+def test_a_link_label_showing_one_time_is_its_visible_time(label: str, shown: str | None, text: str) -> None:
+    body = note(f"Claim [{label}](https://youtu.be/{VID}?t=336).")
+    (claim,) = parse_note(body).claims
+    labels = [body[s.start:s.end] for s in claim.spans if s.role == "link-text"]
+    assert labels == ([shown] if shown else [])
+    assert claim.text == text and claim.visible is None
+
+
+def test_a_link_label_showing_another_time_than_its_t_is_flagged() -> None:
+    (claim,) = parse_note(note(f"Claim [▶ 05:40](https://youtu.be/{VID}?t=336).")).claims
+    assert claim.visible == "05:40"

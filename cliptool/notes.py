@@ -47,7 +47,9 @@ _FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
 
 # Block structure, matched at a line's start (pos) up to its end without the newline (endpos).
 _BLANK = re.compile(r"[\s>]*\Z")
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# A code fence, also indented under a list item (Obsidian indents with tabs) or inside a quote or
+# callout; a backtick fence's info string has no backtick (```x``` on one line is inline code).
+_FENCE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
 _QUOTE = re.compile(r"[ \t]*>")
 _TABLE = re.compile(r"[ \t]*\|")

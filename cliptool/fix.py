@@ -249,7 +249,9 @@ def plan_fixes(
         for span in claim.spans:
             old = text[span.start : span.end]
             _check_timestamp(old, span, claim)
-            new = format_like(target, old)
+            # A shown range's end keeps its distance from the cited time: the range moves whole.
+            at = max(0.0, target + parse_ts(old) - claim.cited_s) if span.role == "range-end" else target
+            new = format_like(at, old)
             if new != old:
                 changes.append(
                     Change(claim.index, line_of(text, span.start), old, new, span.start, span.end,

@@ -43,12 +43,13 @@ class Span:
     """Where a timestamp's text sits in the note (character offsets into the decoded text).
 
     ``role`` says how ``fix`` must re-render it: ``data-t`` / ``visible`` of a yt-timestamp
-    anchor, or ``t-param`` of a YouTube link (``t=516``, ``t=8m36s``).
+    anchor, ``t-param`` / ``link-text`` of a YouTube link (``t=516``, ``t=8m36s``), or
+    ``range-end``, the second time of a shown range (``[05:36-05:50]``, or with an en dash), which moves with the first.
     """
 
     start: int
     end: int
-    role: Literal["data-t", "visible", "t-param", "link-text"]
+    role: Literal["data-t", "visible", "t-param", "link-text", "range-end"]
 
 
 @dataclass(frozen=True, slots=True)

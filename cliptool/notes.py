@@ -69,6 +69,7 @@ _A_CLOSE = re.compile(r"((?:[^<]|<(?!/?a\b)){0,300}?)</a\s*>", re.IGNORECASE)
 _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=<>`]+)))?")
 _TS_TOKEN = re.compile(r"(?<![\d:])\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?(?![\d:])")
 _T_LABEL = re.compile(r"(?<![\w:.])((?:\d+h)?(?:\d+m)?(?:\d+s)?)(?![\w:])")  # 6m28s, 431s; not 431
+_RANGE_END = re.compile(r"\s*(?:[-\u2013\u2014~]|to)\s*(\d{1,3}(?::\d{1,2}){1,2})(?![\d:])")
 _WHOLE = re.compile(r"(.+)", re.DOTALL)  # a match whose group 1 is the span it is taken on
 _TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]?\s*")
 
@@ -283,6 +284,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
         visible = None
         if vis:
             spans.append(Span(vis.start(), vis.end(), "visible"))
+            spans.extend(_range_end(text, vis.end(), inner_e))
             visible = _differs(vis.group(), cited)
         hits.append(_Hit(m.start(), end, cited, raw, tuple(spans) + t_span, visible))
 
@@ -352,17 +354,28 @@ def _link_hit(
         # The label's time is the visible one, retimed with t= ("▶ 05:36", "**05:51**", "6m28s");
         # words around it ("from 05:36") are still prose of the claim.
         spans.append(Span(label.start(1), label.end(1), "link-text"))
+        ends = _range_end(text, label.end(1), label_e)
+        spans.extend(ends)
         visible = _differs(label.group(1), cited)
-        rest = text[label_s : label.start(1)] + " " + text[label.end(1) : label_e]
+        after = ends[0].end if ends else label.end(1)
+        rest = text[label_s : label.start(1)] + " " + text[after:label_e]
         prose = rest if _has_word(rest) else ""
     else:
         prose = text[label_s:label_e]
     return _Hit(start, end, cited, raw, tuple(spans), visible, prose)
 
 
+def _range_end(text: str, start: int, end: int) -> list[Span]:
+    """The second time of a range shown from ``start`` (``-00:05:50`` after ``00:05:36``), if any."""
+    m = _RANGE_END.match(text, start, end)
+    return [Span(m.start(1), m.end(1), "range-end")] if m else []
+
+
 def _label_time(text: str, start: int, end: int) -> re.Match[str] | None:
     """The one time a link label shows among other characters (``▶ 05:36``, ``6m28s``), else None."""
     found = [m for m in _TS_TOKEN.finditer(text, start, end)]
+    if len(found) == 2 and _range_end(text, found[0].end(), end):
+        found = found[:1]  # "05:51-06:05": a range, shown from its first time
     if not found:
         found = [m for m in _T_LABEL.finditer(text, start, end) if m.group(1)]
     return _WHOLE.match(text, found[0].start(), found[0].end()) if len(found) == 1 else None

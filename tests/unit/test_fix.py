@@ -357,3 +357,23 @@ def test_a_decorated_link_label_is_retimed_with_its_t_in_its_own_format() -> Non
     assert apply_changes(text, plan_fixes(text, note, moved)) == (
         "---\nvideoId: abcdefghijk\n---\n"
         "One [▶ 00:36](https://youtu.be/abcdefghijk?t=36). Two [**1m28s**](https://youtu.be/abcdefghijk?t=88).\n")
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ('<a class="yt-timestamp" data-t="00:05:36">[00:05:36–00:05:50]</a>',
+         '<a class="yt-timestamp" data-t="00:00:36">[00:00:36–00:00:50]</a>'),
+        ("[05:51-06:05](https://youtu.be/abcdefghijk?t=351)", "[00:51-01:05](https://youtu.be/abcdefghijk?t=51)"),
+        ("[05:51 to 06:05](https://youtu.be/abcdefghijk?t=351)", "[00:51 to 01:05](https://youtu.be/abcdefghijk?t=51)"),
+    ],
+)
+def test_a_shown_range_moves_whole(before: str, after: str) -> None:
+    from cliptool.notes import parse_note
+
+    text = f"---\nvideoId: abcdefghijk\n---\nTokens are pieces of words {before}.\n"
+    note = parse_note(text, path="n.md")
+    (claim,) = note.claims
+    assert claim.text == "Tokens are pieces of words" and claim.visible is None
+    moved = [Alignment(0, "shifted", score=1.0, corrected_s=claim.cited_s - 300)]
+    assert apply_changes(text, plan_fixes(text, note, moved)) == text.replace(before, after)

@@ -53,6 +53,7 @@ _FENCE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(~{3,}|`{3,}(?=[^`]*$))", re.MULTI
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
 _QUOTE = re.compile(r"[ \t]*>")
 _TABLE = re.compile(r"[ \t]*\|")
+_CELL_BAR = re.compile(r"(?<!\\)\|(?![^\[\]]*\]\])")  # a cell border; not \| nor the | of [[a | b]]
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
 
@@ -403,7 +404,10 @@ def _claims(
         if hit.prose:
             body += " " + hit.prose
         claim_text = _clean(body)
-        if not _has_word(claim_text):
+        if _TABLE.match(text, b_start, b_end):
+            # A table row says its claim in its other cells, before or after the time's cell.
+            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end])
+        elif not _has_word(claim_text):
             if same_block:
                 # `... sentence <a>[1]</a>, <a>[2]</a>.`: the second anchor backs the same sentence
                 claim_text = claims[-1].text
@@ -427,6 +431,17 @@ def _claims(
         )
         prev_block = k
     return tuple(claims)
+
+
+def _row_text(text: str, start: int, end: int, hits: list[_Hit]) -> str:
+    """A table row's cells that hold words (not just a row number), without its timestamps, joined."""
+    row, pos = [], start
+    for h in hits:  # each hit's text out, its link label kept as prose
+        row.append(text[pos : h.start] + " " + h.prose + " ")
+        pos = h.end
+    row.append(text[pos:end])
+    cells = (_clean(cell) for cell in _CELL_BAR.split("".join(row)))
+    return " ".join(cell for cell in cells if any(ch.isalpha() for ch in cell))  # not a row number
 
 
 def _front_matter(

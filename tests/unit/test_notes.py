@@ -488,3 +488,12 @@ def test_a_link_label_showing_one_time_is_its_visible_time(label: str, shown: st
 def test_a_link_label_showing_another_time_than_its_t_is_flagged() -> None:
     (claim,) = parse_note(note(f"Claim [▶ 05:40](https://youtu.be/{VID}?t=336).")).claims
     assert claim.visible == "05:40"
+
+
+def test_a_table_row_claims_its_other_cells() -> None:
+    body = ("| # | Time | Claim |\n|---|---|---|\n"
+            f"| 1 | {anchor('00:00:36')} | Input text is split into [[token|tokens]] |\n"
+            f"| 2 | [00:51](https://youtu.be/{VID}?t=51) | Each token gets a vector |\n\n"
+            f"| Claim | Time |\n|---|---|\n| Directions carry meaning \\| mostly | {anchor('00:00:57')} |\n")
+    assert [c.text for c in parse_note(note(body)).claims] == [
+        "Input text is split into tokens", "Each token gets a vector", "Directions carry meaning | mostly"]

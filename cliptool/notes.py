@@ -86,7 +86,7 @@ _YT_URL = re.compile(
     r"|live/|v/)|youtu\.be/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
-_T_PARAM = re.compile(r"(?:[?&#]|&amp;)t=([^&#\s]*)")  # an href in HTML may escape & as &amp;
+_T_PARAM = re.compile(r"(?:[?&#]|&amp;)(?:t|start)=([^&#\s]*)")  # start= on embed links; an href may write &amp;
 _T_VALUE = re.compile(r"\d+(?:[hms]\d*)*", re.IGNORECASE)
 
 # Claim text clean-up.

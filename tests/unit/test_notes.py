@@ -80,6 +80,7 @@ SYNTAX = [
     ("anchor whose href escapes &", f'Claim <a class="yt-timestamp" data-t="00:05:36" '
      f'href="https://www.youtube.com/watch?feature=share&amp;v={VID}&amp;t=336s">[00:05:36]</a>',
      [("00:05:36", 336.0, None)]),
+    ("embed link with start=", f"Claim [0:57](https://www.youtube.com/embed/{VID}?start=57)", [("57", 57.0, None)]),
     ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
     ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),
     ("bare URL before an ellipsis", f"Claim https://youtu.be/{VID}?t=1m2s…", [("1m2s", 62.0, None)]),

@@ -96,6 +96,7 @@ _BLOCK_MARKER = re.compile(
     r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|\d{1,9}[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
 )
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")  # a footnote's mark [^1], or its definition's start
 _MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
 _FIX_MARK = re.compile(r'<span class="' + MARK_CLASS + r'">.*?</span>', re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
@@ -561,7 +562,7 @@ def _blocks(
 def _clean(segment: str) -> str:
     """Prose with Markdown/HTML markup removed and whitespace collapsed.
 
-    >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`, ")
+    >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`[^1], ")
     'Bold label and c x'
     """
     s = segment
@@ -575,6 +576,8 @@ def _clean(segment: str) -> str:
     s = _SPACES.sub(" ", s)
     if "[[" in s:
         s = _WIKI_LINK.sub(lambda m: (m.group(2) or "").strip() or m.group(1).strip(), s)
+    if "[^" in s:
+        s = _FOOTNOTE.sub("", s)
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
     if "<" in s:
@@ -606,7 +609,8 @@ def _differs(visible: str, cited_s: float) -> str | None:
         shown = parse_ts(visible) if ":" in visible else parse_t_param(visible)
     except TimestampError:
         return visible
-    return None if shown == cited_s else visible
+    # whole seconds shown for a fractional data-t (00:05:30 for 00:05:30.5) name the same moment
+    return None if int(shown) == int(cited_s) else visible
 
 
 def _attrs(m: re.Match[str]) -> dict[str, tuple[str, int]]:

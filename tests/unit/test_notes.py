@@ -498,3 +498,13 @@ def test_a_table_row_claims_its_other_cells() -> None:
             f"| Claim | Time |\n|---|---|\n| Directions carry meaning \\| mostly | {anchor('00:00:57')} |\n")
     assert [c.text for c in parse_note(note(body)).claims] == [
         "Input text is split into tokens", "Each token gets a vector", "Directions carry meaning | mostly"]
+
+
+def test_whole_seconds_shown_for_a_fractional_data_t_are_not_another_time() -> None:
+    claims = parse_note(note(f"A {anchor('00:05:30.5', '00:05:30')}\n\nB {anchor('00:05:30.5', '00:05:31')}")).claims
+    assert [c.visible for c in claims] == [None, "00:05:31"]
+
+
+def test_footnote_marks_are_not_claim_text() -> None:
+    (claim,) = parse_note(note(f"Tokens are pieces of words[^1] {anchor('00:00:36')}\n\n[^1]: a note")).claims
+    assert claim.text == "Tokens are pieces of words"

@@ -152,7 +152,7 @@ def test_a_backup_dir_that_holds_the_notes_is_refused_before_anything_is_written
     other.write_bytes(b"my own note, not cliptool's\n")
     before = note.read_bytes()
     backups = note.parent if where == "the notes' folder" else vault
-    code, out, err = _run(str(note.parent), "--write", "--backup-dir", str(backups), *_offline(corpus))
+    code, _, err = _run(str(note.parent), "--write", "--backup-dir", str(backups), *_offline(corpus))
     assert code == 2, err
     assert "backups there would replace notes" in " ".join(err.split())
     assert note.read_bytes() == before and other.read_bytes() == b"my own note, not cliptool's\n"

@@ -362,8 +362,8 @@ def test_a_decorated_link_label_is_retimed_with_its_t_in_its_own_format() -> Non
 @pytest.mark.parametrize(
     ("before", "after"),
     [
-        ('<a class="yt-timestamp" data-t="00:05:36">[00:05:36–00:05:50]</a>',
-         '<a class="yt-timestamp" data-t="00:00:36">[00:00:36–00:00:50]</a>'),
+        ('<a class="yt-timestamp" data-t="00:05:36">[00:05:36\u201300:05:50]</a>',
+         '<a class="yt-timestamp" data-t="00:00:36">[00:00:36\u201300:00:50]</a>'),
         ("[05:51-06:05](https://youtu.be/abcdefghijk?t=351)", "[00:51-01:05](https://youtu.be/abcdefghijk?t=51)"),
         ("[05:51 to 06:05](https://youtu.be/abcdefghijk?t=351)", "[00:51 to 01:05](https://youtu.be/abcdefghijk?t=51)"),
     ],

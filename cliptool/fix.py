@@ -38,6 +38,7 @@ __all__ = [
     "plan_fixes",
     "plan_note_fix",
     "read_note_file",
+    "retime_target",
     "split_lines",
     "write_note_fix",
 ]
@@ -134,7 +135,7 @@ def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
         ) from None
 
 
-def _retime_target(claim: Claim, alignment: Alignment, min_score: float) -> float | None:
+def retime_target(claim: Claim, alignment: Alignment, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
     """The time to write for a claim, or None when fix must leave it alone."""
     if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
         return None
@@ -152,8 +153,8 @@ def _renotation(claim: Claim, alignment: Alignment) -> bool:
 def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
     """Claims fix would retime at any score but leaves alone at ``min_score``."""
     by_index = {c.index: c for c in claims}
-    return sum(1 for a in alignments if a.index in by_index and _retime_target(by_index[a.index], a, 0.0) is not None
-               and _retime_target(by_index[a.index], a, min_score) is None)
+    return sum(1 for a in alignments if a.index in by_index and retime_target(by_index[a.index], a, 0.0) is not None
+               and retime_target(by_index[a.index], a, min_score) is None)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -243,7 +244,7 @@ def plan_fixes(
         alignment = by_index.get(claim.index)
         if alignment is None:
             continue
-        target = _retime_target(claim, alignment, min_score)
+        target = retime_target(claim, alignment, min_score)
         if target is None:
             continue
         for span in claim.spans:

@@ -20,6 +20,8 @@ from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from cliptool import DEFAULT_MIN_SCORE
+from cliptool.fix import retime_target
 from cliptool.models import Alignment, Claim, NoteReport, Status
 from cliptool.timecode import format_like, format_ts
 
@@ -632,7 +634,10 @@ def _claim_row(anchor: str, r: NoteReport, claim: Claim, a: Alignment | None) ->
         alts = ", ".join(_a(vid, loc.start, f"{_ts(loc.start)} ({loc.score:.2f})") for loc in a.alternatives)
         body.append(f'<p class="alts">said at: {alts}</p>')
     corrected = _corrected(claim, a)
-    if corrected is not None:
+    if corrected is not None and a is not None and retime_target(claim, a) is None:
+        body.append(f'<p class="fix">fix leaves <code>{_e(claim.raw)}</code>: the score is below its '
+                    f'--min-score {DEFAULT_MIN_SCORE} (lower it to write <code>{_e(corrected)}</code>)</p>')
+    elif corrected is not None:
         body.append(
             f'<p class="fix">fix writes <code>{_e(corrected)}</code> for <code>{_e(claim.raw)}</code></p>'
         )

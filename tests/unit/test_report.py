@@ -516,3 +516,17 @@ def test_markdown_keeps_the_whole_claim_and_evidence() -> None:
     )  # fmt: skip
     md = report.to_markdown([r])
     assert long_claim in md and long_evidence in md and "…" not in md
+
+
+def test_html_says_whether_fix_writes_a_correction_or_leaves_it_below_min_score() -> None:
+    weak = replace(CHECKED, alignments=(
+        *CHECKED.alignments[:1],
+        replace(CHECKED.alignments[1], score=0.1),  # below fix's default --min-score
+        *CHECKED.alignments[2:],
+    ))
+    strong_html, weak_html = report.to_html([CHECKED], version="9"), report.to_html([weak], version="9")
+    assert "fix writes <code>3:20</code> for <code>2:30</code>" in strong_html
+    assert "fix writes <code>3:20</code>" not in weak_html
+    assert "fix leaves <code>2:30</code>: the score is below its --min-score 0.15" in weak_html
+    # a MM:SS reading is written at any score: the note's own time written right
+    assert "fix writes <code>00:02:03</code> for <code>02:03:00</code>" in weak_html

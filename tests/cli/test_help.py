@@ -86,3 +86,22 @@ def test_every_exit_code_is_documented() -> None:
     text = " ".join(runner.invoke(app, ["--help"]).stdout.split())
     listed = text.split("Exit codes:", 1)[1]
     assert {int(c) for c in re.findall(r"\b(\d+) [a-z]", listed)} == codes
+
+
+def test_the_readmes_library_example_runs_as_written(corpus: Path, tmp_path: Path) -> None:
+    """Its own script, as a reader would save it: `verify_paths(jobs=2)` starts worker processes."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Library use"):]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    (tmp_path / "example.py").write_text(code.group(1), encoding="utf-8")
+    notes = tmp_path / "notes" / "eMlx5fFNoYc"
+    notes.mkdir(parents=True)
+    for note in sorted((corpus / "notes" / "eMlx5fFNoYc").glob("*.md"))[:3]:
+        (notes / note.name).write_bytes(note.read_bytes())
+    (tmp_path / "cache").symlink_to(corpus / "cache")
+    done = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert 0.9 < float(done.stdout) <= 1.0
+    assert len(json.loads((tmp_path / "report.json").read_text())["notes"]) == 3

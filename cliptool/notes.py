@@ -81,6 +81,7 @@ _MD_LINK = re.compile(
 _BARE_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
 )
+_IN_ATTRIBUTE = re.compile(r"=[ \t]*[\"']?\Z")  # what precedes a URL given as an HTML attribute's value
 _YT_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&(?:amp;)?)?v=|embed/|shorts/"
     r"|live/|v/)|youtu\.be/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
@@ -105,7 +106,7 @@ _EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*\\])\*(?![\w
 _EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
 _SPACES = re.compile(r"\s+")
-_LEAD_PUNCT = re.compile(r"^[\s,.;:!?)\]}|/\\\u2013\u2014-]+")
+_LEAD_PUNCT = re.compile(r"^(?:[\s,.;:!?)\]}|/\\\u2013\u2014]|-(?!\d))+")  # not the sign of "-5 is ..."
 _TRAIL_PUNCT = re.compile(r"[\s,;:(\[{|/\\\u2013\u2014-]+$")
 
 
@@ -316,6 +317,8 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     for m in _BARE_URL.finditer(text, body_start) if "://" in text else ():
         if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
             continue
+        if _IN_ATTRIBUTE.search(text, max(body_start, m.start() - 8), m.start()):
+            continue  # <iframe src="…embed/ID?start=4">: a player in the note, not a citation
         t_link = _t_of_url(m.group(), video_id)
         if t_link:
             t_s, t_e = m.start() + t_link[0], m.start() + t_link[1]

@@ -80,6 +80,7 @@ SYNTAX = [
     ("anchor whose href escapes &", f'Claim <a class="yt-timestamp" data-t="00:05:36" '
      f'href="https://www.youtube.com/watch?feature=share&amp;v={VID}&amp;t=336s">[00:05:36]</a>',
      [("00:05:36", 336.0, None)]),
+    ("an embedded player is not a citation", f'<iframe src="https://www.youtube.com/embed/{VID}?start=4"></iframe>', []),
     ("embed link with start=", f"Claim [0:57](https://www.youtube.com/embed/{VID}?start=57)", [("57", 57.0, None)]),
     ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
     ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),
@@ -508,3 +509,8 @@ def test_whole_seconds_shown_for_a_fractional_data_t_are_not_another_time() -> N
 def test_footnote_marks_are_not_claim_text() -> None:
     (claim,) = parse_note(note(f"Tokens are pieces of words[^1] {anchor('00:00:36')}\n\n[^1]: a note")).claims
     assert claim.text == "Tokens are pieces of words"
+
+
+def test_a_claim_starting_with_a_negative_number_keeps_its_sign() -> None:
+    (claim,) = parse_note(note(f"-5 is the determinant here {anchor('00:00:36')}.")).claims
+    assert claim.text == "-5 is the determinant here"

@@ -169,3 +169,18 @@ def test_a_language_code_in_capitals_finds_the_cached_captions(tiny_cache: Path)
     r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tiny_cache, offline=True, lang="EN"))
     assert r.status == "checked", r.reason
     assert [(a.status, a.start) for a in r.alignments] == EXPECTED
+
+
+def test_a_note_checked_against_another_video_of_its_channel_is_warned_about(corpus: Path, tmp_path: Path) -> None:
+    """It shares a third of its words with the other video's captions, so it is no language problem,
+    but the captions say almost none of its claims."""
+    src = (corpus / "notes" / "eMlx5fFNoYc" / "44602289471.md").read_text(encoding="utf-8")
+    opts = VerifyOptions(cache_dir=corpus / "cache", offline=True)
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text(src.replace("videoId: eMlx5fFNoYc", "videoId: p_di4Zn4wz4"), encoding="utf-8")
+    r = verify_note(wrong, opts)
+    assert r.status == "checked"
+    assert any(w.endswith("claims are said nowhere in these captions: is p_di4Zn4wz4 the video the note is about?")
+               for w in r.warnings), r.warnings
+    right = verify_note(corpus / "notes" / "eMlx5fFNoYc" / "44602289471.md", opts)
+    assert not any("said nowhere" in w for w in right.warnings)

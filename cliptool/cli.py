@@ -842,16 +842,19 @@ def fix(
         "notes_failed": len(failed),
     }
     if fmt == "json":
+        # A dry run lists what it would change in notes --write would refuse too, as its diff
+        # shows them; "writable" tells them apart (their refusal is also in errors[]).
+        listed = [(f, True) for f in changed] + [(f, False) for f in refused]
         doc = {
             "changes": [
                 {"path": f.path, "line": c.line, "old": c.old, "new": c.new, "claim_index": c.claim_index,
                  "kind": c.kind, "role": c.role}
-                for f in changed for c in f.changes
+                for f, _ in listed for c in f.changes
             ],
             "notes": [
                 {"path": f.path, "retimed_claims": list(f.retimed_claims), "marked_claims": list(f.marked_claims),
-                 "written": f.written, "backup": f.backup}
-                for f in changed
+                 "written": f.written, "backup": f.backup, "writable": writable}
+                for f, writable in listed
             ],
             "errors": failed,
             "summary": summary,

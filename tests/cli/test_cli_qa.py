@@ -173,6 +173,14 @@ def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, 
         f"dry run: would retime {'1 anchor' if shown == 1 else f'{shown} anchors'} in 1 of 1 note; "
         "--write would refuse 1 of them")
 
+    # the JSON lists the same changes as the diff, marked as not writable
+    code, out, _ = _run("fix", str(note), *_offline(tiny_cache), "--format", "json")
+    doc = json.loads(out)
+    assert code == 3 and len(doc["notes"][0]["retimed_claims"]) == shown
+    assert doc["changes"] and {c["path"] for c in doc["changes"]} == {str(note)}
+    assert [(n["path"], n["writable"], n["written"]) for n in doc["notes"]] == [(str(note), False, False)]
+    assert "read-only" in doc["errors"][0]["error"]
+
     outside = tmp_path / "elsewhere.md"
     outside.write_bytes(NOTE.read_bytes())
     vault = tmp_path / "vault"

@@ -238,7 +238,7 @@ def plan_clip(
             raise InputError(f"{where}: the aligned passage ends before it starts ({lo:g}-{hi:g} s)",
                              path=note.path, line=claim.line)
     else:
-        lo = hi = claim.cited_s
+        lo = hi = _cited_moment(claim, alignment)
     if lo < 0:
         raise InputError(f"{where}: negative time {lo:g} s", path=note.path, line=claim.line)
     if duration_s is not None and lo >= duration_s:
@@ -271,6 +271,16 @@ def plan_clip(
     )
 
 
+def _cited_moment(claim: Claim, alignment: Alignment | None) -> float:
+    """The second the note cites: its MM:SS reading when verify read a time past the end so
+    (``01:31:00`` in a 20-minute video is 00:01:31), else the time as written."""
+    reading = mmss_reading(claim.raw)
+    if alignment is not None and alignment.status == "out-of-range" and reading is not None \
+            and alignment.corrected_s == reading:
+        return reading
+    return claim.cited_s
+
+
 def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str, snapped: bool) -> str | None:
     """What verify found for a claim whose clip is not simply at the cited time, in verify's words.
 
@@ -301,7 +311,8 @@ def verdict_notice(claim: Claim, alignment: Alignment | None, *, note_path: str,
         cited += ","
     where_cut = f"clipping at {format_ts(alignment.start)}" if status == "ambiguous" else "clipping there"
     if not snapped:
-        where_cut = "clipping around the cited time (--no-snap)"
+        around = "its MM:SS reading" if _cited_moment(claim, alignment) != claim.cited_s else "the cited time"
+        where_cut = f"clipping around {around} (--no-snap)"
     return f"{where}: cited {cited} said at {said} ({status}): {where_cut}"
 
 

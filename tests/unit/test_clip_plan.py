@@ -215,6 +215,9 @@ AMBIGUOUS = Alignment(1, "ambiguous", 190.5, 197.25, 0.5, "x",
         (MMSS, Alignment(7, "out-of-range", 88.0, 94.0, 0.8), True,
          "talk.md anchor 7: cited 01:31:00 is past the video's end, read as 01:31 (MM:SS); said at 00:01:28 "
          "(out-of-range): clipping there"),
+        (MMSS, Alignment(7, "out-of-range", 88.0, 94.0, 0.8, corrected_s=91.0), False,
+         "talk.md anchor 7: cited 01:31:00 is past the video's end, read as 01:31 (MM:SS); said at 00:01:28 "
+         "(out-of-range): clipping around its MM:SS reading (--no-snap)"),
     ],
 )
 def test_verdict_notice(claim: Claim, alignment: Alignment | None, snapped: bool, want: str | None) -> None:
@@ -340,3 +343,16 @@ def test_the_record_of_a_clip_asked_by_a_fractional_time_shows_that_time() -> No
                         sha256="0" * 64)
     record = manifest_of(result, source=MediaSource(Path("talk.mp4")), note_path=None)
     assert (record["claim"]["cited"], record["claim"]["cited_s"]) == ("00:00:30.5", 30.5)
+
+
+def test_no_snap_cuts_a_slip_past_the_end_around_its_mmss_reading() -> None:
+    """--no-snap cuts around the cited second; for 01:31:00 in a 20-minute video that second is 1:31,
+    the reading verify confirmed, not a moment past the end."""
+    note = Note(path="talk.md", video_id=VID, claims=(MMSS,))
+    read = Alignment(7, "out-of-range", 88.0, 94.0, 0.8, corrected_s=91.0)
+    spec = plan_clip(note, MMSS, read, snap=False, duration_s=1200.0)
+    assert (spec.start_s, spec.end_s, spec.snapped) == (89.0, 99.0, False)
+    # a time past the end that verify located elsewhere, not at its reading, has no cited second
+    moved = Alignment(7, "out-of-range", 300.0, 306.0, 0.8, corrected_s=300.0)
+    with pytest.raises(MediaError, match="past the end"):
+        plan_clip(note, MMSS, moved, snap=False, duration_s=1200.0)

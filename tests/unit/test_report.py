@@ -530,3 +530,31 @@ def test_html_says_whether_fix_writes_a_correction_or_leaves_it_below_min_score(
     assert "fix leaves <code>2:30</code>: the score is below its --min-score 0.15" in weak_html
     # a MM:SS reading is written at any score: the note's own time written right
     assert "fix writes <code>00:02:03</code> for <code>02:03:00</code>" in weak_html
+
+
+def test_verdicts_on_weak_evidence_are_flagged_in_table_markdown_and_html() -> None:
+    # ok at 0.05 and shifted at 0.08: weak; unsupported at 0.02 is strong evidence it is not said
+    weak = replace(CHECKED, alignments=(
+        replace(CHECKED.alignments[0], score=0.05),
+        replace(CHECKED.alignments[1], score=0.08),
+        replace(CHECKED.alignments[2], score=0.02),
+        *CHECKED.alignments[3:],
+    ))
+    table = _render([weak])
+    rows = {line.split("│")[1].strip(): line for line in table.splitlines() if line.count("│") > 5}
+    assert "ok ?" in rows["0"] and "shifted ?" in rows["1"]
+    assert "?" not in rows["2"].split("│")[3] and "?" not in rows["3"].split("│")[3]
+    assert report.WEAK_LEGEND in table
+    assert report.WEAK_LEGEND not in _render([CHECKED])  # no weak verdict, no legend
+
+    md = report.to_markdown([weak])
+    assert "| ok ? |" in md and "| shifted ? |" in md and "| unsupported |" in md and report.WEAK_LEGEND in md
+    assert report.WEAK_LEGEND not in report.to_markdown([CHECKED])
+
+    tree = _Tree()
+    tree.feed(report.to_html([weak], version="9"))
+    flagged = [a for a, _ in tree.find("span", **{"class": "weak"})]
+    assert len(flagged) == 2 and flagged[0]["title"] == report.WEAK_LEGEND
+    # the JSON keeps its five statuses: the flag is the score, which it carries
+    assert {c["status"] for c in json.loads(report.to_json([weak], version="9"))["notes"][0]["claims"]} <= set(
+        report.STATUSES)

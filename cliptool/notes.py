@@ -76,7 +76,8 @@ _TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]
 
 # Links to YouTube. Parentheses in URLs are not supported: YouTube URLs have none.
 _MD_LINK = re.compile(
-    r"(!?)\[([^\[\]\n]*)\]\(\s*<?(https?://[^\s<>()]+)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+    r"(!?)\[([^\[\]\n]*)\]\(\s*<?(https?://[^\s<>()]+)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)",
+    re.IGNORECASE,
 )
 _BARE_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE

@@ -81,6 +81,7 @@ SYNTAX = [
      f'href="https://www.youtube.com/watch?feature=share&amp;v={VID}&amp;t=336s">[00:05:36]</a>',
      [("00:05:36", 336.0, None)]),
     ("an embedded player is not a citation", f'<iframe src="https://www.youtube.com/embed/{VID}?start=4"></iframe>', []),
+    ("link in capitals", f"Claim [06:20](HTTPS://WWW.YOUTUBE.COM/watch?v={VID}&t=380)", [("380", 380.0, None)]),
     ("embed link with start=", f"Claim [0:57](https://www.youtube.com/embed/{VID}?start=57)", [("57", 57.0, None)]),
     ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
     ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),

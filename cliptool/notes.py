@@ -71,6 +71,8 @@ _ATTR = re.compile(r"([^\s\"'>/=]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'=
 _TS_TOKEN = re.compile(r"(?<![\d:])\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?(?![\d:])")
 _T_LABEL = re.compile(r"(?<![\w:.])((?:\d+h)?(?:\d+m)?(?:\d+s)?)(?![\w:])")  # 6m28s, 431s; not 431
 _RANGE_END = re.compile(r"\s*(?:[-\u2013\u2014~]|to)\s*(\d{1,3}(?::\d{1,2}){1,2})(?![\d:])")
+_LABEL_WORD = re.compile(r"[^\W_]+")
+_LABEL_WORDS = frozenset({"at", "from", "watch", "see"})  # words a time label may carry
 _WHOLE = re.compile(r"(.+)", re.DOTALL)  # a match whose group 1 is the span it is taken on
 _TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]?\s*")
 
@@ -82,14 +84,13 @@ _MD_LINK = re.compile(
 _BARE_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
 )
-_IN_ATTRIBUTE = re.compile(r"=[ \t]*[\"']?\Z")  # what precedes a URL given as an HTML attribute's value
 _YT_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&(?:amp;)?)?v=|embed/|shorts/"
     r"|live/|v/)|youtu\.be/)([A-Za-z0-9_-]{11})(?![A-Za-z0-9_-])",
     re.IGNORECASE,
 )
 _T_PARAM = re.compile(r"(?:[?&#]|&amp;)(?:t|start)=([^&#\s]*)")  # start= on embed links; an href may write &amp;
-_T_VALUE = re.compile(r"\d+(?:[hms]\d*)*", re.IGNORECASE)
+_T_VALUE = re.compile(r"\d+(?::\d{1,2}){1,2}(?![\d:])|\d+(?:[hms]\d*)*", re.IGNORECASE)  # t=22:47 too
 
 # Claim text clean-up.
 _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
@@ -318,7 +319,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     for m in _BARE_URL.finditer(text, body_start) if "://" in text else ():
         if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
             continue
-        if _IN_ATTRIBUTE.search(text, max(body_start, m.start() - 8), m.start()):
+        if _in_tag(text, m.start()):
             continue  # <iframe src="…embed/ID?start=4">: a player in the note, not a citation
         t_link = _t_of_url(m.group(), video_id)
         if t_link:
@@ -371,20 +372,43 @@ def _link_hit(
     return _Hit(start, end, cited, raw, tuple(spans), visible, prose)
 
 
+def _in_tag(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside an HTML tag (``<iframe src="…">``), as an attribute's value."""
+    i = max(text.rfind("<", 0, pos), text.rfind(">", 0, pos))
+    return i >= 0 and text[i] == "<" and text[i + 1 : i + 2].isalpha() and "\n\n" not in text[i:pos]
+
+
 def _range_end(text: str, start: int, end: int) -> list[Span]:
     """The second time of a range shown from ``start`` (``-00:05:50`` after ``00:05:36``), if any."""
     m = _RANGE_END.match(text, start, end)
-    return [Span(m.start(1), m.end(1), "range-end")] if m else []
+    if m is None:
+        return []
+    try:
+        parse_ts(m.group(1))
+    except TimestampError:
+        return []  # "22:47-22:75" is no range fix could move: the label stays as it is
+    return [Span(m.start(1), m.end(1), "range-end")]
 
 
 def _label_time(text: str, start: int, end: int) -> re.Match[str] | None:
-    """The one time a link label shows among other characters (``▶ 05:36``, ``6m28s``), else None."""
+    """The time a link label shows when it is little more than that time, else None.
+
+    ``▶ 05:36``, ``**6m28s**``, ``from 05:36`` or ``05:51-06:05``: the label is the link's visible
+    time. ``not 100m``, ``John 3:16`` or ``12:30 PM livestream`` are prose that happens to hold a
+    number, and stay as they are.
+    """
     found = [m for m in _TS_TOKEN.finditer(text, start, end)]
     if len(found) == 2 and _range_end(text, found[0].end(), end):
         found = found[:1]  # "05:51-06:05": a range, shown from its first time
     if not found:
         found = [m for m in _T_LABEL.finditer(text, start, end) if m.group(1)]
-    return _WHOLE.match(text, found[0].start(), found[0].end()) if len(found) == 1 else None
+    if len(found) != 1:
+        return None
+    ends = _range_end(text, found[0].end(), end)
+    rest = text[start : found[0].start()] + " " + text[ends[0].end if ends else found[0].end() : end]
+    if any(w.lower() not in _LABEL_WORDS for w in _LABEL_WORD.findall(rest)):
+        return None
+    return _WHOLE.match(text, found[0].start(), found[0].end())
 
 
 def _claims(

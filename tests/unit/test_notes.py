@@ -82,6 +82,10 @@ SYNTAX = [
      [("00:05:36", 336.0, None)]),
     ("an embedded player is not a citation", f'<iframe src="https://www.youtube.com/embed/{VID}?start=4"></iframe>', []),
     ("link in capitals", f"Claim [06:20](HTTPS://WWW.YOUTUBE.COM/watch?v={VID}&t=380)", [("380", 380.0, None)]),
+    ("t= written as a clock", f"Claim https://youtu.be/{VID}?t=22:47", [("22:47", 1367.0, None)]),
+    ("bare URL after an equals sign in prose", f"Claim, source = https://youtu.be/{VID}?t=1367",
+     [("1367", 1367.0, None)]),
+    ("bare URL in an Obsidian highlight", f"Claim ==https://youtu.be/{VID}?t=1367==", [("1367", 1367.0, None)]),
     ("embed link with start=", f"Claim [0:57](https://www.youtube.com/embed/{VID}?start=57)", [("57", 57.0, None)]),
     ("bare URL in bold", f"Claim **https://youtu.be/{VID}?t=36**", [("36", 36.0, None)]),
     ("bare URL in a table cell", f"| Claim |https://youtu.be/{VID}?t=36| x |", [("36", 36.0, None)]),
@@ -478,6 +482,14 @@ def test_an_anchor_href_that_escapes_its_ampersands_is_retimed_with_it() -> None
         ("336s", "336s", "Claim"),
         ("from 05:36", "05:36", "Claim from"),
         ("watch", None, "Claim watch"),  # no time in the label: it is prose, and nothing to retime
+        # prose that holds a number: never taken for the link's time, so fix never rewrites it
+        ("175 billion parameters, not 100m", None, "Claim 175 billion parameters, not 100m"),
+        ("GPT-3s 96 heads", None, "Claim GPT-3s 96 heads"),
+        ("cf. John 3:16", None, "Claim cf. John 3:16"),
+        ("12:30 PM livestream", None, "Claim 12:30 PM livestream"),
+        ("a 16:9 ratio", None, "Claim a 16:9 ratio"),
+        ("the 1980s work", None, "Claim the 1980s work"),
+        ("05:36-05:75", None, "Claim 05:36-05:75"),  # a range ending at no time: left as written, no error
     ],
 )
 def test_a_link_label_showing_one_time_is_its_visible_time(label: str, shown: str | None, text: str) -> None:

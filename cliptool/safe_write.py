@@ -29,6 +29,8 @@ __all__ = [
     "TEMP_SUFFIX",
     "backup_path",
     "backup_dir_problem",
+    "backup_owner",
+    "record_backup",
     "check_inside",
     "check_writable",
     "file_lock",
@@ -151,13 +153,43 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+_TAG_HEAD = "Originals kept by `cliptool fix`. cliptool reads no notes in this folder.\n"
+
+
 def tag_backup_dir(folder: Path) -> None:
     """Create ``folder`` and mark it as holding backups (:data:`~cliptool.models.BACKUP_TAG`), once."""
     folder.mkdir(parents=True, exist_ok=True)
     tag = folder / BACKUP_TAG
     if not tag.exists():
-        _replace_with(tag, b"Originals kept by `cliptool fix`. cliptool reads no notes in this folder.\n",
-                      0o644, fault=None)
+        _replace_with(tag, _TAG_HEAD.encode(), 0o644, fault=None)
+
+
+def _backups_recorded(folder: Path) -> dict[str, str]:
+    """Backup (relative to ``folder``) -> the note it keeps, as the tag file lists them."""
+    try:
+        lines = (folder / BACKUP_TAG).read_text(encoding="utf-8", errors="surrogateescape").splitlines()[1:]
+    except OSError:
+        return {}
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+def backup_owner(folder: Path, backup: Path) -> str | None:
+    """The note whose original ``backup`` (a file under ``folder``) holds, if cliptool wrote it.
+
+    A backup may replace only an earlier backup of the same note: a file the user keeps there, or
+    another note's backup mapped to the same name by an earlier run, is never overwritten.
+    """
+    return _backups_recorded(folder).get(backup.relative_to(folder).as_posix())
+
+
+def record_backup(folder: Path, backup: Path, note: Path) -> None:
+    """List ``backup`` as holding ``note``'s original in ``folder``'s tag file (see :func:`backup_owner`)."""
+    tag = folder / BACKUP_TAG
+    with file_lock(folder / f"{BACKUP_TAG}.lock"):
+        recorded = _backups_recorded(folder)
+        recorded[backup.relative_to(folder).as_posix()] = str(note.resolve())
+        body = _TAG_HEAD + "".join(f"{k}\t{v}\n" for k, v in sorted(recorded.items()))
+        _replace_with(tag, body.encode("utf-8", errors="surrogateescape"), 0o644, fault=None)
 
 
 STALE_TEMP_S = 3600.0

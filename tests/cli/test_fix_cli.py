@@ -391,3 +391,33 @@ def test_old_mac_line_endings_number_changes_by_their_own_lines(vault: Path, cor
     code, out, err = _run(str(vault), *_offline(corpus))
     removed = [ln for ln in out.splitlines() if ln.startswith("-") and not ln.startswith("---")]
     assert code == 0 and len(removed) == len({c["line"] for c in changes}), out
+
+
+def test_a_later_run_never_replaces_a_users_file_or_another_notes_backup_in_a_backup_dir(
+        corpus: Path, tmp_path: Path) -> None:
+    src = corpus / "notes" / VIDEO / f"{NOTE}.md"
+    bk = tmp_path / "bk"
+    # run 1 tags bk with one note's backup; the user's own file sits there too
+    first = _perturb(src, tmp_path / "n1" / "x" / "a.md", SHIFTS)
+    mine = bk / "y" / "a.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"the user's own document\n")
+    original_first = first.read_bytes()
+    assert _run(str(tmp_path / "n1"), "--write", "--backup-dir", str(bk), *_offline(corpus))[0] == 0
+    assert (bk / "x" / "a.md").read_bytes() == original_first
+    # run 2: a note whose backup maps onto the user's file, and one onto run 1's backup of another note
+    onto_mine = _perturb(src, tmp_path / "n2" / "y" / "a.md", SHIFTS)
+    onto_first = _perturb(src, tmp_path / "n2" / "x" / "a.md", {5: 200})
+    before_mine, before_first = onto_mine.read_bytes(), onto_first.read_bytes()
+    code, _, err = _run(str(tmp_path / "n2"), "--write", "--backup-dir", str(bk), *_offline(corpus))
+    flat = " ".join(err.split())
+    assert code == 3
+    assert "would replace a file cliptool did not write; nothing written" in flat
+    assert f"would replace the backup of {first.resolve()}" in flat
+    assert mine.read_bytes() == b"the user's own document\n" and (bk / "x" / "a.md").read_bytes() == original_first
+    assert onto_mine.read_bytes() == before_mine and onto_first.read_bytes() == before_first
+    # the same note fixed again keeps its newest original in its own backup
+    _perturb(src, first, {12: 150})
+    again = first.read_bytes()
+    assert _run(str(tmp_path / "n1"), "--write", "--backup-dir", str(bk), *_offline(corpus))[0] == 0
+    assert (bk / "x" / "a.md").read_bytes() == again

@@ -49,7 +49,8 @@ _FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
 _BLANK = re.compile(r"[\s>]*\Z")
 # A code fence, also indented under a list item (Obsidian indents with tabs) or inside a quote or
 # callout; a backtick fence's info string has no backtick (```x``` on one line is inline code).
-_FENCE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)
+_FENCE = re.compile(r"([ \t]*(?:>[ \t]?)*)([ \t]*)(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)
+_QUOTES = re.compile(r"[ \t]*(?:>[ \t]?)*")
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
 _QUOTE = re.compile(r"[ \t]*>")
 _TABLE = re.compile(r"[ \t]*\|")
@@ -547,29 +548,37 @@ def _blocks(
     starts: list[int] = []
     ends: list[int] = []
     code: list[tuple[int, int]] = []
-    fence: tuple[str, int] | None = None
-    fence_start = 0
+    fence: tuple[str, int, int, int] | None = None  # char, length, quote depth, indent of the open fence
+    fence_start = prev_end = 0
     open_block = False
     prev_single = False
+    in_list = False  # an indented fence is a list item's; elsewhere four spaces make indented code
     for s, e in lines[first:]:
         m = _FENCE.match(text, s, e)
         if fence is not None:
-            if (
-                m
-                and m.group(1)[0] == fence[0]
-                and len(m.group(1)) >= fence[1]
-                and not text[m.end() : e].strip()
-            ):
-                code.append((fence_start, e))
+            quotes = _QUOTES.match(text, s, e)
+            depth = text[s : quotes.end()].count(">") if quotes else 0
+            if depth < fence[2]:
+                code.append((fence_start, prev_end))  # the quote holding the fence has ended
                 fence = None
+            else:
+                if m and _closes(m, fence) and not text[m.end() : e].strip():
+                    code.append((fence_start, e))
+                    fence = None
+                prev_end = e
+                continue
+        if m and (m.group(1).count(">") or _width(m.group(1) + m.group(2)) < 4 or in_list):
+            fence, fence_start = (m.group(3)[0], len(m.group(3)), m.group(1).count(">"), _fence_indent(m)), s
+            open_block, prev_end = False, e
             continue
-        if m:
-            fence, fence_start = (m.group(1)[0], len(m.group(1))), s
-            open_block = False
-            continue
+        prev_end = e
         if _BLANK.match(text, s, e):
             open_block = False
             continue
+        if _LIST.match(text, s, e):
+            in_list = True
+        elif text[s:e][:1] not in (" ", "\t"):
+            in_list = False
         single = bool(
             _HEADING.match(text, s, e)
             or _QUOTE.match(text, s, e)
@@ -585,6 +594,27 @@ def _blocks(
     if fence is not None:  # an unclosed fence runs to the end of the note, as in CommonMark
         code.append((fence_start, len(text)))
     return starts, ends, code
+
+
+def _width(space: str) -> int:
+    """Columns of leading whitespace, a tab counting four."""
+    return sum(4 if ch == "\t" else 1 for ch in space if ch in " \t")
+
+
+def _fence_indent(m: re.Match[str]) -> int:
+    """Indent of a fence inside its quote (after the last '>' and the space that belongs to it)."""
+    inside = m.group(1).rsplit(">", 1)[-1] if ">" in m.group(1) else m.group(1)
+    if ">" in m.group(1) and inside.startswith(" "):
+        inside = inside[1:]
+    return _width(inside + m.group(2))
+
+
+def _closes(m: re.Match[str], fence: tuple[str, int, int, int]) -> bool:
+    """Whether fence line ``m`` closes ``fence``: same character, as long, in the same quote, and
+    not indented deeper than the opening allows (an indented ``` inside is the code's own text)."""
+    char, length, depth, indent = fence
+    return (m.group(3)[0] == char and len(m.group(3)) >= length and m.group(1).count(">") == depth
+            and _fence_indent(m) <= indent + 3)
 
 
 def _clean(segment: str) -> str:

@@ -135,6 +135,15 @@ def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
         ) from None
 
 
+def _range_start(text: str, claim: Claim, end: Span) -> float:
+    """The seconds a shown range starts at: the visible time before its end, else the cited one."""
+    shown = [s for s in claim.spans if s.role in ("visible", "link-text") and s.end <= end.start]
+    if not shown:
+        return claim.cited_s
+    value = text[shown[-1].start : shown[-1].end]
+    return parse_ts(value) if ":" in value else parse_t_param(value)
+
+
 def retime_target(claim: Claim, alignment: Alignment, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
     """The time to write for a claim, or None when fix must leave it alone."""
     if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
@@ -250,8 +259,9 @@ def plan_fixes(
         for span in claim.spans:
             old = text[span.start : span.end]
             _check_timestamp(old, span, claim)
-            # A shown range's end keeps its distance from the cited time: the range moves whole.
-            at = max(0.0, target + parse_ts(old) - claim.cited_s) if span.role == "range-end" else target
+            # A shown range moves whole: its end keeps its distance from the range's start.
+            at = max(0.0, target + parse_ts(old) - _range_start(text, claim, span)) \
+                if span.role == "range-end" else target
             new = format_like(at, old)
             if new != old:
                 changes.append(

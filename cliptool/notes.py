@@ -436,7 +436,7 @@ def _claims(
         claim_text = _clean(body)
         if _TABLE.match(text, b_start, b_end):
             # A table row says its claim in its other cells, before or after the time's cell.
-            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end])
+            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end], hit)
         elif not _has_word(claim_text):
             if same_block:
                 # `... sentence <a>[1]</a>, <a>[2]</a>.`: the second anchor backs the same sentence
@@ -463,15 +463,18 @@ def _claims(
     return tuple(claims)
 
 
-def _row_text(text: str, start: int, end: int, hits: list[_Hit]) -> str:
-    """A table row's cells that hold words (not just a row number), without its timestamps, joined."""
-    row, pos = [], start
-    for h in hits:  # each hit's text out, its link label kept as prose
-        row.append(text[pos : h.start] + " " + h.prose + " ")
-        pos = h.end
-    row.append(text[pos:end])
-    cells = (_clean(cell) for cell in _CELL_BAR.split("".join(row)))
-    return " ".join(cell for cell in cells if any(ch.isalpha() for ch in cell))  # not a row number
+def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit) -> str:
+    """The claim of ``hit`` in a table row: the worded cells since the previous time's cell, else
+    those up to the next one (``| 1 | time | claim |``); row numbers are left out."""
+    i = hits.index(hit)
+    before = _cells(text[hits[i - 1].end if i else start : hit.start])
+    after = _cells(text[hit.end : hits[i + 1].start if i + 1 < len(hits) else end])
+    return " ".join([*(before or after), _clean(hit.prose)]).strip()
+
+
+def _cells(row: str) -> list[str]:
+    cells = (_clean(cell) for cell in _CELL_BAR.split(row))
+    return [cell for cell in cells if any(ch.isalpha() for ch in cell)]
 
 
 def _front_matter(

@@ -535,3 +535,9 @@ def test_footnote_marks_are_not_claim_text() -> None:
 def test_a_claim_starting_with_a_negative_number_keeps_its_sign() -> None:
     (claim,) = parse_note(note(f"-5 is the determinant here {anchor('00:00:36')}.")).claims
     assert claim.text == "-5 is the determinant here"
+
+
+def test_a_table_row_with_two_claims_gives_each_its_own_cells() -> None:
+    body = ("| Claim A | t | Claim B | t |\n|---|---|---|---|\n"
+            f"| Heads run in parallel | {anchor('00:22:47')} | This is called masking | {anchor('00:14:26')} |\n")
+    assert [c.text for c in parse_note(note(body)).claims] == ["Heads run in parallel", "This is called masking"]

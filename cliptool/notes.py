@@ -49,12 +49,12 @@ _FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
 _BLANK = re.compile(r"[\s>]*\Z")
 # A code fence, also indented under a list item (Obsidian indents with tabs) or inside a quote or
 # callout; a backtick fence's info string has no backtick (```x``` on one line is inline code).
-_FENCE = re.compile(r"([ \t]*(?:>[ \t]?)*)([ \t]*)(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)
+_FENCE = re.compile(r"((?:[ \t]*>)*)([ \t]*)(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)  # groups never overlap
 _QUOTES = re.compile(r"[ \t]*(?:>[ \t]?)*")
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
 _QUOTE = re.compile(r"[ \t]*>")
 _TABLE = re.compile(r"[ \t]*\|")
-_CELL_BAR = re.compile(r"(?<!\\)\|(?![^\[\]]*\]\])")  # a cell border; not \| nor the | of [[a | b]]
+_CELL_BAR = re.compile(r"(?<!\\)\|")  # a cell border, not an escaped \|
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
 
@@ -62,7 +62,9 @@ _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
 # Hidden text: HTML comments and Obsidian's %% comments. An HTML comment left open runs to the
 # end of the note only where it starts a line (CommonMark's HTML block); inside a line it is text.
-_COMMENT = re.compile(r"<!--.*?-->|%%.*?%%|^[ \t]{0,3}<!--.*\Z", re.DOTALL | re.MULTILINE)
+_OBSIDIAN_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+_BLANK_LINE = re.compile(r"(?:\r\n?|\n)[ \t]*(?:\r\n?|\n)")
+_CLOSED_COMMENT = re.compile(r"<!--.*?-->|%%.*?%%", re.DOTALL)  # within one claim's text
 
 # Anchors. Attribute values may be quoted with either quote or bare. A tag stops at the next '<' and
 # the inner text is capped, so unclosed tags cannot make the scan quadratic (same for the caps below).
@@ -91,6 +93,7 @@ _YT_URL = re.compile(
     re.IGNORECASE,
 )
 _T_PARAM = re.compile(r"(?:[?&#]|&amp;)(?:t|start)=([^&#\s]*)")  # start= on embed links; an href may write &amp;
+_T_MORE = re.compile(r"[.,:]\d")
 _T_VALUE = re.compile(r"\d+(?::\d{1,2}){1,2}(?![\d:])|\d+(?:[hms]\d*)*", re.IGNORECASE)  # t=22:47 too
 
 # Claim text clean-up.
@@ -375,7 +378,8 @@ def _link_hit(
 
 def _in_tag(text: str, pos: int) -> bool:
     """Whether ``pos`` lies inside an HTML tag (``<iframe src="…">``), as an attribute's value."""
-    i = max(text.rfind("<", 0, pos), text.rfind(">", 0, pos))
+    lo = max(0, pos - 2000)  # a tag is not longer than that
+    i = max(text.rfind("<", lo, pos), text.rfind(">", lo, pos))
     return i >= 0 and text[i] == "<" and text[i + 1 : i + 2].isalpha() and "\n\n" not in text[i:pos]
 
 
@@ -473,6 +477,8 @@ def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit) -> s
 
 
 def _cells(row: str) -> list[str]:
+    if "[[" in row:  # a wiki link's | is no cell border
+        row = _WIKI_LINK.sub(lambda m: (m.group(2) or "").strip() or m.group(1).strip(), row)
     cells = (_clean(cell) for cell in _CELL_BAR.split(row))
     return [cell for cell in cells if any(ch.isalpha() for ch in cell)]
 
@@ -570,7 +576,7 @@ def _blocks(
                     fence = None
                 prev_end = e
                 continue
-        if m and (m.group(1).count(">") or _width(m.group(1) + m.group(2)) < 4 or in_list):
+        if m and (m.group(1).count(">") or _fence_indent(m) < 4 or in_list):
             fence, fence_start = (m.group(3)[0], len(m.group(3)), m.group(1).count(">"), _fence_indent(m)), s
             open_block, prev_end = False, e
             continue
@@ -606,10 +612,10 @@ def _width(space: str) -> int:
 
 def _fence_indent(m: re.Match[str]) -> int:
     """Indent of a fence inside its quote (after the last '>' and the space that belongs to it)."""
-    inside = m.group(1).rsplit(">", 1)[-1] if ">" in m.group(1) else m.group(1)
-    if ">" in m.group(1) and inside.startswith(" "):
+    inside = m.group(2)
+    if m.group(1) and inside.startswith(" "):
         inside = inside[1:]
-    return _width(inside + m.group(2))
+    return _width(inside)
 
 
 def _closes(m: re.Match[str], fence: tuple[str, int, int, int]) -> bool:
@@ -627,8 +633,8 @@ def _clean(segment: str) -> str:
     'Bold label and c x'
     """
     s = segment
-    if "<!--" in s or "%%" in s:
-        s = _COMMENT.sub(" ", s)
+    if ("<!--" in s and "-->" in s) or "%%" in s:  # without a "-->" the regex would retry at every "<!--"
+        s = _CLOSED_COMMENT.sub(" ", s)
     if ">" in s:
         s = _QUOTE_PREFIX.sub("", s)
     if "[!" in s:
@@ -670,8 +676,8 @@ def _differs(visible: str, cited_s: float) -> str | None:
         shown = parse_ts(visible) if ":" in visible else parse_t_param(visible)
     except TimestampError:
         return visible
-    # whole seconds shown for a fractional data-t (00:05:30 for 00:05:30.5) name the same moment
-    return None if int(shown) == int(cited_s) else visible
+    # whole seconds shown for a fractional data-t (00:05:30 or 00:05:31 for 00:05:30.5) name the same moment
+    return None if abs(shown - cited_s) < 1 else visible
 
 
 def _attrs(m: re.Match[str]) -> dict[str, tuple[str, int]]:
@@ -702,6 +708,8 @@ def _t_of_url(url: str, video_id: str) -> tuple[int, int] | None:
     # emphasis or table bar around it ("**https://youtu.be/ID?t=36**", "...?t=36.").
     # A value with no time at its start ("t=soon") stays whole, to be reported as impossible.
     value = _T_VALUE.match(t.group(1))
+    if value and _T_MORE.match(t.group(1), value.end()):
+        value = None  # "t=36.5": not a value fix could rewrite, so reported whole as impossible
     end = value.end() if value else len(t.group(1).rstrip(".,;:!?"))
     return (t.start(1), t.start(1) + end) if end else None
 
@@ -723,15 +731,37 @@ def _count_lines(prefix: str) -> int:
 
 
 def _comments(text: str, start: int, code: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Ranges of hidden comments from ``start`` on; ``<!--`` or ``%%`` written in code opens none."""
-    out = []
+    """Ranges of hidden comments from ``start`` on; ``<!--`` or ``%%`` written in code opens none.
+
+    ``<!--`` opening a line hides up to ``-->`` or the end of the note (CommonMark's HTML block);
+    inside a line it needs its ``-->`` before the paragraph ends, else it is text. Written as a
+    scan, not one regex: a regex retried at every unclosed ``<!--`` of a long line is quadratic.
+    """
+    out: list[tuple[int, int]] = []
+    close = blank = -1  # the next "-->" and the next blank line at or after the current opening
     pos = start
-    while (m := _COMMENT.search(text, pos)) is not None:
-        if _inside(code, m.start()):
-            pos = m.start() + 1
+    while (i := text.find("<!--", pos)) >= 0:
+        pos = i + 4
+        if _inside(code, i):
             continue
-        out.append((m.start(), m.end()))
-        pos = m.end()
+        if close < pos:
+            close = text.find("-->", pos)
+            if close < 0:
+                close = len(text) + 1  # none left: no later search either
+        line_start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
+        if not text[line_start:i].strip(" \t") and _width(text[line_start:i]) <= 3:
+            out.append((i, min(close + 3, len(text))))
+        else:
+            if blank < i:
+                found = _BLANK_LINE.search(text, i)
+                blank = found.start() if found else len(text) + 1
+            if close <= len(text) and close < blank:
+                out.append((i, close + 3))
+        pos = max(pos, out[-1][1] if out and out[-1][0] == i else pos)
+    if "%%" in text:
+        for m in _OBSIDIAN_COMMENT.finditer(text, start):
+            if not _inside(code, m.start()):
+                out.append((m.start(), m.end()))
     return out
 
 

@@ -83,6 +83,8 @@ SYNTAX = [
     ("an embedded player is not a citation", f'<iframe src="https://www.youtube.com/embed/{VID}?start=4"></iframe>', []),
     ("link in capitals", f"Claim [06:20](HTTPS://WWW.YOUTUBE.COM/watch?v={VID}&t=380)", [("380", 380.0, None)]),
     ("t= written as a clock", f"Claim https://youtu.be/{VID}?t=22:47", [("22:47", 1367.0, None)]),
+    ("a wiki link with | in a table cell", f"| Claim about [[a_b|tokens]] | {anchor('00:00:02')} |",
+     [("00:00:02", 2.0, None)]),
     ("bare URL after an equals sign in prose", f"Claim, source = https://youtu.be/{VID}?t=1367",
      [("1367", 1367.0, None)]),
     ("bare URL in an Obsidian highlight", f"Claim ==https://youtu.be/{VID}?t=1367==", [("1367", 1367.0, None)]),
@@ -131,6 +133,9 @@ SYNTAX = [
      f"```html\n<!--\n```\n\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
     ("unclosed comment inside a line is text", f"Arrows <!-- like this. Claim {anchor('00:00:02')}",
      [("00:00:02", 2.0, None)]),
+    ("an inline comment does not run past its paragraph",
+     f"Arrows <!-- like this. Claim {anchor('00:00:01')}\n\nClaim {anchor('00:00:02')}\n\n<!-- hidden -->",
+     [("00:00:01", 1.0, None), ("00:00:02", 2.0, None)]),
     ("unclosed comment opening a line hides the rest", f"Claim {anchor('00:00:01')}\n\n<!-- draft\n{anchor('00:00:02')}",
      [("00:00:01", 1.0, None)]),
     ("Obsidian comment", f"%% draft {anchor('00:00:01')} %%\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
@@ -283,6 +288,7 @@ ERRORS = [
     ("MM:SS seconds 60", note(f"x {anchor('08:60')}"), 6, "impossible timestamp"),
     ("not a time", note(f"x {anchor('soon')}"), 6, "impossible timestamp 'soon'"),
     ("bad t=", note(f"x [a](https://youtu.be/{VID}?t=zz)"), 6, "impossible timestamp 'zz'"),
+    ("t= with a fraction", note(f"x https://youtu.be/{VID}?t=36.5"), 6, "impossible timestamp '36.5'"),
     ("anchor without a time", note('x <a class="yt-timestamp">here</a>'), 6, "no data-t"),
     ("videoId twice", note("x", front=f"videoId: {VID}\ntitle: t\nvideoId: {OTHER}\n"), 4,
      "videoId given twice (first on line 2)"),
@@ -523,8 +529,9 @@ def test_a_table_row_claims_its_other_cells() -> None:
 
 
 def test_whole_seconds_shown_for_a_fractional_data_t_are_not_another_time() -> None:
-    claims = parse_note(note(f"A {anchor('00:05:30.5', '00:05:30')}\n\nB {anchor('00:05:30.5', '00:05:31')}")).claims
-    assert [c.visible for c in claims] == [None, "00:05:31"]
+    claims = parse_note(note(f"A {anchor('00:05:30.5', '00:05:30')}\n\nB {anchor('00:05:30.9', '00:05:31')}\n\n"
+                             f"C {anchor('00:05:30.5', '00:05:32')}")).claims
+    assert [c.visible for c in claims] == [None, None, "00:05:32"]
 
 
 def test_footnote_marks_are_not_claim_text() -> None:
@@ -541,3 +548,13 @@ def test_a_table_row_with_two_claims_gives_each_its_own_cells() -> None:
     body = ("| Claim A | t | Claim B | t |\n|---|---|---|---|\n"
             f"| Heads run in parallel | {anchor('00:22:47')} | This is called masking | {anchor('00:14:26')} |\n")
     assert [c.text for c in parse_note(note(body)).claims] == ["Heads run in parallel", "This is called masking"]
+
+
+@pytest.mark.parametrize("line", [" " * 20_000, "a <!-- b " * 10_000, f"a <!-- b {anchor('00:00:01')} " * 2_000,
+                                  "| [[x|y]] " * 2_000 + f"| {anchor('00:00:01')} |"])
+def test_long_awkward_lines_parse_in_linear_time(line: str) -> None:
+    import time
+
+    t0 = time.perf_counter()
+    parse_note(note(f"{line}\n\nClaim {anchor('00:00:02')}"))
+    assert time.perf_counter() - t0 < 2.0  # quadratic regexes took 5-100 s on these

@@ -781,7 +781,7 @@ def fix(
     if not todo and not failed:  # as claims and verify: nothing to fix is a bad path, not success
         fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, _no_notes(paths))
 
-    if write and backup_dir is not None and not no_backup:
+    if backup_dir is not None and not no_backup:  # a dry run must not promise what --write would refuse
         problem = backup_dir_problem(backup_dir, {root for _, root in todo})
         if problem:
             raise typer.BadParameter(problem, param_hint="--backup-dir")

@@ -28,6 +28,7 @@ import ffmpeg
 
 from cliptool import __version__
 from cliptool.errors import CliptoolError, InputError, MediaError
+from cliptool.fix import is_renotation
 from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.parallel import result_of
@@ -274,10 +275,9 @@ def plan_clip(
 def _cited_moment(claim: Claim, alignment: Alignment | None) -> float:
     """The second the note cites: its MM:SS reading when verify read a time past the end so
     (``01:31:00`` in a 20-minute video is 00:01:31), else the time as written."""
-    reading = mmss_reading(claim.raw)
-    if alignment is not None and alignment.status == "out-of-range" and reading is not None \
-            and alignment.corrected_s == reading:
-        return reading
+    if alignment is not None and is_renotation(claim, alignment):
+        assert alignment.corrected_s is not None
+        return alignment.corrected_s
     return claim.cited_s
 
 

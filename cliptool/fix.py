@@ -38,6 +38,7 @@ __all__ = [
     "plan_fixes",
     "plan_note_fix",
     "read_note_file",
+    "is_renotation",
     "retime_target",
     "split_lines",
     "write_note_fix",
@@ -122,7 +123,7 @@ def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
     """Refuse to rewrite a span that does not hold a timestamp: the spans and text disagree."""
     try:
         if span.role == "t-param":
-            parse_t_param(old)
+            parse_ts(old) if ":" in old else parse_t_param(old)  # t=22:47 is read as a clock too
         else:
             try:
                 parse_ts(old)
@@ -144,16 +145,16 @@ def _range_start(text: str, claim: Claim, end: Span) -> float:
     return parse_ts(value) if ":" in value else parse_t_param(value)
 
 
-def retime_target(claim: Claim, alignment: Alignment, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
+def retime_target(claim: Claim, alignment: Alignment, *, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
     """The time to write for a claim, or None when fix must leave it alone."""
     if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
         return None
-    if alignment.score < min_score and not _renotation(claim, alignment):
+    if alignment.score < min_score and not is_renotation(claim, alignment):
         return None
     return alignment.corrected_s
 
 
-def _renotation(claim: Claim, alignment: Alignment) -> bool:
+def is_renotation(claim: Claim, alignment: Alignment) -> bool:
     """``15:47:00`` in a 20-minute video corrected to its own MM:SS reading, 00:15:47: the note's
     time written right, not moved, so however little the passage there says of the claim."""
     return alignment.status == "out-of-range" and alignment.corrected_s == mmss_reading(claim.raw)
@@ -162,8 +163,8 @@ def _renotation(claim: Claim, alignment: Alignment) -> bool:
 def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
     """Claims fix would retime at any score but leaves alone at ``min_score``."""
     by_index = {c.index: c for c in claims}
-    return sum(1 for a in alignments if a.index in by_index and retime_target(by_index[a.index], a, 0.0) is not None
-               and retime_target(by_index[a.index], a, min_score) is None)
+    return sum(1 for a in alignments if a.index in by_index and retime_target(by_index[a.index], a, min_score=0.0) is not None
+               and retime_target(by_index[a.index], a, min_score=min_score) is None)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -253,7 +254,7 @@ def plan_fixes(
         alignment = by_index.get(claim.index)
         if alignment is None:
             continue
-        target = retime_target(claim, alignment, min_score)
+        target = retime_target(claim, alignment, min_score=min_score)
         if target is None:
             continue
         for span in claim.spans:

@@ -134,7 +134,7 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
             warnings += (f"only {shared:.0%} of the note's words occur in the video's "
                          f"{transcript.language or ''} captions: is the note about another video, or in another "
                          "language?",)
-        elif len(alignments) >= _MIN_CLAIMS_TO_DOUBT:
+        elif words >= _MIN_WORDS and len(alignments) >= _MIN_CLAIMS_TO_DOUBT:
             # Another video of the same channel shares a third of the words, but says few claims:
             # on the corpus a note checked against its own video has at most 3 % unsupported.
             warnings += (f"{unsupported} of {len(alignments)} claims are said nowhere in these captions: "

@@ -157,6 +157,9 @@ def test_a_backup_dir_that_holds_the_notes_is_refused_before_anything_is_written
     assert "backups there would replace notes" in " ".join(err.split())
     assert note.read_bytes() == before and other.read_bytes() == b"my own note, not cliptool's\n"
     assert not (backups / ".cliptool-backups").exists()
+    # the dry run says so too, rather than promise a write --write would refuse
+    code, _, err = _run(str(note.parent), "--backup-dir", str(backups), *_offline(corpus))
+    assert code == 2 and "backups there would replace notes" in " ".join(err.split())
 
 
 def test_a_backup_never_replaces_a_file_cliptool_did_not_write(vault: Path, corpus: Path, tmp_path: Path) -> None:

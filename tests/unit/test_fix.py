@@ -379,3 +379,12 @@ def test_a_shown_range_moves_whole(before: str, after: str) -> None:
     assert claim.text == "Tokens are pieces of words"
     moved = [Alignment(0, "shifted", score=1.0, corrected_s=claim.cited_s - 300)]
     assert apply_changes(text, plan_fixes(text, note, moved)) == text.replace(before, after)
+
+
+def test_a_t_value_written_as_a_clock_is_retimed_as_a_clock() -> None:
+    from cliptool.notes import parse_note
+
+    text = "---\nvideoId: abcdefghijk\n---\nHeads run in parallel https://youtu.be/abcdefghijk?t=22:47.\n"
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(0, "shifted", score=1.0, corrected_s=1247.0)]
+    assert apply_changes(text, plan_fixes(text, note, moved)) == text.replace("t=22:47", "t=20:47")

@@ -749,14 +749,7 @@ def fix(
     from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
     from cliptool.fix import below_min_score as count_below_min_score
     from cliptool.report import plural
-    from cliptool.safe_write import (
-        backup_dir_problem,
-        backup_owner,
-        backup_path,
-        check_writable,
-        record_backup,
-        tag_backup_dir,
-    )
+    from cliptool.safe_write import BackupPlan, backup_dir_problem, check_writable
     from cliptool.verify import VerifyOptions, verify_parsed
 
     if backup_dir is not None and no_backup:
@@ -785,7 +778,7 @@ def fix(
         problem = backup_dir_problem(backup_dir, {root for _, root in todo})
         if problem:
             raise typer.BadParameter(problem, param_hint="--backup-dir")
-    backups_made: dict[Path, Path] = {}  # backup -> the note it keeps, in this run
+    backups = None if no_backup else BackupPlan(backup_dir)
 
     fixes: list[NoteFix] = []
     with _progress_bar("fixing", len(todo), err) as bar:
@@ -802,20 +795,7 @@ def fix(
                                         mark_unsupported=marker if mark_unsupported else None)
                 below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
                 if write and planned.changes:
-                    backup = None if no_backup else backup_path(path, root=root, backup_dir=backup_dir)
-                    if backup is not None and backup_dir is not None:
-                        # A backup replaces only an earlier backup of this same note.
-                        clash = backups_made.get(backup.absolute())
-                        owner = backup_owner(backup_dir, backup) if backup.exists() else str(path.resolve())
-                        if clash is not None or owner != str(path.resolve()):
-                            why = (f"the backup of {clash} made in this run" if clash is not None
-                                   else f"the backup of {owner}" if owner else "a file cliptool did not write")
-                            fail(path, CliptoolError.exit_code, f"{path}: its backup {backup} would replace {why}; "
-                                 "nothing written (use another --backup-dir)")
-                            continue
-                        tag_backup_dir(backup_dir)  # so later runs over the notes leave the copies alone
-                        record_backup(backup_dir, backup, path)
-                        backups_made[backup.absolute()] = path
+                    backup = None if backups is None else backups.claim(path, root)
                     planned = write_note_fix(planned, root=root, backup=backup)
                 elif planned.changes:
                     try:

@@ -27,6 +27,7 @@ __all__ = [
     "FAULT_EXIT_CODE",
     "FAULT_POINTS",
     "TEMP_SUFFIX",
+    "BackupPlan",
     "backup_path",
     "backup_dir_problem",
     "backup_owner",
@@ -128,6 +129,36 @@ def backup_dir_problem(backup_dir: Path, roots: Iterable[Path]) -> str | None:
             return (f"{backup_dir} is or holds the folder of the notes being fixed ({root}): backups there "
                     "would replace notes; choose a folder of their own")
     return None
+
+
+class BackupPlan:
+    """Where one fix run keeps the originals it replaces: ``<note>.bak`` beside each note, or
+    mirrored under ``folder``, where a backup replaces only an earlier backup of the same note
+    (never a file the user keeps there, nor another note's backup from this run or an earlier one).
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self._made: dict[Path, Path] = {}  # backup -> the note it keeps, in this run
+
+    def claim(self, note: Path, root: Path) -> Path:
+        """The backup for ``note`` (found under ``root``), recorded as its own; raises InputError
+        when it would replace anything else."""
+        backup = backup_path(note, root=root, backup_dir=self.folder)
+        if self.folder is None:
+            return backup
+        mine = str(note.resolve())
+        clash = self._made.get(backup.absolute())
+        owner = backup_owner(self.folder, backup) if backup.exists() else mine
+        if clash is not None or owner != mine:
+            why = (f"the backup of {clash} made in this run" if clash is not None
+                   else f"the backup of {owner}" if owner else "a file cliptool did not write")
+            raise InputError(f"its backup {backup} would replace {why}; nothing written (use another --backup-dir)",
+                             path=str(note))
+        tag_backup_dir(self.folder)  # so later runs over the notes leave the copies alone
+        record_backup(self.folder, backup, note)
+        self._made[backup.absolute()] = note
+        return backup
 
 
 def _fault(point: str, fault: str | None) -> None:

@@ -746,7 +746,7 @@ def fix(
         _logging(True)
     import json
 
-    from cliptool.fix import NoteFix, plan_note_fix, read_note_file, write_note_fix
+    from cliptool.fix import NoteFix, plan_note_fix_until_stable, read_note_file, write_note_fix
     from cliptool.fix import below_min_score as count_below_min_score
     from cliptool.report import plural
     from cliptool.safe_write import BackupPlan, backup_dir_problem, check_writable
@@ -791,8 +791,9 @@ def fix(
                 if report.status != "checked":
                     fail(path, *_fix_error_code(report))
                     continue
-                planned = plan_note_fix(note_file, report.alignments, min_score=min_score,
-                                        mark_unsupported=marker if mark_unsupported else None)
+                planned = plan_note_fix_until_stable(
+                    note_file, report.alignments, lambda note: verify_parsed(note, opts).alignments,
+                    min_score=min_score, mark_unsupported=marker if mark_unsupported else None)
                 below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
                 if write and planned.changes:
                     backup = None if backups is None else backups.claim(path, root)

@@ -23,7 +23,7 @@ from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import InputError, NoteError
 from cliptool.models import MARK_CLASS, Alignment, Claim, Note, Span
 from cliptool.safe_write import sha256_hex, write_atomic
-from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_ts
+from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_time, parse_ts
 
 __all__ = [
     "DEFAULT_MARKER",
@@ -124,7 +124,7 @@ def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
     """Refuse to rewrite a span that does not hold a timestamp: the spans and text disagree."""
     try:
         if span.role == "t-param":
-            parse_ts(old) if ":" in old else parse_t_param(old)  # t=22:47 is read as a clock too
+            parse_time(old)  # t=22:47 is read as a clock too
         else:
             try:
                 parse_ts(old)
@@ -142,8 +142,7 @@ def _range_start(text: str, claim: Claim, end: Span) -> float:
     shown = [s for s in claim.spans if s.role in ("visible", "link-text") and s.end <= end.start]
     if not shown:
         return claim.cited_s
-    value = text[shown[-1].start : shown[-1].end]
-    return parse_ts(value) if ":" in value else parse_t_param(value)
+    return parse_time(text[shown[-1].start : shown[-1].end])
 
 
 def retime_target(claim: Claim, alignment: Alignment, *, min_score: float = DEFAULT_MIN_SCORE) -> float | None:

@@ -21,7 +21,7 @@ import yaml
 
 from cliptool.errors import InputError, NoteError
 from cliptool.models import BACKUP_TAG, MARK_CLASS, Claim, Note, Span
-from cliptool.timecode import TimestampError, parse_t_param, parse_ts
+from cliptool.timecode import TimestampError, parse_time, parse_ts
 
 __all__ = [
     "NOTE_SUFFIXES",
@@ -76,7 +76,6 @@ _T_LABEL = re.compile(r"(?<![\w:.])((?:\d+h)?(?:\d+m)?(?:\d+s)?)(?![\w:])")  # 6
 _RANGE_END = re.compile(r"\s*(?:[-\u2013\u2014~]|to)\s*(\d{1,3}(?::\d{1,2}){1,2})(?![\d:])")
 _LABEL_WORD = re.compile(r"[^\W_]+")
 _LABEL_WORDS = frozenset({"at", "from", "watch", "see"})  # words a time label may carry
-_WHOLE = re.compile(r"(.+)", re.DOTALL)  # a match whose group 1 is the span it is taken on
 _TS_TEXT = re.compile(r"\s*\[?\s*(\d{1,3}(?::\d{1,2}){1,2}(?:[.,]\d{1,3})?)\s*\]?\s*")
 
 # Links to YouTube. Parentheses in URLs are not supported: YouTube URLs have none.
@@ -238,7 +237,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
 
     def seconds(value: str, pos: int, what: str) -> float:
         try:
-            return parse_ts(value) if ":" in value else parse_t_param(value)
+            return parse_time(value)
         except TimestampError:
             raise NoteError(
                 f"impossible timestamp {value!r} ({what})", path=path, line=where(pos)[0]
@@ -360,16 +359,17 @@ def _link_hit(
     spans = [Span(t_s, t_e, "t-param")]
     visible = None
     prose = ""
-    label = _TS_TEXT.fullmatch(text, label_s, label_e) or _label_time(text, label_s, label_e)
+    whole = _TS_TEXT.fullmatch(text, label_s, label_e)
+    label = (whole.start(1), whole.end(1)) if whole else _label_time(text, label_s, label_e)
     if label:
         # The label's time is the visible one, retimed with t= ("▶ 05:36", "**05:51**", "6m28s");
         # words around it ("from 05:36") are still prose of the claim.
-        spans.append(Span(label.start(1), label.end(1), "link-text"))
-        ends = _range_end(text, label.end(1), label_e)
+        spans.append(Span(*label, "link-text"))
+        ends = _range_end(text, label[1], label_e)
         spans.extend(ends)
-        visible = _differs(label.group(1), cited)
-        after = ends[0].end if ends else label.end(1)
-        rest = text[label_s : label.start(1)] + " " + text[after:label_e]
+        visible = _differs(text[label[0] : label[1]], cited)
+        after = ends[0].end if ends else label[1]
+        rest = text[label_s : label[0]] + " " + text[after:label_e]
         prose = rest if _has_word(rest) else ""
     else:
         prose = text[label_s:label_e]
@@ -395,8 +395,8 @@ def _range_end(text: str, start: int, end: int) -> list[Span]:
     return [Span(m.start(1), m.end(1), "range-end")]
 
 
-def _label_time(text: str, start: int, end: int) -> re.Match[str] | None:
-    """The time a link label shows when it is little more than that time, else None.
+def _label_time(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the time a link label shows is, when the label is little more than that time.
 
     ``▶ 05:36``, ``**6m28s**``, ``from 05:36`` or ``05:51-06:05``: the label is the link's visible
     time. ``not 100m``, ``John 3:16`` or ``12:30 PM livestream`` are prose that happens to hold a
@@ -413,7 +413,7 @@ def _label_time(text: str, start: int, end: int) -> re.Match[str] | None:
     rest = text[start : found[0].start()] + " " + text[ends[0].end if ends else found[0].end() : end]
     if any(w.lower() not in _LABEL_WORDS for w in _LABEL_WORD.findall(rest)):
         return None
-    return _WHOLE.match(text, found[0].start(), found[0].end())
+    return found[0].start(), found[0].end()
 
 
 def _claims(
@@ -478,7 +478,7 @@ def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit) -> s
 
 def _cells(row: str) -> list[str]:
     if "[[" in row:  # a wiki link's | is no cell border
-        row = _WIKI_LINK.sub(lambda m: (m.group(2) or "").strip() or m.group(1).strip(), row)
+        row = _WIKI_LINK.sub(_wiki_label, row)
     cells = (_clean(cell) for cell in _CELL_BAR.split(row))
     return [cell for cell in cells if any(ch.isalpha() for ch in cell)]
 
@@ -642,7 +642,7 @@ def _clean(segment: str) -> str:
     s = _BLOCK_MARKER.sub("", s)
     s = _SPACES.sub(" ", s)
     if "[[" in s:
-        s = _WIKI_LINK.sub(lambda m: (m.group(2) or "").strip() or m.group(1).strip(), s)
+        s = _WIKI_LINK.sub(_wiki_label, s)
     if "[^" in s:
         s = _FOOTNOTE.sub("", s)
     if "](" in s:
@@ -666,6 +666,11 @@ def _clean(segment: str) -> str:
     return _TRAIL_PUNCT.sub("", s)
 
 
+def _wiki_label(m: re.Match[str]) -> str:
+    """What a wiki link shows: ``[[target | label]]`` its label, ``[[target]]`` its target."""
+    return (m.group(2) or "").strip() or m.group(1).strip()
+
+
 def _has_word(s: str) -> bool:
     return any(ch.isalnum() for ch in s)
 
@@ -673,7 +678,7 @@ def _has_word(s: str) -> bool:
 def _differs(visible: str, cited_s: float) -> str | None:
     """The visible timestamp when it names another time than the cited one (or no time at all)."""
     try:
-        shown = parse_ts(visible) if ":" in visible else parse_t_param(visible)
+        shown = parse_time(visible)
     except TimestampError:
         return visible
     # whole seconds shown for a fractional data-t (00:05:30 or 00:05:31 for 00:05:30.5) name the same moment
@@ -750,14 +755,15 @@ def _comments(text: str, start: int, code: list[tuple[int, int]]) -> list[tuple[
                 close = len(text) + 1  # none left: no later search either
         line_start = max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1
         if not text[line_start:i].strip(" \t") and _width(text[line_start:i]) <= 3:
-            out.append((i, min(close + 3, len(text))))
+            pos = min(close + 3, len(text))
         else:
             if blank < i:
                 found = _BLANK_LINE.search(text, i)
                 blank = found.start() if found else len(text) + 1
-            if close <= len(text) and close < blank:
-                out.append((i, close + 3))
-        pos = max(pos, out[-1][1] if out and out[-1][0] == i else pos)
+            if not (close <= len(text) and close < blank):
+                continue  # text: no "-->" before the paragraph ends
+            pos = close + 3
+        out.append((i, pos))
     if "%%" in text:
         for m in _OBSIDIAN_COMMENT.finditer(text, start):
             if not _inside(code, m.start()):

@@ -6,7 +6,8 @@ import math
 import re
 from datetime import datetime, timezone
 
-__all__ = ["parse_ts", "format_ts", "parse_t_param", "format_like", "mmss_reading", "utc_now", "TimestampError"]
+__all__ = ["parse_ts", "format_ts", "parse_t_param", "parse_time", "format_like", "mmss_reading", "utc_now",
+           "TimestampError"]
 
 _CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
 _T_PARAM = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
@@ -81,6 +82,15 @@ def parse_t_param(text: str) -> float:
         raise TimestampError(f"not a t= value: {text!r}")
     h, mi, s = (int(g) if g else 0 for g in m.groups())
     return float(h * 3600 + mi * 60 + s)
+
+
+def parse_time(text: str) -> float:
+    """Seconds of a time written either way a note writes one: a clock or a ``t=`` value.
+
+    >>> parse_time("8:36"), parse_time("8m36s"), parse_time("516")
+    (516.0, 516.0, 516.0)
+    """
+    return parse_ts(text) if ":" in text else parse_t_param(text)
 
 
 def format_like(seconds: float, template: str) -> str:

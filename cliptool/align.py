@@ -240,6 +240,8 @@ class Tuning:
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it
+    min_moved: float = 0.15  # a move from a cited time that says something needs this much evidence
+    moved_ratio: float = 2.0  # ... or this many times what the cited time says
     fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
     said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
@@ -374,6 +376,11 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
             return unsupported
         total = sc.rank[i]
         j = int(np.argmax(total))
+    if (not sc.near[i, j] and sc.near_best[i] >= tuning.min_chosen
+            and row[j] < min(tuning.min_moved, tuning.moved_ratio * sc.near_best[i])):
+        # Weak evidence elsewhere does not overrule the note's own time when that says something
+        # of the claim too: such a move "corrects" right times into wrong ones as often as not.
+        j = int(np.argmax(np.where(sc.near[i], total, -np.inf)))
     status: Status = "ok" if index.starts[j] - tolerance_s <= cited <= index.ends[j] else "shifted"
     alternatives: tuple[Location, ...] = ()
     if status == "shifted":

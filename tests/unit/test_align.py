@@ -409,3 +409,28 @@ def test_a_claim_said_twice_goes_where_the_notes_order_puts_it() -> None:
     unordered = align_note(_claims(*rows), _index(), tuning=Tuning(order_bonus=0.0))
     assert unordered[1].status == "ambiguous"
     assert {x.start for x in unordered[1].alternatives} == {300.0, 900.0}
+
+
+def test_weak_evidence_elsewhere_does_not_overrule_a_cited_time_that_says_something() -> None:
+    # The claim's cited 04:00 shares one word with it ("guards"); 11:06 shares three, still
+    # little of the claim, but lies where the note's order points (between 10:00 and 12:00).
+    said = {**SAID, 240.0: "Their guards know every sister.",
+            666.0: "Robber flies and wasps are a nuisance at the entrance."}
+    talk = [(t, said.get(t, f"Now we count slowly, item {n}.")) for n, t in
+            enumerate(float(x) for x in range(0, int(END_S), 6))]
+    claims = _claims(("00:10:00", "Winter clusters keep the colony warm by shivering flight muscles"),
+                     ("00:04:00", "Guards check the scent of returning foragers, and bite wasps or robber bees "
+                                  "trying the entrance"),
+                     ("00:12:00", "Honey is stored in wax cells and capped when its water content drops"))
+    index = _index(talk)
+
+    def placed(**tuning: float) -> tuple[str, float | None]:
+        a = align_note(claims, index, tuning=Tuning(**tuning))[1]
+        return a.status, a.start
+
+    # Evidence of 0.16 elsewhere is three times what the cited time says: enough to move unless
+    # a move needs more than that.
+    assert placed(min_moved=0.0) == ("shifted", 666.0)
+    assert placed(min_moved=0.2, moved_ratio=4.0) == ("ok", 240.0)
+    assert placed(min_moved=0.2, moved_ratio=3.0) == ("shifted", 666.0)
+    assert placed(min_moved=0.15) == ("shifted", 666.0)

@@ -246,6 +246,7 @@ class Tuning:
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
     said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
     said_after: float = 0.25  # "nothing": under this share of what the passage's best sentence says
+    start_window: int = 12  # words of auto captions that must say the claim most densely (see _refine_start)
     ambiguity_margin: float = 0.03  # rivals this close in score make a claim ambiguous
     far_s: float = 30.0  # two places closer than this are one place
     offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
@@ -292,9 +293,9 @@ def align_note(
         return tuple(Alignment(index=c.index, status="unsupported") for c in claims)
     claim_toks = [tokens(c.text) for c in claims]
     scores = _score_note(claims, claim_toks, index, tuning.cited_window_s, tuning)
-    keys = [_key_words(toks, index) for toks in claim_toks]
+    words = [frozenset(toks) for toks in claim_toks]
     return tuple(
-        _align_claim(i, claim, index, scores, keys[i], tolerance_s, tuning) for i, claim in enumerate(claims)
+        _align_claim(i, claim, index, scores, words[i], tolerance_s, tuning) for i, claim in enumerate(claims)
     )
 
 
@@ -350,7 +351,7 @@ def _systematic_offset(readings: np.ndarray, lex: np.ndarray, rank: np.ndarray, 
     return median if abs(median) > tolerance_s else 0.0
 
 
-def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, keys: frozenset[str],
+def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, words: frozenset[str],
                  tolerance_s: float, tuning: Tuning) -> Alignment:
     row, cited = sc.lex[i], float(sc.readings[i])
     unsupported = Alignment(index=claim.index, status="unsupported", score=_clip01(sc.best[i]))
@@ -415,10 +416,10 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     start = index.sentences[first].start
     end = index.sentences[first + k - 1].end
     if not index.punctuated:
-        # Pause-split units start wherever the speaker breathed: the claim's first key word is a
-        # better start than the unit's edge; a confirmed cited time keeps "ok" only while that
-        # word follows it within the tolerance, else the start stays at the cited time.
-        key_at = _refine_start(index.sentences[first], keys)
+        # Pause-split units start wherever the speaker breathed: where the unit says the claim
+        # most densely is a better start than its edge; a confirmed cited time keeps "ok" only
+        # while that word follows it within the tolerance, else the start stays at the cited time.
+        key_at = _refine_start(index.sentences[first], words, index, tuning.start_window)
         if status != "ok" or cited <= key_at <= cited + tolerance_s:
             start = key_at
         else:
@@ -442,30 +443,26 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     )
 
 
-def _key_words(claim_toks: Sequence[str], index: TranscriptIndex) -> frozenset[str]:
-    """The claim's rarer half of words: the ones worth jumping to."""
-    toks = set(claim_toks)
-    if not toks:
-        return frozenset()
-    weights = sorted(index.idf.get(t, index.default_idf) for t in toks)
-    cut = weights[len(weights) // 2]
-    return frozenset(t for t in toks if index.idf.get(t, index.default_idf) >= cut)
-
-
-def _refine_start(sentence: Sentence, keys: frozenset[str]) -> float:
-    """Time of the first key word of the claim inside ``sentence`` (half a second before it).
+def _refine_start(sentence: Sentence, words: frozenset[str], index: TranscriptIndex, window: int) -> float:
+    """Time of the first claim word of the run of ``window`` words in ``sentence`` that says most of the claim.
 
     Pause-split auto captions start a unit wherever the speaker breathed, often a clause before
-    the claim; moving to the first key word lands on what the claim is about. Auto captions time
-    every word; without word times the unit's start stands.
+    the claim, and a lone claim word early in the unit is as likely chance: the run of words
+    that holds the most of the claim's IDF weight is where it is said, and its first claim word
+    (half a second before it) is where to jump. Auto captions time every word; without word times
+    the unit's start stands.
     """
-    words = sentence.text.split()
-    if len(sentence.word_starts) != len(words):
+    said = sentence.text.split()
+    if len(sentence.word_starts) != len(said):
         return sentence.start
-    for word, at in zip(words, sentence.word_starts, strict=True):
-        if keys.intersection(tokens(word)):
-            return max(sentence.start, at - 0.5)
-    return sentence.start
+    hits = [words.intersection(tokens(w)) for w in said]
+    best, at = 0.0, sentence.start
+    for p, hit in enumerate(hits):
+        if hit:
+            weight = sum(index.idf.get(t, index.default_idf) for t in set().union(*hits[p : p + window]))
+            if weight > best:
+                best, at = weight, max(sentence.start, sentence.word_starts[p] - 0.5)
+    return at
 
 
 def _nearer_next(cov_row: np.ndarray, index: TranscriptIndex, first: int, k: int, cited: float,

@@ -319,10 +319,15 @@ def test_long_sentences_weigh_less_in_punctuated_captions_only() -> None:
     assert all(index.length_excess[k] == 0.0 for k in short)  # shorter than the mean: no penalty
 
 
-def test_auto_caption_units_start_at_the_claims_first_key_word() -> None:
-    """A pause-split unit often opens with a lead-in clause; the located start is the claim's first
-    rare word (by the captions' word times) when that keeps the cited time within tolerance."""
-    lead_in = "well as you all know by now varroa mites are the biggest threat to managed hives today"
+@pytest.mark.parametrize("lead_in", [
+    "well as you all know by now varroa mites are the biggest threat to managed hives today",
+    # a claim word said in passing before the claim is no start: the run that says it is
+    "hives were fine for years and years so as you all know by now varroa mites are the biggest threat to managed hives today",
+])
+def test_auto_caption_units_start_where_the_claim_is_said(lead_in: str) -> None:
+    """A pause-split unit often opens with a lead-in clause; the located start is the first claim
+    word of the run of words that says the claim (by the captions' word times) when that keeps the
+    cited time within tolerance."""
     words = lead_in.split()
     units = []
     for i, (t, text) in enumerate(TALK):
@@ -334,14 +339,16 @@ def test_auto_caption_units_start_at_the_claims_first_key_word() -> None:
                               word_starts=tuple(t + 0.5 * k for k in range(n))))
     index = build_index(units, end_s=END_S)
     assert not index.punctuated
-    varroa_at = 780.0 + 0.5 * words.index("varroa")  # 783.5
+    varroa_at = 780.0 + 0.5 * words.index("varroa")
     claim = "Varroa mites are the biggest threat to managed hives"
-    (near,) = align_note(_claims(("00:13:00", claim)), index)  # cited 3.5 s before the word
+    cited = int(varroa_at) - 3
+    (near,) = align_note(_claims((format_ts(cited), claim)), index)  # cited 3-3.5 s before the word
     assert (near.status, near.start) == ("ok", varroa_at - 0.5)
-    (early,) = align_note(_claims(("00:12:56", claim)), index)  # 7.5 s before: the unit's start stays
-    assert (early.status, early.start) == ("ok", 780.0)
     (moved,) = align_note(_claims(("00:05:00", claim)), index)  # cited elsewhere: start at the word
     assert (moved.status, moved.start) == ("shifted", varroa_at - 0.5)
+    if varroa_at - 780.0 < 5:
+        (early,) = align_note(_claims(("00:12:56", claim)), index)  # 7.5 s before: the unit's start stays
+        assert (early.status, early.start) == ("ok", 780.0)
 
 
 def test_shared_words_counts_distinct_content_words_and_the_share_the_transcript_says() -> None:

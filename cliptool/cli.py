@@ -748,6 +748,7 @@ def fix(
 
     from cliptool.fix import NoteFix, plan_note_fix_until_stable, read_note_file, write_note_fix
     from cliptool.fix import below_min_score as count_below_min_score
+    from cliptool.fix import in_shared_definitions as count_in_shared_definitions
     from cliptool.report import plural
     from cliptool.safe_write import BackupPlan, backup_dir_problem, check_writable
     from cliptool.verify import VerifyOptions, verify_parsed
@@ -763,6 +764,7 @@ def fix(
     failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
     refused: list[Any] = []  # dry run: fixes shown that --write could not write (read-only notes)
     below_min_score = 0  # located elsewhere, but too weakly to rewrite
+    in_shared_definitions = 0  # located elsewhere, but their time is in a definition other links use too
 
     def fail(path: object, code: int, message: str) -> None:
         # printed through the progress bar's console, so a live bar is redrawn below the line
@@ -795,6 +797,7 @@ def fix(
                     note_file, report.alignments, lambda note: verify_parsed(note, opts).alignments,
                     min_score=min_score, mark_unsupported=marker if mark_unsupported else None)
                 below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
+                in_shared_definitions += count_in_shared_definitions(report.claims, report.alignments, min_score)
                 if write and planned.changes:
                     backup = None if backups is None else backups.claim(path, root)
                     planned = write_note_fix(planned, root=root, backup=backup)
@@ -827,6 +830,7 @@ def fix(
         "anchors_retimed": retimed,
         "markers_added": marked,
         "anchors_below_min_score": below_min_score,
+        "anchors_in_shared_definitions": in_shared_definitions,
         "notes_failed": len(failed),
     }
     if fmt == "json":
@@ -867,6 +871,10 @@ def fix(
         if below_min_score:
             err.print(f"{plural(below_min_score, 'anchor')} verify located elsewhere scored below --min-score "
                       f"{min_score:g} and stayed as written (verify lists them)", highlight=False)
+        if in_shared_definitions:
+            err.print(f"{plural(in_shared_definitions, 'anchor')} verify located elsewhere stayed as written: "
+                      "their time is in a reference definition other links use too (give each link its own)",
+                      highlight=False)
     if failed:
         raise typer.Exit(max(f["exit_code"] for f in failed))
 

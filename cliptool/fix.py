@@ -41,6 +41,7 @@ __all__ = [
     "read_note_file",
     "is_renotation",
     "retime_target",
+    "in_shared_definitions",
     "split_lines",
     "write_note_fix",
 ]
@@ -167,6 +168,29 @@ def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], mi
                and retime_target(by_index[a.index], a, min_score=min_score) is None)
 
 
+def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
+    """Claims fix would retime but leaves alone: their time is also another anchor's (several
+    ``[..][label]`` links citing one ``[label]: URL?t=..`` definition), so a new time for one would move them all."""
+    shared = _shared_spans(claims)
+    by_index = {c.index: c for c in claims}
+    return sum(1 for a in alignments if a.index in by_index and _is_shared(by_index[a.index], shared)
+               and retime_target(by_index[a.index], a, min_score=min_score) is not None)
+
+
+def _shared_spans(claims: Sequence[Claim]) -> frozenset[tuple[int, int]]:
+    """Offsets of the spans that more than one claim holds."""
+    seen: set[tuple[int, int]] = set()
+    shared: set[tuple[int, int]] = set()
+    for claim in claims:
+        for key in {(s.start, s.end) for s in claim.spans}:
+            (shared if key in seen else seen).add(key)
+    return frozenset(shared)
+
+
+def _is_shared(claim: Claim, shared: frozenset[tuple[int, int]]) -> bool:
+    return any((s.start, s.end) in shared for s in claim.spans)
+
+
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
 # Markdown link's URL, or the end of a bare URL. Hand-written: these are the three shapes
 # notes.py extracts spans from, and no Markdown parser reports character offsets of inline HTML.
@@ -177,6 +201,23 @@ _BARE = re.compile(r"\S*")
 # What may sit between two anchors that back the same claim: blanks, then the next anchor's
 # opening up to its first span.
 _ANCHOR_GAP = re.compile(r"[ \t,;]*(?:<a\b[^<>\n]*|\[[^\]\n]*\]\([^)\s]*|\[|https?://\S*)?", re.IGNORECASE)
+
+
+# A reference-style link, `[text][label]`, `[label][]` or `[label]`: its time sits in its definition,
+# elsewhere in the note, so the link itself is found from the claim's line and column.
+_REFERENCE = re.compile(r"\[[^\[\]\n]*\](?:\[[^\[\]\n]*\])?(?!\()")
+
+
+def _anchor_bounds(text: str, claim: Claim, line_starts: Sequence[int]) -> tuple[int, int]:
+    """Where a claim's anchor starts (its first span, or a reference link's ``[``) and ends."""
+    first = min(s.start for s in claim.spans)
+    if 0 < claim.line <= len(line_starts) and claim.column > 0:
+        at = line_starts[claim.line - 1] + claim.column - 1
+        ref = _REFERENCE.match(text, at)
+        cited = [s for s in claim.spans if s.role == "t-param"]
+        if ref and cited and not any(ref.start() <= s.start < ref.end() for s in cited):
+            return at, ref.end()
+    return first, _anchor_end(text, max(s.end for s in claim.spans))
 
 
 def _anchor_end(text: str, pos: int) -> int:
@@ -202,7 +243,9 @@ def _plan_marks(
     The marker is a ``<span class="cliptool-unsupported">`` so that the parser can tell it from
     the note's prose, whatever its text, and a later run with another text does not add a second.
     """
-    placed = sorted((c for c in claims if c.spans), key=lambda c: min(s.start for s in c.spans))
+    line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    bounds = {c.index: _anchor_bounds(text, c, line_starts) for c in claims if c.spans}
+    placed = sorted((c for c in claims if c.spans), key=lambda c: bounds[c.index][0])
     there = re.compile(r'[ \t]*<span class="' + MARK_CLASS + '">')
     # One line of text whatever the user typed: a newline in the marker would split the
     # paragraph and hand the rest of the marker to the next claim.
@@ -216,9 +259,9 @@ def _plan_marks(
     for pos, claim in enumerate(placed):
         if not unsupported(claim):
             continue
-        end = _anchor_end(text, max(s.end for s in claim.spans))
+        end = bounds[claim.index][1]
         nxt = placed[pos + 1] if pos + 1 < len(placed) else None
-        if nxt is not None and unsupported(nxt) and _ANCHOR_GAP.fullmatch(text, end, min(s.start for s in nxt.spans)):
+        if nxt is not None and unsupported(nxt) and _ANCHOR_GAP.fullmatch(text, end, bounds[nxt.index][0]):
             continue  # `claim <a>[1]</a>, <a>[2]</a>`: the marker goes after the run's last anchor
         if there.match(text, end):
             continue  # marked by an earlier run of fix
@@ -237,7 +280,8 @@ def plan_fixes(
     """The edits that put verify's corrected times into ``text``, in text order.
 
     Only ``shifted`` claims (and ``out-of-range`` ones verify could locate) whose score reaches
-    ``min_score`` are retimed; each of their spans keeps its own format. With
+    ``min_score`` are retimed; each of their spans keeps its own format. A claim whose time is also
+    another's (:func:`in_shared_definitions`) is left as written. With
     ``mark_unsupported`` (the marker text), unsupported claims get that marker after their anchor.
 
     >>> from cliptool.models import Span
@@ -249,10 +293,11 @@ def plan_fixes(
     'x <a class="yt-timestamp" data-t="00:01:15">[00:01:15]</a>'
     """
     by_index = {a.index: a for a in alignments}
+    shared = _shared_spans(note.claims)
     changes: list[Change] = []
     for claim in note.claims:
         alignment = by_index.get(claim.index)
-        if alignment is None:
+        if alignment is None or _is_shared(claim, shared):
             continue
         target = retime_target(claim, alignment, min_score=min_score)
         if target is None:

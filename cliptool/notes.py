@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -52,11 +52,17 @@ _BLANK = re.compile(r"[\s>]*\Z")
 _FENCE = re.compile(r"((?:[ \t]*>)*)([ \t]*)(~{3,}|`{3,}(?=[^`]*$))", re.MULTILINE)  # groups never overlap
 _QUOTES = re.compile(r"[ \t]*(?:>[ \t]?)*")
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
-_QUOTE = re.compile(r"[ \t]*>")
+_CALLOUT_HEAD = re.compile(r"[ \t]*\[!\w")  # a callout's title line, within its quote
 _TABLE = re.compile(r"[ \t]*\|")
 _CELL_BAR = re.compile(r"(?<!\\)\|")  # a cell border, not an escaped \|
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
+# A link reference definition, `[label]: URL "title"` (CommonMark, on one line); `[^1]: ...` is a
+# footnote's. The label has no brackets, as CommonMark's unescaped ones, and at most 999 characters.
+_DEFINITION = re.compile(
+    r" {0,3}\[(?!\^)([^\[\]\n]{1,999})\]:[ \t]*(?:<([^<>\n]*)>|(\S+))"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\Z"
+)
 
 # Text that is not rendered as prose: timestamps in it are not claims.
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
@@ -83,6 +89,8 @@ _MD_LINK = re.compile(
     r"(!?)\[([^\[\]\n]*)\]\(\s*<?(https?://[^\s<>()]+)>?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)",
     re.IGNORECASE,
 )
+# A reference-style link: `[text][label]`, `[label][]` or `[label]`; a link only when the label is defined.
+_REF_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\](?:\[([^\[\]\n]*)\])?")
 _BARE_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
 )
@@ -126,6 +134,18 @@ class _Hit:
     spans: tuple[Span, ...]
     visible: str | None
     prose: str = ""  # link text that is itself the claim (``[the claim](url?t=5)``)
+
+
+@dataclass(frozen=True, slots=True)
+class _Definition:
+    """A link reference definition line, ``[label]: URL``: what a reference-style link points to."""
+
+    start: int  # the line, without its line break
+    end: int
+    label_start: int
+    label_end: int
+    url_start: int
+    url_end: int
 
 
 def is_video_id(value: str) -> bool:
@@ -227,7 +247,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     video_id, title, language, body_line = _front_matter(text, lines, path)
     body_start = lines[body_line][0] if body_line < len(lines) else len(text)
 
-    block_starts, block_ends, code = _blocks(text, lines, body_line)
+    block_starts, block_ends, code, definitions = _blocks(text, lines, body_line)
     code = _merge(code + ([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)] if "`" in text else []))
     excluded = _merge(code + (_comments(text, body_start, code) if "<!--" in text or "%%" in text else []))
 
@@ -318,6 +338,18 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
                 )
             )
 
+    # Definition lines are never claims: a reference-style link using one is, and its time is the
+    # definition's t=, where fix rewrites it.
+    definitions = [d for d in definitions if not _inside(excluded, d.start)]
+    consumed.extend((d.start, d.end) for d in definitions)
+    if definitions:
+        labels: dict[str, _Definition] = {}
+        for d in definitions:
+            labels.setdefault(_label_key(text[d.label_start : d.label_end]), d)  # the first one counts
+        found, links = _reference_hits(text, body_start, labels, _merge(consumed + excluded), video_id, seconds)
+        hits.extend(found)
+        consumed.extend(links)
+
     consumed_merged = _merge(consumed)
     for m in _BARE_URL.finditer(text, body_start) if "://" in text else ():
         if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
@@ -374,6 +406,75 @@ def _link_hit(
     else:
         prose = text[label_s:label_e]
     return _Hit(start, end, cited, raw, tuple(spans), visible, prose)
+
+
+def _reference_hits(
+    text: str,
+    start: int,
+    labels: dict[str, _Definition],
+    skip: list[tuple[int, int]],
+    video_id: str,
+    seconds: Callable[[str, int, str], float],
+) -> tuple[list[_Hit], list[tuple[int, int]]]:
+    """Claims of reference-style links to the note's video with ``t=``, and where every reference
+    link is (images too), from ``start`` on, leaving out the ``skip`` ranges.
+
+    The forms are CommonMark's: ``[text][label]``, ``[label][]`` and ``[label]``, each a link only
+    when its label is defined (case and spacing aside). Written as a scan, not a regex alternation:
+    after ``[a][b]`` with ``b`` undefined, ``[b]`` may still start a link (``[a][b][c]``).
+    """
+    hits: list[_Hit] = []
+    links: list[tuple[int, int]] = []
+    pos = start
+    while (m := _REF_LINK.search(text, pos)) is not None:
+        pos = m.end()
+        full = m.group(3) is not None and m.group(3).strip() != ""
+        before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+        if _inside(skip, m.start()) or before in ("\\", "[") or after == "]":
+            continue  # escaped, taken already, or a wiki link's [[inner]] brackets
+        if m.group(3) is None and after == "(":
+            continue  # inline link syntax `[x](not-a-url)`: never a shortcut reference
+        key = _label_key(m.group(3) if full else m.group(2))
+        d = labels.get(key) if key else None
+        if d is None:
+            if full:
+                pos = m.start(3) - 1  # `[a][b]` with `b` undefined: `[b]` may start a link
+            continue
+        links.append((m.start(), m.end()))
+        if m.group(1):
+            continue  # an image, not a citation (as with inline links)
+        url = text[d.url_start : d.url_end]
+        t_link = _t_of_url(url, video_id)
+        if not t_link:
+            continue
+        hit = _link_hit(text, d.url_start + t_link[0], d.url_start + t_link[1], m.start(), m.end(),
+                        m.start(2), m.end(2), seconds)
+        if not full:
+            hit = _keyed_label(text, hit, m.start(2), m.end(2), d)
+        hits.append(hit)
+    return hits, links
+
+
+def _keyed_label(text: str, hit: _Hit, label_s: int, label_e: int, d: _Definition) -> _Hit:
+    """``[12:31]`` or ``[12:31][]``: the label shown is also the key to its definition, so its time is
+    retimed in both places, or, when the two are not written alike, in neither (the link must not break)."""
+    shown = [s for s in hit.spans if label_s <= s.start < label_e]
+    if not shown:
+        return hit
+    rest = tuple(s for s in hit.spans if s not in shown)
+    if text[label_s:label_e] != text[d.label_start : d.label_end]:
+        return replace(hit, spans=rest)
+    moved = tuple(Span(s.start - label_s + d.label_start, s.end - label_s + d.label_start, s.role) for s in shown)
+    return replace(hit, spans=rest + tuple(shown) + moved)
+
+
+def _label_key(label: str) -> str:
+    """A link label as CommonMark matches it: case-folded, with its runs of whitespace made one space.
+
+    >>> _label_key("  Weights\tand BIASES ")
+    'weights and biases'
+    """
+    return " ".join(label.split()).casefold()
 
 
 def _in_tag(text: str, pos: int) -> bool:
@@ -548,19 +649,25 @@ def _scalar(node: yaml.Node | None) -> str | None:
 
 def _blocks(
     text: str, lines: list[tuple[int, int]], first: int
-) -> tuple[list[int], list[int], list[tuple[int, int]]]:
-    """Starts and ends of prose blocks (paragraph, list item, heading, quote line) and code ranges.
+) -> tuple[list[int], list[int], list[tuple[int, int]], list[_Definition]]:
+    """Starts and ends of prose blocks (paragraph, list item, heading, quote paragraph), code ranges
+    and link reference definitions.
 
-    Quote, callout, heading and table lines are blocks of one line each; indented code blocks are
-    not recognised, since list continuation lines in notes are indented too.
+    A quote's lines join into paragraphs as plain ones do, at the same quote depth; heading, table,
+    rule and callout title lines are blocks of one line each. Indented code is recognised as
+    CommonMark has it only outside lists (see ``in_list``) and where no paragraph is open: notes
+    indent list continuation lines by four spaces, and a lazy paragraph line may be indented too.
     """
     starts: list[int] = []
     ends: list[int] = []
     code: list[tuple[int, int]] = []
+    definitions: list[_Definition] = []
     fence: tuple[str, int, int, int] | None = None  # char, length, quote depth, indent of the open fence
     fence_start = prev_end = 0
+    indented: tuple[int, int] | None = None  # the open indented code block, up to its last non-blank line
     open_block = False
     prev_single = False
+    prev_depth = 0  # quote depth of the open block's last line
     in_list = False  # an indented fence is a list item's; elsewhere four spaces make indented code
     for s, e in lines[first:]:
         m = _FENCE.match(text, s, e)
@@ -576,6 +683,15 @@ def _blocks(
                     fence = None
                 prev_end = e
                 continue
+        line = text[s:e]
+        if indented is not None:
+            if not line.strip():
+                continue  # blank lines inside indented code belong to it when more code follows
+            if _indent(line) >= 4:
+                indented = (indented[0], e)
+                continue
+            code.append(indented)
+            indented = None
         if m and (m.group(1).count(">") or _fence_indent(m) < 4 or in_list):
             fence, fence_start = (m.group(3)[0], len(m.group(3)), m.group(1).count(">"), _fence_indent(m)), s
             open_block, prev_end = False, e
@@ -584,25 +700,49 @@ def _blocks(
         if _BLANK.match(text, s, e):
             open_block = False
             continue
+        if not open_block and not in_list and _indent(line) >= 4:
+            indented = (s, e)  # indented code cannot interrupt a paragraph, so only after a blank line
+            continue
         if _LIST.match(text, s, e):
             in_list = True
-        elif text[s:e][:1] not in (" ", "\t"):
+        elif line[:1] not in (" ", "\t"):
             in_list = False
+        quotes = _QUOTES.match(text, s, e)
+        depth = text[s : quotes.end()].count(">") if quotes else 0
+        content = quotes.end() if quotes and depth else s  # where the line's own text starts, inside its quotes
+        if not open_block or prev_single:  # a definition cannot interrupt a paragraph
+            d = _DEFINITION.match(text, content, e)
+            if d:
+                url = 2 if d.group(2) is not None else 3
+                definitions.append(_Definition(s, e, d.start(1), d.end(1), d.start(url), d.end(url)))
+                open_block = prev_single = False
+                continue
+        item = _LIST.match(text, content, e)
+        if item:  # "- > quote": the quote is the item's, and its next lines continue it
+            after = _QUOTES.match(text, item.end(), e)
+            depth += text[item.end() : after.end()].count(">") if after else 0
         single = bool(
-            _HEADING.match(text, s, e)
-            or _QUOTE.match(text, s, e)
-            or _TABLE.match(text, s, e)
-            or _HR.match(text, s, e)
+            _HEADING.match(text, content, e)
+            or _TABLE.match(text, content, e)
+            or _HR.match(text, content, e)
+            or (depth and _CALLOUT_HEAD.match(text, content, e))
         )
-        if single or prev_single or not open_block or _LIST.match(text, s, e):
+        if single or prev_single or not open_block or item or depth != prev_depth:
             starts.append(s)
             ends.append(e)
         else:
             ends[-1] = e
-        open_block, prev_single = True, single
+        open_block, prev_single, prev_depth = True, single, depth
     if fence is not None:  # an unclosed fence runs to the end of the note, as in CommonMark
         code.append((fence_start, len(text)))
-    return starts, ends, code
+    if indented is not None:
+        code.append(indented)
+    return starts, ends, code, definitions
+
+
+def _indent(line: str) -> int:
+    """Columns of a line's leading whitespace (see :func:`_width`)."""
+    return _width(line[: len(line) - len(line.lstrip(" \t"))])
 
 
 def _width(space: str) -> int:
@@ -640,6 +780,8 @@ def _clean(segment: str) -> str:
     if "[!" in s:
         s = _CALLOUT.sub(lambda m: f"{m.group(1) or ''} ", s)
     s = _BLOCK_MARKER.sub("", s)
+    if ">" in s:
+        s = _QUOTE_PREFIX.sub("", s)  # "- > quote": a list item holding a quote
     s = _SPACES.sub(" ", s)
     if "[[" in s:
         s = _WIKI_LINK.sub(_wiki_label, s)

@@ -114,3 +114,17 @@ def test_missing_path_and_empty_folder_exit_3(tmp_path: Path) -> None:
 def test_unknown_format_is_a_usage_error(seed_note: Path) -> None:
     result = runner.invoke(app, ["claims", str(seed_note), "--format", "xml"])
     assert result.exit_code == 2
+
+
+def test_reference_links_indented_code_and_wrapped_quotes(tmp_path: Path) -> None:
+    _note(tmp_path, "n.md", "The network has 13,000 weights and biases [12:31][w].\n\n"
+                            "    Code: [12:31][w]\n\n"
+                            "> The third layer might combine edges into loops\n"
+                            "> and longer lines into patterns [06:07](https://youtu.be/tinyvideo01?t=367).\n\n"
+                            "[w]: https://youtu.be/tinyvideo01?t=751")
+    result = runner.invoke(app, ["claims", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [(r["line"], r["cited_seconds"], r["text"]) for r in json.loads(result.stdout)] == [
+        (5, 751.0, "The network has 13,000 weights and biases"),
+        (10, 367.0, "The third layer might combine edges into loops and longer lines into patterns"),
+    ]

@@ -317,6 +317,32 @@ def test_anchors_below_min_score_are_counted_not_silently_left(vault: Path, corp
     assert f"{n} anchors verify located elsewhere scored below --min-score 1 and stayed as written" in err
 
 
+def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_path: Path) -> None:
+    """Claim 5 cites its own definition, claims 12 and 22 one they share: only claim 5 moves."""
+    anchor = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'
+    text = (corpus / "notes" / VIDEO / f"{NOTE}.md").read_text(encoding="utf-8")
+    text = (text.replace(anchor.format("00:00:51"), "[02:51][emb]", 1)
+            .replace(anchor.format("00:03:04"), "[01:34][both]", 1)
+            .replace(anchor.format("00:08:07"), "[01:34][Both]", 1)
+            + f"\n\n[emb]: https://youtu.be/{VIDEO}?t=171\n[both]: https://youtu.be/{VIDEO}?t=94 \"two links\"\n")
+    note = tmp_path / "vault" / "refs.md"
+    note.parent.mkdir()
+    note.write_text(text, encoding="utf-8")
+    code, out, err = _run(str(note.parent), "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["summary"]["anchors_in_shared_definitions"] == 2
+    assert [(c["claim_index"], c["role"], c["old"], c["new"]) for c in doc["changes"] if c["claim_index"] in (5, 12, 22)
+            ] == [(5, "link-text", "02:51", "00:51"), (5, "t-param", "171", "51")]
+    code, out, err = _run(str(note.parent), "--write", *_offline(corpus))
+    assert code == 0, err
+    assert ("2 anchors verify located elsewhere stayed as written: their time is in a reference definition "
+            "other links use too") in " ".join(err.split())
+    fixed = note.read_text(encoding="utf-8")
+    assert "embedding [00:51][emb]." in fixed and f"[emb]: https://youtu.be/{VIDEO}?t=51\n" in fixed
+    assert f'[both]: https://youtu.be/{VIDEO}?t=94 "two links"\n' in fixed and fixed.count("[01:34][") == 2
+
+
 def test_fix_repeats_the_notes_warnings(corpus: Path, tmp_path: Path) -> None:
     src = (corpus / "notes" / VIDEO / f"{NOTE}.md").read_text(encoding="utf-8")
     note = tmp_path / "typo.md"

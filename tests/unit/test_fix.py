@@ -14,6 +14,7 @@ from cliptool.fix import (
     Change,
     apply_changes,
     below_min_score,
+    in_shared_definitions,
     plan_fixes,
     plan_note_fix,
     read_note_file,
@@ -388,3 +389,69 @@ def test_a_t_value_written_as_a_clock_is_retimed_as_a_clock() -> None:
     note = parse_note(text, path="n.md")
     moved = [Alignment(0, "shifted", score=1.0, corrected_s=1247.0)]
     assert apply_changes(text, plan_fixes(text, note, moved)) == text.replace("t=22:47", "t=20:47")
+
+
+# --- reference-style links: the time sits in the definition, elsewhere in the note ----------------
+
+_REF_NOTE = "---\nvideoId: abcdefghijk\n---\n{}\n\n{}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "definitions", "fixed_body", "fixed_definitions"),
+    [
+        ("Claim [12:31][w].", "[w]: https://youtu.be/abcdefghijk?t=751",
+         "Claim [07:31][w].", "[w]: https://youtu.be/abcdefghijk?t=451"),
+        ("Claim [watch][w].", "[w]: https://youtu.be/abcdefghijk?t=12m31s 'the talk'",
+         "Claim [watch][w].", "[w]: https://youtu.be/abcdefghijk?t=7m31s 'the talk'"),
+        # the shown label is the definition's key: both move, so the link still resolves
+        ("Claim [12:31].", "[12:31]: https://youtu.be/abcdefghijk?t=751",
+         "Claim [07:31].", "[07:31]: https://youtu.be/abcdefghijk?t=451"),
+        ("Claim [12:31][].", "[12:31]: <https://youtu.be/abcdefghijk?t=751>",
+         "Claim [07:31][].", "[07:31]: <https://youtu.be/abcdefghijk?t=451>"),
+    ],
+)
+def test_a_reference_link_used_once_is_retimed_in_its_definition(
+    body: str, definitions: str, fixed_body: str, fixed_definitions: str
+) -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format(body, definitions).replace("\n", "\r\n")
+    note = parse_note(text, path="n.md")
+    (claim,) = note.claims
+    changes = plan_fixes(text, note, [Alignment(0, "shifted", score=1.0, corrected_s=claim.cited_s - 300)])
+    fixed = apply_changes(text, changes)
+    assert fixed == _REF_NOTE.format(fixed_body, fixed_definitions).replace("\n", "\r\n")
+    assert [(c.cited_s, c.text) for c in parse_note(fixed, path="n.md").claims] == [(claim.cited_s - 300, claim.text)]
+
+
+def test_a_definition_several_links_use_is_never_rewritten_and_is_counted() -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format("One [12:31][w]. Two [12:31][W]. Three [12:31][own].",
+                            "[w]: https://youtu.be/abcdefghijk?t=751\n[own]: https://youtu.be/abcdefghijk?t=751")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=451.0) for c in note.claims]
+    changes = plan_fixes(text, note, moved)
+    assert {c.claim_index for c in changes} == {2}
+    assert apply_changes(text, changes) == text.replace("Three [12:31]", "Three [07:31]").replace(
+        "[own]: https://youtu.be/abcdefghijk?t=751", "[own]: https://youtu.be/abcdefghijk?t=451")
+    assert in_shared_definitions(note.claims, moved, 0.15) == 2
+    assert in_shared_definitions(note.claims, moved, 1.5) == 0  # below --min-score is counted there instead
+    assert in_shared_definitions(note.claims, [Alignment(0, "ok", score=1.0)], 0.15) == 0
+
+
+def test_a_marker_goes_after_the_reference_link_not_its_definition() -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format("One [12:31][w], [12:40]. Two [12:50][x] and more.",
+                            "[w]: https://youtu.be/abcdefghijk?t=751\n[12:40]: https://youtu.be/abcdefghijk?t=760\n"
+                            "[x]: https://youtu.be/abcdefghijk?t=770")
+    note = parse_note(text, path="n.md")
+    unsupported = [Alignment(c.index, "unsupported") for c in note.claims]
+    assert len(unsupported) == 3
+    marked = apply_changes(text, plan_fixes(text, note, unsupported, mark_unsupported="(?)"))
+    assert marked == text.replace("[12:40].", f"[12:40] {_mark('(?)')}.").replace(
+        "[12:50][x] and", f"[12:50][x] {_mark('(?)')} and")
+    again = parse_note(marked, path="n.md")
+    assert [c.text for c in again.claims] == [c.text for c in note.claims]
+    assert plan_fixes(marked, again, unsupported, mark_unsupported="(?)") == []

@@ -140,6 +140,47 @@ SYNTAX = [
      [("00:00:01", 1.0, None)]),
     ("Obsidian comment", f"%% draft {anchor('00:00:01')} %%\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
     ("no data-t, visible time", 'Claim <a class="yt-timestamp">[00:00:12]</a>', [("00:00:12", 12.0, None)]),
+    # reference-style links: the time is the definition's t=, as an inline link's is its URL's
+    ("full reference", f"Claim [12:31][w].\n\n[w]: https://youtu.be/{VID}?t=751", [("751", 751.0, None)]),
+    ("collapsed reference", f"Claim [12:31][].\n\n[12:31]: https://youtu.be/{VID}?t=751", [("751", 751.0, None)]),
+    ("shortcut reference", f"Claim [12:31].\n\n[12:31]: https://youtu.be/{VID}?t=751", [("751", 751.0, None)]),
+    ("a reference's label shows another time", f"Claim [12:00][w]\n\n[w]: https://youtu.be/{VID}?t=751",
+     [("751", 751.0, "12:00")]),
+    ("labels match whatever their case and spacing",
+     f"Claim [12:31][Big  Net]\n\n   [big net]: <https://youtu.be/{VID}?t=751> 'the talk'", [("751", 751.0, None)]),
+    ("a definition before its reference", f"[w]: https://youtu.be/{VID}?t=751 \"x\"\n\nClaim [12:31][w]",
+     [("751", 751.0, None)]),
+    ("the first of two definitions counts",
+     f"Claim [1][w]\n\n[w]: https://youtu.be/{VID}?t=7\n[W]: https://youtu.be/{VID}?t=9", [("7", 7.0, None)]),
+    ("an undefined label is text", f"Claim [12:31][w] and [12:31]\n\n[x]: https://youtu.be/{VID}?t=751", []),
+    ("a definition alone is no claim", f"Text.\n\n[w]: https://youtu.be/{VID}?t=751", []),
+    ("a reference to another video", f"Claim [12:31][w]\n\n[w]: https://youtu.be/{OTHER}?t=751", []),
+    ("a reference image", f"Claim ![thumb][w]\n\n[w]: https://youtu.be/{VID}?t=751", []),
+    ("a reference in inline code", f"Write `[12:31][w]` like this\n\n[w]: https://youtu.be/{VID}?t=751", []),
+    ("a wiki link is not a shortcut reference", f"See [[w]]\n\n[w]: https://youtu.be/{VID}?t=751", []),
+    ("[a][b] with b undefined: [b][c] is still a link",
+     f"Claim [a][b][12:31][c]\n\n[a]: https://youtu.be/{VID}?t=1\n[c]: https://youtu.be/{VID}?t=751",
+     [("751", 751.0, None)]),
+    ("a definition line cannot interrupt a paragraph: it is the paragraph's text",
+     f"Claim [12:31][w]\n[w]: https://youtu.be/{VID}?t=751", [("751", 751.0, None)]),
+    ("a footnote is no definition", f"Claim[^1]\n\n[^1]: https://youtu.be/{VID}?t=751", [("751", 751.0, None)]),
+    # indented code: four spaces or a tab after a blank line, outside a list
+    ("indented code", f"Claim {anchor('00:00:01')}.\n\n    x {anchor('00:00:02')}\n\nClaim {anchor('00:00:03')}",
+     [("00:00:01", 1.0, None), ("00:00:03", 3.0, None)]),
+    ("tab-indented code", f"\tx {anchor('00:00:01')}\n", []),
+    ("indented code runs over blank lines", f"Text\n\n    a\n\n\n    x {anchor('00:00:01')}\nClaim {anchor('00:00:02')}",
+     [("00:00:02", 2.0, None)]),
+    ("a list marker in indented code is code", f"Text\n\n    - x {anchor('00:00:01')}", []),
+    ("indented code cannot interrupt a paragraph", f"Claim\n    wrapped {anchor('00:00:01')}", [("00:00:01", 1.0, None)]),
+    ("a list continuation indented four spaces is the item's",
+     f"*   Item {anchor('00:00:01')}\n\n    More {anchor('00:00:02')}\n    *   Nested {anchor('00:00:03')}",
+     [("00:00:01", 1.0, None), ("00:00:02", 2.0, None), ("00:00:03", 3.0, None)]),
+    ("an ordered list continues after a blank line",
+     f"1.  **Step**:\n    *   Said {anchor('00:00:01')}\n\n2.  Next:\n\n    *   Said {anchor('00:00:02')}",
+     [("00:00:01", 1.0, None), ("00:00:02", 2.0, None)]),
+    ("a definition in indented code", f"Claim [1][w]\n\n    [w]: https://youtu.be/{VID}?t=751", []),
+    ("comment opened in indented code hides nothing",
+     f"Text\n\n    <!--\n\nClaim {anchor('00:00:02')}", [("00:00:02", 2.0, None)]),
 ]
 
 
@@ -224,6 +265,32 @@ TEXTS = [
         ["Area is (-3 * 1) - (2 * 1)"],
     ),
     ("link prose", f"As noted [in the talk](https://youtu.be/{VID}?t=9)", ["As noted in the talk"]),
+    (
+        "hard-wrapped quote",
+        "> The third layer might combine edges into loops\n"
+        f"> and longer lines into patterns [06:07](https://youtu.be/{VID}?t=367).",
+        ["The third layer might combine edges into loops and longer lines into patterns"],
+    ),
+    ("nested quote", f"> > Nested and\n> > wrapped {anchor('00:00:01')}", ["Nested and wrapped"]),
+    ("a deeper quote starts a paragraph", f"> Outer\n> > inner {anchor('00:00:01')}", ["inner"]),
+    (
+        "an empty quote line ends the paragraph",
+        f"> First {anchor('00:00:01')}\n> wrapped\n>\n> Second\n> wrapped {anchor('00:00:02')}",
+        ["First", "Second wrapped"],
+    ),
+    (
+        "quote inside a list item",
+        f"- Item {anchor('00:00:01')}\n    > Quoted and\n    > wrapped {anchor('00:00:02')}",
+        ["Item", "Quoted and wrapped"],
+    ),
+    ("list item holding a quote", f"- > Quoted and\n  > wrapped {anchor('00:00:01')}", ["Quoted and wrapped"]),
+    ("list items inside a quote", f"> - One {anchor('00:00:01')}\n> - Two\n>   wrapped {anchor('00:00:02')}",
+     ["One", "Two wrapped"]),
+    ("callout title is not the body's text", f"> [!NOTE] Title\n> Body and\n> wrapped {anchor('00:00:01')}",
+     ["Body and wrapped"]),
+    ("heading inside a quote", f"> ## Heading\n> Body {anchor('00:00:01')}", ["Body"]),
+    ("a reference link's prose", f"As noted [in the talk][t]\n\n[t]: https://youtu.be/{VID}?t=9",
+     ["As noted in the talk"]),
 ]
 
 
@@ -514,6 +581,49 @@ def test_a_link_label_showing_one_time_is_its_visible_time(label: str, shown: st
     assert claim.text == text and claim.visible is None
 
 
+def test_a_reference_link_is_the_claim_and_its_definition_holds_the_time() -> None:
+    text = ("---\nvideoId: aircAruvnKk\n---\nThe network has 13,000 weights and biases [12:31][w].\n\n"
+            "[w]: https://youtu.be/aircAruvnKk?t=751\n")
+    (claim,) = parse_note(text).claims
+    assert (claim.line, claim.column, claim.text, claim.cited_s, claim.raw) == (
+        4, 43, "The network has 13,000 weights and biases", 751.0, "751")
+    assert [(s.role, text[s.start : s.end], text.count("\n", 0, s.start) + 1) for s in claim.spans] == [
+        ("t-param", "751", 6), ("link-text", "12:31", 4)]
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_a_label_that_is_also_the_key_is_a_span_in_both_places(nl: str) -> None:
+    """``[12:31]`` shows its time and names its definition: fix must move both, or the link breaks."""
+    text = note(f"Claim [12:31].\n\n[12:31]: https://youtu.be/{VID}?t=751", nl=nl)
+    (claim,) = parse_note(text).claims
+    assert [(s.role, text[s.start : s.end]) for s in claim.spans] == [
+        ("t-param", "751"), ("link-text", "12:31"), ("link-text", "12:31")]
+    moved = text
+    for s in sorted(claim.spans, key=lambda s: s.start, reverse=True):
+        moved = moved[: s.start] + format_like(760, moved[s.start : s.end]) + moved[s.end :]
+    assert moved == text.replace("12:31", "12:40").replace("t=751", "t=760")
+    assert cited(moved) == [("760", 760.0, None)]
+    # written unlike its definition's label, the shown time is left alone: only t= is retimed
+    (other,) = parse_note(note(f"Claim [12:31][].\n\n[ 12:31 ]: https://youtu.be/{VID}?t=751")).claims
+    assert [s.role for s in other.spans] == ["t-param"]
+
+
+def test_references_sharing_a_definition_share_its_span() -> None:
+    text = note(f"One [12:31][w]. Two [12:31][W].\n\n[w]: https://youtu.be/{VID}?t=751")
+    one, two = parse_note(text).claims
+    assert [c.text for c in (one, two)] == ["One", "Two"]
+    assert one.spans[0] == two.spans[0] and one.spans[0].role == "t-param"
+
+
+def test_a_hard_wrapped_quote_reads_like_a_hard_wrapped_paragraph() -> None:
+    wrapped = "The third layer might combine edges into loops\nand longer lines into patterns"
+    link = f"[06:07](https://youtu.be/{VID}?t=367)."
+    as_paragraph = parse_note(note(f"{wrapped} {link}")).claims
+    as_quote = parse_note(note("> " + wrapped.replace("\n", "\n> ") + f" {link}")).claims
+    as_nested = parse_note(note("> > " + wrapped.replace("\n", "\n> > ") + f" {link}")).claims
+    assert [c.text for c in as_quote] == [c.text for c in as_nested] == [c.text for c in as_paragraph]
+
+
 def test_a_link_label_showing_another_time_than_its_t_is_flagged() -> None:
     (claim,) = parse_note(note(f"Claim [▶ 05:40](https://youtu.be/{VID}?t=336).")).claims
     assert claim.visible == "05:40"
@@ -551,7 +661,9 @@ def test_a_table_row_with_two_claims_gives_each_its_own_cells() -> None:
 
 
 @pytest.mark.parametrize("line", [" " * 20_000, "a <!-- b " * 10_000, f"a <!-- b {anchor('00:00:01')} " * 2_000,
-                                  "| [[x|y]] " * 2_000 + f"| {anchor('00:00:01')} |"])
+                                  "| [[x|y]] " * 2_000 + f"| {anchor('00:00:01')} |",
+                                  "[a][b" * 20_000, "[" * 90_000, "[x]" * 30_000 + f"\n\n[x]: https://youtu.be/{VID}?t=1",
+                                  "> " * 45_000, "[w]: " + "a" * 90_000])
 def test_long_awkward_lines_parse_in_linear_time(line: str) -> None:
     import time
 

@@ -482,6 +482,15 @@ def _srt_escape(text: str) -> str:
     return text.replace("<", "&lt;").replace("{\\", "{&#92;")
 
 
+def _vtt_escape(text: str) -> str:
+    r"""WebVTT's escapes, and ``{\`` as for SRT: the reader drops ``{\..}`` as an ASS override.
+
+    >>> _vtt_escape("a < b & {\\an8}")
+    'a &lt; b &amp; {&#92;an8}'
+    """
+    return html.escape(text, quote=False).replace("{\\", "{&#92;")
+
+
 def to_text(t: Transcript) -> str:
     """One sentence per line, ``[HH:MM:SS] text``."""
     return "".join(f"[{format_ts(s.start)}] {s.text}\n" for s in segment(t))
@@ -502,7 +511,7 @@ def to_vtt(t: Transcript) -> str:
     if t.language:
         head += f"Language: {t.language}\n"
     blocks = [
-        f"{_vtt_time(c.start)} --> {_vtt_time(c.end)}\n{html.escape(c.text, quote=False)}\n" for c in t.cues
+        f"{_vtt_time(c.start)} --> {_vtt_time(c.end)}\n{_vtt_escape(c.text)}\n" for c in t.cues
     ]
     return "\n".join([head, *blocks])
 

@@ -764,7 +764,7 @@ def fix(
     failed: list[dict[str, Any]] = []  # notes and paths that failed, for --format json's errors[]
     refused: list[Any] = []  # dry run: fixes shown that --write could not write (read-only notes)
     below_min_score = 0  # located elsewhere, but too weakly to rewrite
-    in_shared_definitions = 0  # located elsewhere, but their time is in a definition other links use too
+    in_shared_definitions = 0  # located elsewhere, but their time is in a definition other links or images use too
 
     def fail(path: object, code: int, message: str) -> None:
         # printed through the progress bar's console, so a live bar is redrawn below the line
@@ -873,7 +873,7 @@ def fix(
                       f"{min_score:g} and stayed as written (verify lists them)", highlight=False)
         if in_shared_definitions:
             err.print(f"{plural(in_shared_definitions, 'anchor')} verify located elsewhere stayed as written: "
-                      "their time is in a reference definition other links use too (give each link its own)",
+                      "their time is in a reference definition other links or images use too (give each link its own)",
                       highlight=False)
     if failed:
         raise typer.Exit(max(f["exit_code"] for f in failed))

@@ -147,7 +147,13 @@ def _range_start(text: str, claim: Claim, end: Span) -> float:
 
 
 def retime_target(claim: Claim, alignment: Alignment, *, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
-    """The time to write for a claim, or None when fix must leave it alone."""
+    """The time to write for a claim, or None when fix must leave it alone: not located elsewhere,
+    located too weakly, or its time is also others' (``claim.shared``, see :func:`in_shared_definitions`)."""
+    return None if claim.shared else _located_target(claim, alignment, min_score)
+
+
+def _located_target(claim: Claim, alignment: Alignment, min_score: float) -> float | None:
+    """:func:`retime_target` for a claim that held its time alone."""
     if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
         return None
     if alignment.score < min_score and not is_renotation(claim, alignment):
@@ -164,31 +170,47 @@ def is_renotation(claim: Claim, alignment: Alignment) -> bool:
 def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
     """Claims fix would retime at any score but leaves alone at ``min_score``."""
     by_index = {c.index: c for c in claims}
-    return sum(1 for a in alignments if a.index in by_index and retime_target(by_index[a.index], a, min_score=0.0) is not None
-               and retime_target(by_index[a.index], a, min_score=min_score) is None)
+    return sum(1 for a in alignments if a.index in by_index and _located_target(by_index[a.index], a, 0.0) is not None
+               and _located_target(by_index[a.index], a, min_score) is None)
 
 
 def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
-    """Claims fix would retime but leaves alone: their time is also another anchor's (several
-    ``[..][label]`` links citing one ``[label]: URL?t=..`` definition), so a new time for one would move them all."""
-    shared = _shared_spans(claims)
+    """Claims fix would retime but leaves alone: their time is also others' (several ``[..][label]``
+    links, or a link and an image, using one ``[label]: URL?t=..`` definition), so a new time for
+    one would move them all."""
     by_index = {c.index: c for c in claims}
-    return sum(1 for a in alignments if a.index in by_index and _is_shared(by_index[a.index], shared)
-               and retime_target(by_index[a.index], a, min_score=min_score) is not None)
+    return sum(1 for a in alignments if a.index in by_index and by_index[a.index].shared
+               and _located_target(by_index[a.index], a, min_score) is not None)
 
 
-def _shared_spans(claims: Sequence[Claim]) -> frozenset[tuple[int, int]]:
-    """Offsets of the spans that more than one claim holds."""
-    seen: set[tuple[int, int]] = set()
-    shared: set[tuple[int, int]] = set()
-    for claim in claims:
-        for key in {(s.start, s.end) for s in claim.spans}:
-            (shared if key in seen else seen).add(key)
-    return frozenset(shared)
+# A label in brackets: a reference link's or a definition's (`[12:31]`, `[x][12:31]`, `[12:31]: URL`),
+# or text that a new definition would make a link.
+_BRACKETED = re.compile(r"\[([^\[\]\n]*)\]")
 
 
-def _is_shared(claim: Claim, shared: frozenset[tuple[int, int]]) -> bool:
-    return any((s.start, s.end) in shared for s in claim.spans)
+def _label_key(label: str) -> str:
+    """A link label as CommonMark matches it (as the parser does): case-folded, runs of blanks one space.
+
+    >>> _label_key(" 12:31 "), _label_key("Big  NET")
+    ('12:31', 'big net')
+    """
+    return " ".join(label.split()).casefold()
+
+
+def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
+    """The new key of a ``[12:31]`` (or ``[12:31][]``) link whose shown time also names its definition
+    (``[12:31]: URL``, both retimed), or None when the claim has no such label or keeps it."""
+    shown = [s for s in claim.spans if s.role == "link-text"]
+    if len(shown) < 2:  # the parser gives the label's time twice: in the link and in the definition
+        return None
+    start = text.rfind("[", 0, shown[0].start) + 1
+    end = text.find("]", shown[0].end)
+    if start <= 0 or end < 0:
+        return None
+    label = text[start:end]
+    for c in sorted((c for c in changes if start <= c.start and c.end <= end), key=lambda c: c.start, reverse=True):
+        label = label[: c.start - start] + c.new + label[c.end - start :]
+    return None if label == text[start:end] else _label_key(label)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -205,7 +227,8 @@ _ANCHOR_GAP = re.compile(r"[ \t,;]*(?:<a\b[^<>\n]*|\[[^\]\n]*\]\([^)\s]*|\[|http
 
 # A reference-style link, `[text][label]`, `[label][]` or `[label]`: its time sits in its definition,
 # elsewhere in the note, so the link itself is found from the claim's line and column.
-_REFERENCE = re.compile(r"\[[^\[\]\n]*\](?:\[[^\[\]\n]*\])?(?!\()")
+# Only a shortcut followed by "(" is no reference (`[x](..)`); `[x][w](..)` is one, then text.
+_REFERENCE = re.compile(r"\[[^\[\]\n]*\](?:\[[^\[\]\n]*\]|(?!\())")
 
 
 def _anchor_bounds(text: str, claim: Claim, line_starts: Sequence[int]) -> tuple[int, int]:
@@ -281,7 +304,7 @@ def plan_fixes(
 
     Only ``shifted`` claims (and ``out-of-range`` ones verify could locate) whose score reaches
     ``min_score`` are retimed; each of their spans keeps its own format. A claim whose time is also
-    another's (:func:`in_shared_definitions`) is left as written. With
+    others' (:func:`in_shared_definitions`) is left as written. With
     ``mark_unsupported`` (the marker text), unsupported claims get that marker after their anchor.
 
     >>> from cliptool.models import Span
@@ -293,15 +316,16 @@ def plan_fixes(
     'x <a class="yt-timestamp" data-t="00:01:15">[00:01:15]</a>'
     """
     by_index = {a.index: a for a in alignments}
-    shared = _shared_spans(note.claims)
     changes: list[Change] = []
+    taken: set[str] | None = None  # every bracketed label of the note, once a shown label is also a key
     for claim in note.claims:
         alignment = by_index.get(claim.index)
-        if alignment is None or _is_shared(claim, shared):
+        if alignment is None:
             continue
         target = retime_target(claim, alignment, min_score=min_score)
         if target is None:
             continue
+        mine: list[Change] = []
         for span in claim.spans:
             old = text[span.start : span.end]
             _check_timestamp(old, span, claim)
@@ -310,10 +334,18 @@ def plan_fixes(
                 if span.role == "range-end" else target
             new = format_like(at, old)
             if new != old:
-                changes.append(
+                mine.append(
                     Change(claim.index, line_of(text, span.start), old, new, span.start, span.end,
                            kind="retime", role=span.role)
                 )
+        label = _new_key(text, claim, mine)
+        if label is not None:
+            if taken is None:
+                taken = {_label_key(m.group(1)) for m in _BRACKETED.finditer(text)}
+            if label in taken:  # the link would name another definition, or make text a link: t= only
+                mine = [c for c in mine if c.role == "t-param"]
+            taken.add(label)
+        changes.extend(mine)
     if mark_unsupported:
         changes.extend(_plan_marks(text, note.claims, by_index, mark_unsupported))
     return sorted(changes, key=lambda c: (c.start, c.end))

@@ -64,6 +64,9 @@ class Claim:
     text: str  # clean claim text (wiki links reduced, HTML/emphasis removed)
     spans: tuple[Span, ...] = ()  # every piece of text fix must rewrite for this anchor
     visible: str | None = None  # the visible [..] text when it differs from ``raw``
+    # Its time is in a reference definition (``[w]: URL?t=..``) that other links or images use
+    # too: a new time for it would move theirs, so fix leaves it as written.
+    shared: bool = False
 
 
 @dataclass(frozen=True, slots=True)

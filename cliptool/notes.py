@@ -112,6 +112,7 @@ _BLOCK_MARKER = re.compile(
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")  # a footnote's mark [^1], or its definition's start
 _MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
+_REF_LINK_TEXT = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\](?:\[([^\[\]\n]*)\])?")  # [text][label], [label][], [label]
 _FIX_MARK = re.compile(r'<span class="' + MARK_CLASS + r'">.*?</span>', re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
 _STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
@@ -134,6 +135,7 @@ class _Hit:
     spans: tuple[Span, ...]
     visible: str | None
     prose: str = ""  # link text that is itself the claim (``[the claim](url?t=5)``)
+    shared: bool = False  # its time is in a reference definition that other links or images use too
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,8 +344,8 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     # definition's t=, where fix rewrites it.
     definitions = [d for d in definitions if not _inside(excluded, d.start)]
     consumed.extend((d.start, d.end) for d in definitions)
+    labels: dict[str, _Definition] = {}
     if definitions:
-        labels: dict[str, _Definition] = {}
         for d in definitions:
             labels.setdefault(_label_key(text[d.label_start : d.label_end]), d)  # the first one counts
         found, links = _reference_hits(text, body_start, labels, _merge(consumed + excluded), video_id, seconds)
@@ -364,7 +366,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
             hits.append(_Hit(m.start(), m.end(), cited, raw, (Span(t_s, t_e, "t-param"),), None))
 
     hits.sort(key=lambda h: h.start)
-    claims = _claims(text, hits, block_starts, block_ends, where)
+    claims = _claims(text, hits, block_starts, block_ends, where, frozenset(labels))
     return Note(
         path=path,
         video_id=video_id,
@@ -421,10 +423,12 @@ def _reference_hits(
 
     The forms are CommonMark's: ``[text][label]``, ``[label][]`` and ``[label]``, each a link only
     when its label is defined (case and spacing aside). Written as a scan, not a regex alternation:
-    after ``[a][b]`` with ``b`` undefined, ``[b]`` may still start a link (``[a][b][c]``).
+    after ``[a][b]`` with ``b`` undefined, ``[b]`` may still start a link (``[a][b][c]``). A claim
+    whose definition anything else uses, another link or an image, is ``shared``.
     """
-    hits: list[_Hit] = []
+    hits: list[tuple[_Hit, int]] = []  # each claim with its definition (by its start)
     links: list[tuple[int, int]] = []
+    uses: dict[int, int] = {}  # definition -> the links and images using it
     pos = start
     while (m := _REF_LINK.search(text, pos)) is not None:
         pos = m.end()
@@ -441,6 +445,7 @@ def _reference_hits(
                 pos = m.start(3) - 1  # `[a][b]` with `b` undefined: `[b]` may start a link
             continue
         links.append((m.start(), m.end()))
+        uses[d.start] = uses.get(d.start, 0) + 1
         if m.group(1):
             continue  # an image, not a citation (as with inline links)
         url = text[d.url_start : d.url_end]
@@ -451,8 +456,8 @@ def _reference_hits(
                         m.start(2), m.end(2), seconds)
         if not full:
             hit = _keyed_label(text, hit, m.start(2), m.end(2), d)
-        hits.append(hit)
-    return hits, links
+        hits.append((hit, d.start))
+    return [replace(hit, shared=uses[d] > 1) for hit, d in hits], links
 
 
 def _keyed_label(text: str, hit: _Hit, label_s: int, label_e: int, d: _Definition) -> _Hit:
@@ -523,8 +528,12 @@ def _claims(
     block_starts: list[int],
     block_ends: list[int],
     where: Callable[[int], tuple[int, int]],
+    keys: frozenset[str] = frozenset(),
 ) -> tuple[Claim, ...]:
-    """Attach to each hit the prose it backs: back to the previous hit or its block's start."""
+    """Attach to each hit the prose it backs: back to the previous hit or its block's start.
+
+    ``keys`` are the note's defined link labels: a reference link in the prose reads as its text.
+    """
     claims: list[Claim] = []
     prev_block = -1
     for i, hit in enumerate(hits):
@@ -538,10 +547,10 @@ def _claims(
         body = text[seg_start : hit.start]
         if hit.prose:
             body += " " + hit.prose
-        claim_text = _clean(body)
+        claim_text = _clean(body, keys)
         if _TABLE.match(text, b_start, b_end):
             # A table row says its claim in its other cells, before or after the time's cell.
-            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end], hit)
+            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end], hit, keys)
         elif not _has_word(claim_text):
             if same_block:
                 # `... sentence <a>[1]</a>, <a>[2]</a>.`: the second anchor backs the same sentence
@@ -549,7 +558,7 @@ def _claims(
             else:
                 # `> <a>[14:43]</a> "quote"`: nothing before the anchor, so it backs what follows
                 nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start <= b_end else b_end
-                after = _clean(text[hit.end : max(hit.end, nxt)])
+                after = _clean(text[hit.end : max(hit.end, nxt)], keys)
                 claim_text = after if _has_word(after) else claim_text
         line, column = where(hit.start)
         claims.append(
@@ -562,25 +571,26 @@ def _claims(
                 text=claim_text,
                 spans=hit.spans,
                 visible=hit.visible,
+                shared=hit.shared,
             )
         )
         prev_block = k
     return tuple(claims)
 
 
-def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit) -> str:
+def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit, keys: frozenset[str]) -> str:
     """The claim of ``hit`` in a table row: the worded cells since the previous time's cell, else
     those up to the next one (``| 1 | time | claim |``); row numbers are left out."""
     i = hits.index(hit)
-    before = _cells(text[hits[i - 1].end if i else start : hit.start])
-    after = _cells(text[hit.end : hits[i + 1].start if i + 1 < len(hits) else end])
-    return " ".join([*(before or after), _clean(hit.prose)]).strip()
+    before = _cells(text[hits[i - 1].end if i else start : hit.start], keys)
+    after = _cells(text[hit.end : hits[i + 1].start if i + 1 < len(hits) else end], keys)
+    return " ".join([*(before or after), _clean(hit.prose, keys)]).strip()
 
 
-def _cells(row: str) -> list[str]:
+def _cells(row: str, keys: frozenset[str]) -> list[str]:
     if "[[" in row:  # a wiki link's | is no cell border
         row = _WIKI_LINK.sub(_wiki_label, row)
-    cells = (_clean(cell) for cell in _CELL_BAR.split(row))
+    cells = (_clean(cell, keys) for cell in _CELL_BAR.split(row))
     return [cell for cell in cells if any(ch.isalpha() for ch in cell)]
 
 
@@ -710,14 +720,16 @@ def _blocks(
         quotes = _QUOTES.match(text, s, e)
         depth = text[s : quotes.end()].count(">") if quotes else 0
         content = quotes.end() if quotes and depth else s  # where the line's own text starts, inside its quotes
-        if not open_block or prev_single:  # a definition cannot interrupt a paragraph
-            d = _DEFINITION.match(text, content, e)
+        item = _LIST.match(text, content, e)
+        if item or not open_block or prev_single:  # a definition cannot interrupt a paragraph, but may open an item
+            # In a list, one indented as an item's text is the item's (and four spaces make no code there).
+            lead = len(line) - len(line.lstrip(" \t")) if in_list and not depth else 0
+            d = _DEFINITION.match(text, item.end() if item else content + lead, e)
             if d:
                 url = 2 if d.group(2) is not None else 3
                 definitions.append(_Definition(s, e, d.start(1), d.end(1), d.start(url), d.end(url)))
                 open_block = prev_single = False
                 continue
-        item = _LIST.match(text, content, e)
         if item:  # "- > quote": the quote is the item's, and its next lines continue it
             after = _QUOTES.match(text, item.end(), e)
             depth += text[item.end() : after.end()].count(">") if after else 0
@@ -766,11 +778,14 @@ def _closes(m: re.Match[str], fence: tuple[str, int, int, int]) -> bool:
             and _fence_indent(m) <= indent + 3)
 
 
-def _clean(segment: str) -> str:
-    """Prose with Markdown/HTML markup removed and whitespace collapsed.
+def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
+    """Prose with Markdown/HTML markup removed and whitespace collapsed; a reference link or image
+    whose label is one of ``keys`` (defined) reads as its text.
 
     >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`[^1], ")
     'Bold label and c x'
+    >>> _clean("See [the talk][t], ![a plot][p] and W[i][j]", frozenset({"t", "p"}))
+    'See the talk, a plot and W[i][j]'
     """
     s = segment
     if ("<!--" in s and "-->" in s) or "%%" in s:  # without a "-->" the regex would retry at every "<!--"
@@ -789,6 +804,8 @@ def _clean(segment: str) -> str:
         s = _FOOTNOTE.sub("", s)
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
+    if keys and "]" in s:
+        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if _label_key(m.group(2) or m.group(1)) in keys else m.group(), s)
     if "<" in s:
         # `fix --mark-unsupported` writes its marker after an anchor, where the next claim's text
         # starts; it is fix's word to the reader, not part of that claim.

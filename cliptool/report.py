@@ -654,7 +654,11 @@ def _claim_row(anchor: str, r: NoteReport, claim: Claim, a: Alignment | None) ->
         alts = ", ".join(_a(vid, loc.start, f"{_ts(loc.start)} ({loc.score:.2f})") for loc in a.alternatives)
         body.append(f'<p class="alts">said at: {alts}</p>')
     corrected = _corrected(claim, a)
-    if corrected is not None and a is not None and retime_target(claim, a) is None:
+    if corrected is not None and claim.shared:  # whatever the score: --min-score cannot change it
+        body.append(f'<p class="fix">fix leaves <code>{_e(claim.raw)}</code>: its time is in a reference '
+                    f'definition that other links or images use too (give this link its own to write '
+                    f'<code>{_e(corrected)}</code>)</p>')
+    elif corrected is not None and a is not None and retime_target(claim, a) is None:
         body.append(f'<p class="fix">fix leaves <code>{_e(claim.raw)}</code>: the score is below its '
                     f'--min-score {DEFAULT_MIN_SCORE} (lower it to write <code>{_e(corrected)}</code>)</p>')
     elif corrected is not None:

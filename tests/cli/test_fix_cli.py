@@ -337,7 +337,7 @@ def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_pa
     code, out, err = _run(str(note.parent), "--write", *_offline(corpus))
     assert code == 0, err
     assert ("2 anchors verify located elsewhere stayed as written: their time is in a reference definition "
-            "other links use too") in " ".join(err.split())
+            "other links or images use too") in " ".join(err.split())
     fixed = note.read_text(encoding="utf-8")
     assert "embedding [00:51][emb]." in fixed and f"[emb]: https://youtu.be/{VIDEO}?t=51\n" in fixed
     assert f'[both]: https://youtu.be/{VIDEO}?t=94 "two links"\n' in fixed and fixed.count("[01:34][") == 2

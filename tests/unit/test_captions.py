@@ -426,6 +426,14 @@ def test_srt_and_vtt_round_trip(cues: list[tuple[int, int, str]]) -> None:
         assert [(round(a * 1000), round(b * 1000)) for a, b in times(back)] == [(a, b) for a, b, _ in cues]
 
 
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_a_cue_text_that_looks_like_an_ass_override_survives_a_round_trip(fmt: str) -> None:
+    """Found by the round trip above: ``{\\}`` written into a VTT was read back as an override and dropped."""
+    t = manual((0.0, 1.0, "{\\}"), (1.0, 2.0, "see {\\an8} here"))
+    rendered = to_srt(t) if fmt == "srt" else to_vtt(t)
+    assert texts(parse_captions(rendered, fmt=fmt)) == ["{\\}", "see {\\an8} here"]  # type: ignore[arg-type]
+
+
 def test_identical_neighbours_merge() -> None:
     t = manual((1.0, 2.0, "[Music]"), (2.0, 4.0, "[Music]"))
     assert times(parse_captions(to_srt(t), fmt="srt")) == [(1.0, 4.0)]

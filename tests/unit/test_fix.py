@@ -18,6 +18,7 @@ from cliptool.fix import (
     plan_fixes,
     plan_note_fix,
     read_note_file,
+    retime_target,
     write_note_fix,
 )
 from cliptool.models import Alignment, Claim, Note, Span, Status
@@ -455,3 +456,50 @@ def test_a_marker_goes_after_the_reference_link_not_its_definition() -> None:
     again = parse_note(marked, path="n.md")
     assert [c.text for c in again.claims] == [c.text for c in note.claims]
     assert plan_fixes(marked, again, unsupported, mark_unsupported="(?)") == []
+
+
+def test_a_definition_an_image_uses_too_is_never_rewritten() -> None:
+    """``![thumb][w]`` shares ``[w]`` with the link: a new t= would change the image's URL too."""
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format("Claim [12:31][w].\n\n![thumbnail][W]", "[w]: https://youtu.be/abcdefghijk?t=751")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(0, "shifted", score=1.0, corrected_s=451.0)]
+    assert plan_fixes(text, note, moved) == []
+    assert in_shared_definitions(note.claims, moved, 0.15) == 1
+    assert retime_target(note.claims[0], moved[0]) is None
+    assert below_min_score(note.claims, moved, 0.15) == 0
+
+
+@pytest.mark.parametrize(
+    "taken",
+    [
+        "[07:31]: https://youtu.be/abcdefghijk?t=999",  # another definition already has the new label
+        "Said again at [07:31], a label no definition has yet.",  # text a new [07:31]: would make a link
+    ],
+)
+def test_a_label_that_is_its_definitions_key_keeps_it_when_the_new_one_is_taken(taken: str) -> None:
+    """``[12:31]`` moved to ``[07:31]`` must not make the link (or other text) resolve elsewhere: only t= moves."""
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format(f"Claim [12:31].\n\n{taken}", "[12:31]: https://youtu.be/abcdefghijk?t=751")
+    note = parse_note(text, path="n.md")
+    changes = plan_fixes(text, note, [Alignment(0, "shifted", score=1.0, corrected_s=451.0)])
+    assert [(c.role, c.old, c.new) for c in changes] == [("t-param", "751", "451")]
+    fixed = apply_changes(text, changes)
+    assert [(c.cited_s, c.visible) for c in parse_note(fixed, path="n.md").claims][:1] == [(451.0, "12:31")]
+    # with the label free, both places move as before
+    free = text.replace(taken, "Nothing here.")
+    changes = plan_fixes(free, parse_note(free, path="n.md"), [Alignment(0, "shifted", score=1.0, corrected_s=451.0)])
+    assert [(c.role, c.new) for c in changes] == [("link-text", "07:31"), ("link-text", "07:31"), ("t-param", "451")]
+
+
+def test_a_marker_goes_after_a_full_reference_followed_by_a_parenthesis() -> None:
+    """``[12:31][w](more)`` is the link ``[12:31][w]`` then text: the marker must not split it."""
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format("One [12:31][w](see the slides) and more.", "[w]: https://youtu.be/abcdefghijk?t=751")
+    note = parse_note(text, path="n.md")
+    marked = apply_changes(text, plan_fixes(text, note, [Alignment(0, "unsupported")], mark_unsupported="(?)"))
+    assert marked == text.replace("[12:31][w](", f"[12:31][w] {_mark('(?)')}(")
+    assert [(c.cited_s, c.text) for c in parse_note(marked, path="n.md").claims] == [(751.0, "One")]

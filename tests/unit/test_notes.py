@@ -291,6 +291,19 @@ TEXTS = [
     ("heading inside a quote", f"> ## Heading\n> Body {anchor('00:00:01')}", ["Body"]),
     ("a reference link's prose", f"As noted [in the talk][t]\n\n[t]: https://youtu.be/{VID}?t=9",
      ["As noted in the talk"]),
+    # links and images by reference that are no claims read as their text, as inline ones do
+    ("reference links and images in the prose",
+     f"See [the paper][p], ![a plot][img] and [the slides][] first [12:31][w]\n\n[p]: https://arxiv.org/abs/1\n"
+     f"[img]: https://example.com/a.png\n[the slides]: https://example.com/s\n[w]: https://youtu.be/{VID}?t=751",
+     ["See the paper, a plot and the slides first"]),
+    # CommonMark: a definition in a list item, indented as the item's text, is the item's
+    ("a definition inside a list item", f"*   Item [12:31][w]\n\n    [w]: https://youtu.be/{VID}?t=751",
+     ["Item"]),
+    ("a definition as a list item", f"Claim [12:31][w]\n\n## References\n\n- [w]: https://youtu.be/{VID}?t=751",
+     ["Claim"]),
+    ("a definition inside a nested list item",
+     f"- Item\n    - Nested [12:31][w]\n\n      [w]: https://youtu.be/{VID}?t=751\n\n- Next {anchor('00:00:01')}",
+     ["Nested", "Next"]),
 ]
 
 
@@ -613,6 +626,28 @@ def test_references_sharing_a_definition_share_its_span() -> None:
     one, two = parse_note(text).claims
     assert [c.text for c in (one, two)] == ["One", "Two"]
     assert one.spans[0] == two.spans[0] and one.spans[0].role == "t-param"
+    assert one.shared and two.shared
+
+
+@pytest.mark.parametrize(
+    ("body", "shared"),
+    [
+        ("One [12:31][w].", [False]),
+        ("One [12:31][w]. Two [12:31][own].", [False, False]),
+        ("One [12:31][w]. Two [12:31][W].", [True, True]),
+        ("One [12:31][w]. Two [w].", [True, True]),
+        # an image by reference uses the definition too: a new t= would move the image's URL
+        ("One [12:31][w].\n\n![thumbnail][w]", [True]),
+        ("![thumbnail][W] One [12:31][w].", [True]),
+        ("One [12:31][w]. Another video [12:31][x].", [False]),
+        # not uses: code, a comment, an escaped bracket
+        ("One [12:31][w]. `[12:31][w]` <!-- [12:31][w] --> \\[w]", [False]),
+    ],
+)
+def test_a_claim_whose_definition_anything_else_uses_is_shared(body: str, shared: list[bool]) -> None:
+    text = note(f"{body}\n\n[w]: https://youtu.be/{VID}?t=751\n[own]: https://youtu.be/{VID}?t=751\n"
+                f"[x]: https://youtu.be/{OTHER}?t=751")
+    assert [c.shared for c in parse_note(text).claims] == shared
 
 
 def test_a_hard_wrapped_quote_reads_like_a_hard_wrapped_paragraph() -> None:

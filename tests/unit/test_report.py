@@ -558,3 +558,17 @@ def test_verdicts_on_weak_evidence_are_flagged_in_table_markdown_and_html() -> N
     # the JSON keeps its five statuses: the flag is the score, which it carries
     assert {c["status"] for c in json.loads(report.to_json([weak], version="9"))["notes"][0]["claims"]} <= set(
         report.STATUSES)
+
+
+def test_html_does_not_promise_a_rewrite_of_a_definition_other_links_use() -> None:
+    """fix leaves a claim whose ``[w]: URL?t=`` another link (or image) uses too: the report must say so."""
+    from cliptool.notes import parse_note
+
+    text = ("---\nvideoId: vidA\n---\nOne [05:00][w]. Two [05:00][W]. Three [06:00][own].\n\n"
+            "[w]: https://youtu.be/vidA?t=300\n[own]: https://youtu.be/vidA?t=360\n")
+    claims = parse_note(text.replace("vidA", "abcdefghijk")).claims
+    moved = tuple(Alignment(c.index, "shifted", start=632.0, end=637.0, score=0.9, corrected_s=632.0) for c in claims)
+    page = report.to_html([replace(CHECKED, claims=claims, alignments=moved)], version="9")
+    assert page.count("fix writes <code>632</code>") == 1  # Three's own definition
+    assert page.count("fix leaves <code>300</code>: its time is in a reference definition that other links "
+                      "or images use too") == 2

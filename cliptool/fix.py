@@ -21,7 +21,7 @@ from typing import Literal
 
 from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import InputError, NoteError
-from cliptool.models import MARK_CLASS, Alignment, Claim, Note, Span
+from cliptool.models import LINE_BREAK, MARK_CLASS, Alignment, Claim, Note, Span, label_key
 from cliptool.safe_write import sha256_hex, write_atomic
 from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_time, parse_ts
 
@@ -104,21 +104,18 @@ class NoteFix:
         return tuple(sorted({c.claim_index for c in self.changes if c.kind == "mark"}))
 
 
-_LINE_BREAK = re.compile(r"\r\n?|\n")  # as the parser counts lines: LF, CRLF, and a lone CR (old Mac files)
-
-
 def line_of(text: str, pos: int) -> int:
     """1-based line of offset ``pos``.
 
     >>> line_of("a\\r\\nb\\rc\\nd", 7)
     4
     """
-    return len(_LINE_BREAK.findall(text, 0, pos)) + 1
+    return len(LINE_BREAK.findall(text, 0, pos)) + 1
 
 
 def split_lines(text: str) -> list[str]:
     """The lines of ``text`` without their breaks, as :func:`line_of` numbers them."""
-    return _LINE_BREAK.split(text)
+    return LINE_BREAK.split(text)
 
 
 def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
@@ -188,15 +185,6 @@ def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignmen
 _BRACKETED = re.compile(r"\[([^\[\]\n]*)\]")
 
 
-def _label_key(label: str) -> str:
-    """A link label as CommonMark matches it (as the parser does): case-folded, runs of blanks one space.
-
-    >>> _label_key(" 12:31 "), _label_key("Big  NET")
-    ('12:31', 'big net')
-    """
-    return " ".join(label.split()).casefold()
-
-
 def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
     """The new key of a ``[12:31]`` (or ``[12:31][]``) link whose shown time also names its definition
     (``[12:31]: URL``, both retimed), or None when the claim has no such label or keeps it."""
@@ -210,7 +198,7 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
     label = text[start:end]
     for c in sorted((c for c in changes if start <= c.start and c.end <= end), key=lambda c: c.start, reverse=True):
         label = label[: c.start - start] + c.new + label[c.end - start :]
-    return None if label == text[start:end] else _label_key(label)
+    return None if label == text[start:end] else label_key(label)
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -266,7 +254,7 @@ def _plan_marks(
     The marker is a ``<span class="cliptool-unsupported">`` so that the parser can tell it from
     the note's prose, whatever its text, and a later run with another text does not add a second.
     """
-    line_starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    line_starts = [0, *(m.end() for m in LINE_BREAK.finditer(text))]
     bounds = {c.index: _anchor_bounds(text, c, line_starts) for c in claims if c.spans}
     placed = sorted((c for c in claims if c.spans), key=lambda c: bounds[c.index][0])
     there = re.compile(r'[ \t]*<span class="' + MARK_CLASS + '">')
@@ -341,7 +329,7 @@ def plan_fixes(
         label = _new_key(text, claim, mine)
         if label is not None:
             if taken is None:
-                taken = {_label_key(m.group(1)) for m in _BRACKETED.finditer(text)}
+                taken = {label_key(m.group(1)) for m in _BRACKETED.finditer(text)}
             if label in taken:  # the link would name another definition, or make text a link: t= only
                 mine = [c for c in mine if c.role == "t-param"]
             taken.add(label)

@@ -5,6 +5,7 @@ Seconds are floats everywhere inside; text forms go through :mod:`cliptool.timec
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,6 +24,8 @@ __all__ = [
     "Status",
     "CaptionKind",
     "MARK_CLASS",
+    "LINE_BREAK",
+    "label_key",
 ]
 
 Status = Literal["ok", "shifted", "unsupported", "ambiguous", "out-of-range"]
@@ -31,6 +34,22 @@ CaptionKind = Literal["manual", "auto", "auto-translated", "unknown"]
 # The class of the `<span>` that `fix --mark-unsupported` writes into a note: the parser drops the
 # element whatever its text, so a marker never becomes part of the next claim.
 MARK_CLASS = "cliptool-unsupported"
+
+
+# Line breaks as notes count lines: LF, CRLF and a lone CR (old Mac files). The parser and fix
+# share it, so fix's line numbers are verify's.
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def label_key(label: str) -> str:
+    """A link label as CommonMark matches it: case-folded, with its runs of whitespace made one space.
+
+    The parser finds a reference's definition by it, and fix checks by it that a renamed label is free.
+
+    >>> label_key("  Weights\tand BIASES "), label_key(" 12:31 ")
+    ('weights and biases', '12:31')
+    """
+    return " ".join(label.split()).casefold()
 
 
 # The file `fix --backup-dir` leaves in its folder: the note finder does not enter a folder holding

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
-from cliptool.models import BACKUP_TAG, MARK_CLASS, Claim, Note, Span
+from cliptool.models import BACKUP_TAG, LINE_BREAK, MARK_CLASS, Claim, Note, Span, label_key
 from cliptool.timecode import TimestampError, parse_time, parse_ts
 
 __all__ = [
@@ -40,7 +40,6 @@ VIDEO_ID_RE = re.compile(r"[A-Za-z0-9_-]{11}")
 # libyaml when present: the verify benchmark parses 1,000 notes.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _FM_OPEN = re.compile(r"---[ \t]*")
 _FM_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")
@@ -347,7 +346,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     labels: dict[str, _Definition] = {}
     if definitions:
         for d in definitions:
-            labels.setdefault(_label_key(text[d.label_start : d.label_end]), d)  # the first one counts
+            labels.setdefault(label_key(text[d.label_start : d.label_end]), d)  # the first one counts
         found, links = _reference_hits(text, body_start, labels, _merge(consumed + excluded), video_id, seconds)
         hits.extend(found)
         consumed.extend(links)
@@ -438,7 +437,7 @@ def _reference_hits(
             continue  # escaped, taken already, or a wiki link's [[inner]] brackets
         if m.group(3) is None and after == "(":
             continue  # inline link syntax `[x](not-a-url)`: never a shortcut reference
-        key = _label_key(m.group(3) if full else m.group(2))
+        key = label_key(m.group(3) if full else m.group(2))
         d = labels.get(key) if key else None
         if d is None:
             if full:
@@ -471,15 +470,6 @@ def _keyed_label(text: str, hit: _Hit, label_s: int, label_e: int, d: _Definitio
         return replace(hit, spans=rest)
     moved = tuple(Span(s.start - label_s + d.label_start, s.end - label_s + d.label_start, s.role) for s in shown)
     return replace(hit, spans=rest + tuple(shown) + moved)
-
-
-def _label_key(label: str) -> str:
-    """A link label as CommonMark matches it: case-folded, with its runs of whitespace made one space.
-
-    >>> _label_key("  Weights\tand BIASES ")
-    'weights and biases'
-    """
-    return " ".join(label.split()).casefold()
 
 
 def _in_tag(text: str, pos: int) -> bool:
@@ -805,7 +795,7 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
     if keys and "]" in s:
-        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if _label_key(m.group(2) or m.group(1)) in keys else m.group(), s)
+        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if label_key(m.group(2) or m.group(1)) in keys else m.group(), s)
     if "<" in s:
         # `fix --mark-unsupported` writes its marker after an anchor, where the next claim's text
         # starts; it is fix's word to the reader, not part of that claim.
@@ -882,7 +872,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
     """(start, end) of every line, end before its line break (CRLF, LF or lone CR)."""
     out: list[tuple[int, int]] = []
     prev = 0
-    for m in _NEWLINE.finditer(text):
+    for m in LINE_BREAK.finditer(text):
         out.append((prev, m.start()))
         prev = m.end()
     out.append((prev, len(text)))
@@ -891,7 +881,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 def _count_lines(prefix: str) -> int:
     """1-based line number of the position just after ``prefix``."""
-    return 1 + len(_NEWLINE.findall(prefix))
+    return 1 + len(LINE_BREAK.findall(prefix))
 
 
 def _comments(text: str, start: int, code: list[tuple[int, int]]) -> list[tuple[int, int]]:

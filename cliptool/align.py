@@ -419,9 +419,9 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         # Pause-split units start wherever the speaker breathed: where the unit says the claim
         # most densely is a better start than its edge; a confirmed cited time keeps "ok" only
         # while that word follows it within the tolerance, else the start stays at the cited time.
-        key_at = _refine_start(index.sentences[first], words, index, tuning.start_window)
-        if status != "ok" or cited <= key_at <= cited + tolerance_s:
-            start = key_at
+        densest_at = _refine_start(index.sentences[first], words, index, tuning.start_window)
+        if status != "ok" or cited <= densest_at <= cited + tolerance_s:
+            start = densest_at
         else:
             start = max(start, min(cited, end))
     if status == "shifted" and int(start) == cited:

@@ -21,7 +21,7 @@ from typing import Literal
 
 from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import InputError, NoteError
-from cliptool.models import LINE_BREAK, MARK_CLASS, Alignment, Claim, Note, Span, label_key
+from cliptool.models import EMPHASIS_CLOSER, LINE_BREAK, MARK_CLASS, Alignment, Claim, Note, Span, label_key
 from cliptool.safe_write import sha256_hex, write_atomic
 from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_time, parse_ts
 
@@ -165,19 +165,22 @@ def is_renotation(claim: Claim, alignment: Alignment) -> bool:
 
 
 def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
-    """Claims fix would retime at any score but leaves alone at ``min_score``."""
+    """Claims fix would retime at any score but leaves alone at ``min_score``; a shared one is left
+    whatever its score, so :func:`in_shared_definitions` counts it instead."""
     by_index = {c.index: c for c in claims}
-    return sum(1 for a in alignments if a.index in by_index and _located_target(by_index[a.index], a, 0.0) is not None
+    return sum(1 for a in alignments if a.index in by_index and not by_index[a.index].shared
+               and _located_target(by_index[a.index], a, 0.0) is not None
                and _located_target(by_index[a.index], a, min_score) is None)
 
 
 def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
-    """Claims fix would retime but leaves alone: their time is also others' (several ``[..][label]``
-    links, or a link and an image, using one ``[label]: URL?t=..`` definition), so a new time for
-    one would move them all."""
+    """Claims fix would retime, at any score, but leaves alone: their time is also others' (several
+    ``[..][label]`` links, or a link and an image, using one ``[label]: URL?t=..`` definition), so a new
+    time for one would move them all. ``min_score`` does not change the count: it is kept so that both
+    counts are called alike."""
     by_index = {c.index: c for c in claims}
     return sum(1 for a in alignments if a.index in by_index and by_index[a.index].shared
-               and _located_target(by_index[a.index], a, min_score) is not None)
+               and _located_target(by_index[a.index], a, 0.0) is not None)
 
 
 # A label in brackets: a reference link's or a definition's (`[12:31]`, `[x][12:31]`, `[12:31]: URL`),
@@ -274,6 +277,8 @@ def _plan_marks(
         nxt = placed[pos + 1] if pos + 1 < len(placed) else None
         if nxt is not None and unsupported(nxt) and _ANCHOR_GAP.fullmatch(text, end, bounds[nxt.index][0]):
             continue  # `claim <a>[1]</a>, <a>[2]</a>`: the marker goes after the run's last anchor
+        closer = EMPHASIS_CLOSER.match(text, end)
+        end = closer.end() if closer else end
         if there.match(text, end):
             continue  # marked by an earlier run of fix
         changes.append(Change(claim.index, line_of(text, end), "", " " + element, end, end, kind="mark"))

@@ -25,6 +25,7 @@ __all__ = [
     "CaptionKind",
     "MARK_CLASS",
     "LINE_BREAK",
+    "EMPHASIS_CLOSER",
     "label_key",
 ]
 
@@ -39,6 +40,11 @@ MARK_CLASS = "cliptool-unsupported"
 # Line breaks as notes count lines: LF, CRLF and a lone CR (old Mac files). The parser and fix
 # share it, so fix's line numbers are verify's.
 LINE_BREAK = re.compile(r"\r\n?|\n")
+
+# Emphasis closed right after an anchor (`**[12:31](url)**`, `**claim <a ..>[..]</a>**`): the parser
+# keeps it out of the claim's text, and fix puts a marker after it, not inside the emphasis. Followed
+# by a word it opens emphasis instead (`[12:31](url)**next**`).
+EMPHASIS_CLOSER = re.compile(r"(?:\*{1,3}|_{1,3}|~~|==)(?![\w*~=])")
 
 
 def label_key(label: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
-from cliptool.models import BACKUP_TAG, LINE_BREAK, MARK_CLASS, Claim, Note, Span, label_key
+from cliptool.models import BACKUP_TAG, EMPHASIS_CLOSER, LINE_BREAK, MARK_CLASS, Claim, Note, Span, label_key
 from cliptool.timecode import TimestampError, parse_time, parse_ts
 
 __all__ = [
@@ -56,12 +56,16 @@ _TABLE = re.compile(r"[ \t]*\|")
 _CELL_BAR = re.compile(r"(?<!\\)\|")  # a cell border, not an escaped \|
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
-# A link reference definition, `[label]: URL "title"` (CommonMark, on one line); `[^1]: ...` is a
-# footnote's. The label has no brackets, as CommonMark's unescaped ones, and at most 999 characters.
-_DEFINITION = re.compile(
-    r" {0,3}\[(?!\^)([^\[\]\n]{1,999})\]:[ \t]*(?:<([^<>\n]*)>|(\S+))"
-    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\Z"
-)
+# A link reference definition, `[label]: URL "title"`; `[^1]: ...` is a footnote's. The label has no
+# brackets, as CommonMark's unescaped ones, and at most 999 characters. CommonMark lets the URL go on
+# the next line (`[label]:` alone, then the URL) and the title too: the last three patterns.
+_DEF_LABEL = r" {0,3}\[(?!\^)([^\[\]\n]{1,999})\]:"
+_DEF_URL = r"[ \t]*(?:<(?P<angled>[^<>\n]*)>|(?P<bare>\S+))"
+_DEF_TITLE = r"(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\))"
+_DEFINITION = re.compile(_DEF_LABEL + _DEF_URL + r"(?:[ \t]+(?P<title>" + _DEF_TITLE + r"))?[ \t]*\Z")
+_DEFINITION_LABEL = re.compile(_DEF_LABEL + r"[ \t]*\Z")
+_DEFINITION_URL = re.compile(_DEF_URL + r"(?:[ \t]+(?P<title>" + _DEF_TITLE + r"))?[ \t]*\Z")
+_DEFINITION_TITLE = re.compile(r"[ \t]*" + _DEF_TITLE + r"[ \t]*\Z")
 
 # Text that is not rendered as prose: timestamps in it are not claims.
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
@@ -139,9 +143,9 @@ class _Hit:
 
 @dataclass(frozen=True, slots=True)
 class _Definition:
-    """A link reference definition line, ``[label]: URL``: what a reference-style link points to."""
+    """A link reference definition, ``[label]: URL``: what a reference-style link points to."""
 
-    start: int  # the line, without its line break
+    start: int  # its lines, without the last line break
     end: int
     label_start: int
     label_end: int
@@ -535,6 +539,18 @@ def _claims(
         same_block = i > 0 and k == prev_block and hits[i - 1].end > b_start
         seg_start = hits[i - 1].end if same_block else b_start
         body = text[seg_start : hit.start]
+        lead = EMPHASIS_CLOSER.match(text, seg_start) if same_block else None
+        if lead:
+            body = body[lead.end() - seg_start :]  # it closed emphasis around the previous anchor
+        close = EMPHASIS_CLOSER.match(text, hit.end)
+        if close:
+            # Emphasis around the anchor is markup, not claim text: its opener is right before the
+            # anchor, or opened the claim's text (`**claim [12:31](url)**`), where the closer pairs it.
+            run = close.group()
+            if body.endswith(run):
+                body = body[: -len(run)]
+            elif run in body:
+                body = body.rstrip() + run
         if hit.prose:
             body += " " + hit.prose
         claim_text = _clean(body, keys)
@@ -548,7 +564,8 @@ def _claims(
             else:
                 # `> <a>[14:43]</a> "quote"`: nothing before the anchor, so it backs what follows
                 nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start <= b_end else b_end
-                after = _clean(text[hit.end : max(hit.end, nxt)], keys)
+                after_start = close.end() if close else hit.end
+                after = _clean(text[after_start : max(after_start, nxt)], keys)
                 claim_text = after if _has_word(after) else claim_text
         line, column = where(hit.start)
         claims.append(
@@ -653,10 +670,12 @@ def _blocks(
     """Starts and ends of prose blocks (paragraph, list item, heading, quote paragraph), code ranges
     and link reference definitions.
 
-    A quote's lines join into paragraphs as plain ones do, at the same quote depth; heading, table,
-    rule and callout title lines are blocks of one line each. Indented code is recognised as
-    CommonMark has it only outside lists (see ``in_list``) and where no paragraph is open: notes
-    indent list continuation lines by four spaces, and a lazy paragraph line may be indented too.
+    A quote's lines join into paragraphs as plain ones do, at the same quote depth, and a line with
+    fewer ``>`` that starts no block of its own goes on with the quote's paragraph (CommonMark's lazy
+    line); heading, table, rule and callout title lines are blocks of one line each. Indented code
+    is recognised as CommonMark has it only outside lists (see ``in_list``) and where no paragraph is
+    open (after a heading or a rule none is): notes indent list continuation lines by four spaces,
+    and a lazy paragraph line may be indented too.
     """
     starts: list[int] = []
     ends: list[int] = []
@@ -668,8 +687,12 @@ def _blocks(
     open_block = False
     prev_single = False
     prev_depth = 0  # quote depth of the open block's last line
+    prev_closed = False  # the last line was a heading or a rule: a block of one line, no paragraph
     in_list = False  # an indented fence is a list item's; elsewhere four spaces make indented code
-    for s, e in lines[first:]:
+    resume = first  # the line after the last one a definition took
+    for i, (s, e) in enumerate(lines[first:], first):
+        if i < resume:
+            continue
         m = _FENCE.match(text, s, e)
         if fence is not None:
             quotes = _QUOTES.match(text, s, e)
@@ -700,8 +723,9 @@ def _blocks(
         if _BLANK.match(text, s, e):
             open_block = False
             continue
-        if not open_block and not in_list and _indent(line) >= 4:
-            indented = (s, e)  # indented code cannot interrupt a paragraph, so only after a blank line
+        if (not open_block or prev_closed) and not in_list and _indent(line) >= 4:
+            # indented code cannot interrupt a paragraph, so only after a blank line, a heading or a rule
+            indented = (s, e)
             continue
         if _LIST.match(text, s, e):
             in_list = True
@@ -714,32 +738,68 @@ def _blocks(
         if item or not open_block or prev_single:  # a definition cannot interrupt a paragraph, but may open an item
             # In a list, one indented as an item's text is the item's (and four spaces make no code there).
             lead = len(line) - len(line.lstrip(" \t")) if in_list and not depth else 0
-            d = _DEFINITION.match(text, item.end() if item else content + lead, e)
-            if d:
-                url = 2 if d.group(2) is not None else 3
-                definitions.append(_Definition(s, e, d.start(1), d.end(1), d.start(url), d.end(url)))
+            found = _definition(text, lines, i, item.end() if item else content + lead, depth)
+            if found:
+                definitions.append(found[0])
+                resume = found[1] + 1
                 open_block = prev_single = False
                 continue
         if item:  # "- > quote": the quote is the item's, and its next lines continue it
             after = _QUOTES.match(text, item.end(), e)
             depth += text[item.end() : after.end()].count(">") if after else 0
-        single = bool(
-            _HEADING.match(text, content, e)
-            or _TABLE.match(text, content, e)
-            or _HR.match(text, content, e)
-            or (depth and _CALLOUT_HEAD.match(text, content, e))
-        )
+        closed = bool(_HEADING.match(text, content, e) or _HR.match(text, content, e))
+        single = closed or bool(_TABLE.match(text, content, e) or (depth and _CALLOUT_HEAD.match(text, content, e)))
+        if open_block and not (prev_single or single or item) and depth < prev_depth:
+            ends[-1] = e  # "> a" then "b": a lazy line, CommonMark's; the quote's paragraph goes on
+            continue
         if single or prev_single or not open_block or item or depth != prev_depth:
             starts.append(s)
             ends.append(e)
         else:
             ends[-1] = e
-        open_block, prev_single, prev_depth = True, single, depth
+        open_block, prev_single, prev_closed, prev_depth = True, single, closed, depth
     if fence is not None:  # an unclosed fence runs to the end of the note, as in CommonMark
         code.append((fence_start, len(text)))
     if indented is not None:
         code.append(indented)
     return starts, ends, code, definitions
+
+
+def _definition(
+    text: str, lines: list[tuple[int, int]], i: int, at: int, depth: int
+) -> tuple[_Definition, int] | None:
+    """The link reference definition whose label starts at ``at`` on line ``i`` (in ``depth`` quotes), and
+    the index of its last line: CommonMark lets its URL, and then its title, go on the next line."""
+    s, e = lines[i]
+    label = url = _DEFINITION.match(text, at, e)
+    last = i
+    if label is None:
+        label = _DEFINITION_LABEL.match(text, at, e)
+        nxt = _continuation(text, lines, i + 1, depth) if label else None
+        url = _DEFINITION_URL.match(text, nxt, lines[i + 1][1]) if nxt is not None else None
+        last = i + 1
+    if label is None or url is None:
+        return None
+    if url.group("title") is None:
+        nxt = _continuation(text, lines, last + 1, depth)
+        if nxt is not None and _DEFINITION_TITLE.match(text, nxt, lines[last + 1][1]):
+            last += 1
+    at_url = "angled" if url.group("angled") is not None else "bare"
+    return _Definition(s, lines[last][1], label.start(1), label.end(1), url.start(at_url), url.end(at_url)), last
+
+
+def _continuation(text: str, lines: list[tuple[int, int]], i: int, depth: int) -> int | None:
+    """Where line ``i``'s text starts when it goes on with a paragraph in ``depth`` quotes (its own
+    quotes or a lazy line), else None: past the end, blank, deeper quoted, or a block of its own."""
+    if i >= len(lines):
+        return None
+    s, e = lines[i]
+    quotes = _QUOTES.match(text, s, e)
+    inner = text[s : quotes.end()].count(">") if quotes else 0
+    at = quotes.end() if quotes and inner else s
+    if inner > depth or _BLANK.match(text, s, e) or _FENCE.match(text, s, e):
+        return None
+    return None if _HEADING.match(text, at, e) or _HR.match(text, at, e) or _LIST.match(text, at, e) else at
 
 
 def _indent(line: str) -> int:

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from cliptool.cli import app
-from cliptool.fix import DEFAULT_MARKER, apply_changes, plan_fixes, read_note_file
+from cliptool.fix import DEFAULT_MARKER, apply_changes, plan_fixes, read_note_file, retime_target
 from cliptool.models import Alignment
 from cliptool.verify import VerifyOptions, verify_parsed
 
@@ -317,8 +318,8 @@ def test_anchors_below_min_score_are_counted_not_silently_left(vault: Path, corp
     assert f"{n} anchors verify located elsewhere scored below --min-score 1 and stayed as written" in err
 
 
-def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_path: Path) -> None:
-    """Claim 5 cites its own definition, claims 12 and 22 one they share: only claim 5 moves."""
+def _shared_definition_note(corpus: Path, tmp_path: Path) -> Path:
+    """The corpus note with claim 5 citing its own definition and claims 12 and 22 one they share."""
     anchor = '<a class="yt-timestamp" data-t="{0}">[{0}]</a>'
     text = (corpus / "notes" / VIDEO / f"{NOTE}.md").read_text(encoding="utf-8")
     text = (text.replace(anchor.format("00:00:51"), "[02:51][emb]", 1)
@@ -328,6 +329,12 @@ def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_pa
     note = tmp_path / "vault" / "refs.md"
     note.parent.mkdir()
     note.write_text(text, encoding="utf-8")
+    return note
+
+
+def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_path: Path) -> None:
+    """Claim 5 cites its own definition, claims 12 and 22 one they share: only claim 5 moves."""
+    note = _shared_definition_note(corpus, tmp_path)
     code, out, err = _run(str(note.parent), "--format", "json", *_offline(corpus))
     assert code == 0, err
     doc = json.loads(out)
@@ -341,6 +348,21 @@ def test_a_definition_several_links_use_is_left_and_said_so(corpus: Path, tmp_pa
     fixed = note.read_text(encoding="utf-8")
     assert "embedding [00:51][emb]." in fixed and f"[emb]: https://youtu.be/{VIDEO}?t=51\n" in fixed
     assert f'[both]: https://youtu.be/{VIDEO}?t=94 "two links"\n' in fixed and fixed.count("[01:34][") == 2
+
+
+def test_a_shared_definition_below_min_score_is_counted_as_shared(corpus: Path, tmp_path: Path) -> None:
+    """A shared definition stays as written whatever its score, so it is counted there, not below
+    --min-score: each anchor verify located elsewhere is in exactly one count."""
+    note = _shared_definition_note(corpus, tmp_path)
+    parsed = read_note_file(note).note
+    alignments = verify_parsed(parsed, VerifyOptions(cache_dir=corpus / "cache", offline=True)).alignments
+    by_index = {c.index: c for c in parsed.claims}
+    located = sum(1 for a in alignments if retime_target(replace(by_index[a.index], shared=False), a, min_score=0) is not None)
+    code, out, err = _run(str(note.parent), "--min-score", "1", "--format", "json", *_offline(corpus))
+    assert code == 0, err
+    summary = json.loads(out)["summary"]
+    assert summary["anchors_in_shared_definitions"] == 2
+    assert summary["anchors_retimed"] + summary["anchors_below_min_score"] + 2 == located
 
 
 def test_fix_repeats_the_notes_warnings(corpus: Path, tmp_path: Path) -> None:

@@ -705,3 +705,96 @@ def test_long_awkward_lines_parse_in_linear_time(line: str) -> None:
     t0 = time.perf_counter()
     parse_note(note(f"{line}\n\nClaim {anchor('00:00:02')}"))
     assert time.perf_counter() - t0 < 2.0  # quadratic regexes took 5-100 s on these
+
+
+# --- CommonMark block cases: lazy quote lines, code after a heading, definitions over lines -----
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (f"> The speaker says peace means a truce\nand that talks will stall {anchor('00:08:36')}.",
+         ["The speaker says peace means a truce and that talks will stall"]),
+        (f"> > Nested and\nwrapped {anchor('00:00:01')}", ["Nested and wrapped"]),
+        (f"> > Nested and\n> wrapped {anchor('00:00:01')}", ["Nested and wrapped"]),  # fewer '>' is lazy too
+        (f"> One\ntwo\n> three {anchor('00:00:01')}", ["One two three"]),  # the quote goes on after it
+        (f"- > Quoted and\nwrapped {anchor('00:00:01')}", ["Quoted and wrapped"]),
+        # indented code cannot interrupt a paragraph: four spaces are a lazy line too
+        (f"> Quoted and\n    wrapped {anchor('00:00:01')}", ["Quoted and wrapped"]),
+        # a line that starts a block of its own ends the quote
+        (f"> Quote\n- item {anchor('00:00:01')}", ["item"]),
+        (f"> Quote\n# Heading {anchor('00:00:01')}", ["Heading"]),
+        (f"> Quote\n\nParagraph {anchor('00:00:01')}", ["Paragraph"]),
+        (f"> Quote\n***\nAfter the rule {anchor('00:00:01')}", ["After the rule"]),
+        (f"> Quote\n```\ncode {anchor('00:00:01')}\n```\nAfter the fence {anchor('00:00:02')}", ["After the fence"]),
+    ],
+)
+def test_a_lazy_line_goes_on_with_the_quote_paragraph(body: str, expected: list[str]) -> None:
+    assert [c.text for c in parse_note(note(body)).claims] == expected
+
+
+@pytest.mark.parametrize("head", ["# Heading", "## Heading ##", "***", "Setext heading\n---", "> # Quoted heading"])
+def test_an_indented_line_after_a_heading_or_a_rule_is_code(head: str) -> None:
+    """CommonMark: a heading or a rule is no paragraph, so four spaces after one open indented code."""
+    text = note(f"{head}\n    code {anchor('00:00:01')}\n\nAfter {anchor('00:00:02')}")
+    assert [c.text for c in parse_note(text).claims] == ["After"]
+    # after a paragraph line the same line goes on with the paragraph
+    assert [c.text for c in parse_note(note(f"Paragraph\n    wrapped {anchor('00:00:01')}")).claims] == [
+        "Paragraph wrapped"]
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        f"[w]:\n  https://youtu.be/{VID}?t=751",
+        f"[w]:\nhttps://youtu.be/{VID}?t=751",
+        f"[w]:\n  <https://youtu.be/{VID}?t=751>\n  'Title'",
+        f"[w]:\n  https://youtu.be/{VID}?t=751 \"Title\"",
+        f"[w]: https://youtu.be/{VID}?t=751\n  \"Title\"",
+        f"[w]: https://youtu.be/{VID}?t=751\n(Title)",
+        f"> [w]:\n> https://youtu.be/{VID}?t=751",
+        f"- [w]:\n  https://youtu.be/{VID}?t=751",
+    ],
+)
+def test_a_definition_may_put_its_url_and_title_on_the_next_lines(definition: str) -> None:
+    """CommonMark lets the URL go on the line after ``[w]:``, and the title on the line after the URL:
+    the URL line is no claim of its own, and a paragraph right after the definition is its own."""
+    text = note(f"Claim [12:31][w].\n\n{definition}\nNext claim {anchor('00:00:01')}")
+    claims = parse_note(text).claims
+    assert [(c.text, c.cited_s) for c in claims] == [("Claim", 751.0), ("Next claim", 1.0)]
+    assert [text[s.start : s.end] for s in claims[0].spans] == ["751", "12:31"]
+
+
+@pytest.mark.parametrize(
+    ("definition", "url_line"),
+    [
+        (f"[w]:\n\nhttps://youtu.be/{VID}?t=751", 10),  # a blank line ends the paragraph
+        (f"[w]:\nhttps://youtu.be/{VID}?t=751 and more words", 9),  # no URL and title
+        (f"[w]:\n# https://youtu.be/{VID}?t=751", 9),  # a heading starts a block of its own
+    ],
+)
+def test_a_label_alone_is_no_definition_unless_a_url_line_goes_on_with_it(definition: str, url_line: int) -> None:
+    """Then ``[12:31][w]`` links nowhere, and the URL is a bare link like any other."""
+    claims = parse_note(note(f"Claim [12:31][w].\n\n{definition}")).claims
+    assert [(c.line, c.cited_s) for c in claims] == [(url_line, 751.0)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (f"Claim text **[12:31](https://youtu.be/{VID}?t=751)**.", ["Claim text"]),
+        (f"**Bold claim text [12:31](https://youtu.be/{VID}?t=751)**", ["Bold claim text"]),
+        (f"Claim text **[12:31][w]**.\n\n[w]: https://youtu.be/{VID}?t=751", ["Claim text"]),
+        (f"**Bold claim text [12:31][w]**\n\n[w]: https://youtu.be/{VID}?t=751", ["Bold claim text"]),
+        (f"Claim text **{anchor('00:08:36')}**.", ["Claim text"]),
+        (f"__Bold claim text {anchor('00:08:36')}__", ["Bold claim text"]),
+        (f"*Claim* text *{anchor('00:00:01')}*, then ~~struck {anchor('00:00:02')}~~ and ==marked "
+         f"{anchor('00:00:03')}==", ["Claim text", "then struck", "and marked"]),
+        (f"**One {anchor('00:00:01')}** then **two {anchor('00:00:02')}**.", ["One", "then two"]),
+        (f"**[the claim](https://youtu.be/{VID}?t=60)**", ["the claim"]),
+        (f'> **{anchor("00:14:43")}** "So once you write it down."', ['"So once you write it down."']),
+        # emphasis opened right after an anchor is the next claim's
+        (f"Claim {anchor('00:00:01')}**next** claim {anchor('00:00:02')}", ["Claim", "next claim"]),
+    ],
+)
+def test_emphasis_around_an_anchor_is_not_claim_text(body: str, expected: list[str]) -> None:
+    assert [c.text for c in parse_note(note(body)).claims] == expected

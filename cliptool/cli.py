@@ -746,9 +746,13 @@ def fix(
         _logging(True)
     import json
 
-    from cliptool.fix import NoteFix, plan_note_fix_until_stable, read_note_file, write_note_fix
-    from cliptool.fix import below_min_score as count_below_min_score
-    from cliptool.fix import in_shared_definitions as count_in_shared_definitions
+    from cliptool.fix import (
+        NoteFix,
+        left_as_written,
+        plan_note_fix_until_stable,
+        read_note_file,
+        write_note_fix,
+    )
     from cliptool.report import plural
     from cliptool.safe_write import BackupPlan, backup_dir_problem, check_writable
     from cliptool.verify import VerifyOptions, verify_parsed
@@ -796,8 +800,9 @@ def fix(
                 planned = plan_note_fix_until_stable(
                     note_file, report.alignments, lambda note: verify_parsed(note, opts).alignments,
                     min_score=min_score, mark_unsupported=marker if mark_unsupported else None)
-                below_min_score += count_below_min_score(report.claims, report.alignments, min_score)
-                in_shared_definitions += count_in_shared_definitions(report.claims, report.alignments, min_score)
+                weak, shared = left_as_written(report.claims, report.alignments, planned.retimed_claims, min_score)
+                below_min_score += weak
+                in_shared_definitions += shared
                 if write and planned.changes:
                     backup = None if backups is None else backups.claim(path, root)
                     planned = write_note_fix(planned, root=root, backup=backup)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -42,6 +42,7 @@ __all__ = [
     "is_renotation",
     "retime_target",
     "in_shared_definitions",
+    "left_as_written",
     "split_lines",
     "write_note_fix",
 ]
@@ -181,6 +182,15 @@ def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignmen
     by_index = {c.index: c for c in claims}
     return sum(1 for a in alignments if a.index in by_index and by_index[a.index].shared
                and _located_target(by_index[a.index], a, 0.0) is not None)
+
+
+def left_as_written(claims: Sequence[Claim], alignments: Sequence[Alignment], retimed: Collection[int],
+                    min_score: float) -> tuple[int, int]:
+    """Claims verify located elsewhere that a fix leaves as written: (below ``min_score``, in shared
+    definitions). ``alignments`` are the first round's; a claim a later round of
+    :func:`plan_note_fix_until_stable` retimed after all (``retimed``) is in neither count."""
+    left = [a for a in alignments if a.index not in retimed]
+    return below_min_score(claims, left, min_score), in_shared_definitions(claims, left, min_score)
 
 
 # A label in brackets: a reference link's or a definition's (`[12:31]`, `[x][12:31]`, `[12:31]: URL`),

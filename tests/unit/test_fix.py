@@ -15,6 +15,7 @@ from cliptool.fix import (
     apply_changes,
     below_min_score,
     in_shared_definitions,
+    left_as_written,
     plan_fixes,
     plan_note_fix,
     read_note_file,
@@ -120,6 +121,18 @@ def test_a_time_past_the_end_written_as_its_own_mmss_reading_needs_no_score() ->
     assert _fix(text, alignments) == "a " + A.format("00:15:47", "00:15:47") + " b " + A.format("13:31:00", "13:31:00")
     note = _note(text)
     assert below_min_score(note.claims, alignments, 0.15) == 1
+
+
+def test_a_claim_a_later_round_retimed_is_not_counted_as_left_as_written() -> None:
+    # The counts come from the first round's alignments; the rounds that follow may retime a claim
+    # the first found too weakly, and it must then count as retimed only, not also as left alone.
+    text = "a " + A.format("00:01:00", "00:01:00") + " b " + A.format("00:02:00", "00:02:00")
+    note = _note(text)
+    first_round = [Alignment(0, "shifted", score=0.05, corrected_s=30),
+                   Alignment(1, "shifted", score=0.05, corrected_s=90)]
+    assert left_as_written(note.claims, first_round, (), 0.15) == (2, 0)
+    assert left_as_written(note.claims, first_round, (1,), 0.15) == (1, 0)
+    assert left_as_written(note.claims, first_round, (0, 1), 0.15) == (0, 0)
 
 
 def test_idempotent_on_fixed_text() -> None:

@@ -220,7 +220,8 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
 _HTML_CLOSE = re.compile(r"(?:[^<]|<(?!/?a\b)){0,300}?</a\s*>", re.IGNORECASE)
 # The rest of a Markdown link's destination, its title if any ("jump", 'jump' or (jump)), and ")".
 _MD_URL_CLOSE = re.compile(r"""[^\s)]*(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)""")
-_BARE = re.compile(r"\S*")
+# The rest of a bare URL, as notes.py reads one: a tag or a table's bar glued to it is not the URL's.
+_BARE = re.compile(r"[^\s<>\"'()\[\]|]*")
 # What may sit between two anchors that back the same claim: blanks, then the next anchor's
 # opening up to its first span.
 _ANCHOR_GAP = re.compile(r"[ \t,;]*(?:<a\b[^<>\n]*|\[[^\]\n]*\]\([^)\s]*|\[|https?://\S*)?", re.IGNORECASE)

@@ -480,7 +480,9 @@ def _in_tag(text: str, pos: int) -> bool:
     """Whether ``pos`` lies inside an HTML tag (``<iframe src="…">``), as an attribute's value."""
     lo = max(0, pos - 2000)  # a tag is not longer than that
     i = max(text.rfind("<", lo, pos), text.rfind(">", lo, pos))
-    return i >= 0 and text[i] == "<" and text[i + 1 : i + 2].isalpha() and "\n\n" not in text[i:pos]
+    # a blank line ends it, however the note breaks lines and whatever blanks the line holds
+    return (i >= 0 and text[i] == "<" and text[i + 1 : i + 2].isalpha()
+            and _BLANK_LINE.search(text, i, pos) is None)
 
 
 def _range_end(text: str, start: int, end: int) -> list[Span]:
@@ -718,6 +720,8 @@ def _blocks(
         if m and (m.group(1).count(">") or _fence_indent(m) < 4 or in_list):
             fence, fence_start = (m.group(3)[0], len(m.group(3)), m.group(1).count(">"), _fence_indent(m)), s
             open_block, prev_end = False, e
+            # a fence at the margin ends the list like any block there: four spaces after it are code
+            in_list = in_list and line[:1] in (" ", "\t")
             continue
         prev_end = e
         if _BLANK.match(text, s, e):
@@ -838,6 +842,8 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
     'See the talk, a plot and W[i][j]'
     """
     s = segment
+    if "\r" in s:  # the line-start patterns below (a quote's '>', a list marker) know lines ended by LF only
+        s = LINE_BREAK.sub("\n", s)
     if ("<!--" in s and "-->" in s) or "%%" in s:  # without a "-->" the regex would retry at every "<!--"
         s = _CLOSED_COMMENT.sub(" ", s)
     if ">" in s:
@@ -855,7 +861,10 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
     if keys and "]" in s:
-        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if label_key(m.group(2) or m.group(1)) in keys else m.group(), s)
+        # A code span shows `[x][w]` as written: no link, and no text that changes when fix renames a label.
+        code = [m.span() for m in _CODE_SPAN.finditer(s)] if "`" in s else []
+        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if label_key(m.group(2) or m.group(1)) in keys
+                               and not _inside(code, m.start()) else m.group(), s)
     if "<" in s:
         # `fix --mark-unsupported` writes its marker after an anchor, where the next claim's text
         # starts; it is fix's word to the reader, not part of that claim.

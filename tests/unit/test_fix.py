@@ -576,3 +576,33 @@ def test_a_definition_several_links_use_is_counted_as_shared_whatever_its_score(
     retimed = {c.claim_index for c in plan_fixes(text, note, weak, min_score=0.3)}
     assert (len(retimed), below_min_score(note.claims, weak, 0.3), in_shared_definitions(note.claims, weak, 0.3)) == (
         1, 0, 2)
+
+
+# --- found by tests/props/test_fix_props.py --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "marked"),
+    [
+        # a bare URL glued to its cell's closing bar: after the bar the marker is in the next cell, or in
+        # none (a cell past the header's is not shown)
+        ("| Claim | Time |\n|---|---|\n| Heads run in parallel |https://youtu.be/abcdefghijk?t=36|",
+         "| Claim | Time |\n|---|---|\n| Heads run in parallel |https://youtu.be/abcdefghijk?t=36 {m}|"),
+        # ... or to a tag: the marker went after the next word, or into the next anchor's tag, which
+        # then was no anchor (its claim lost)
+        ("Claim https://youtu.be/abcdefghijk?t=36<br>Next claim " + A.format("00:00:09", "00:00:09"),
+         "Claim https://youtu.be/abcdefghijk?t=36 {m}<br>Next claim " + A.format("00:00:09", "00:00:09")),
+        ("Claim https://youtu.be/abcdefghijk?t=36" + A.format("00:00:09", "00:00:09"),
+         "Claim https://youtu.be/abcdefghijk?t=36 {m}" + A.format("00:00:09", "00:00:09")),
+    ],
+)
+def test_a_marker_after_a_bare_url_stops_where_the_url_does(body: str, marked: str) -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format(body, "")
+    note = parse_note(text, path="n.md")
+    alignments = [Alignment(0, "unsupported")] + [Alignment(c.index, "ok", score=1.0) for c in note.claims[1:]]
+    fixed = apply_changes(text, plan_fixes(text, note, alignments, mark_unsupported="(?)"))
+    assert fixed == _REF_NOTE.format(marked.format(m=_mark("(?)")), "")
+    assert [(c.cited_s, c.text) for c in parse_note(fixed, path="n.md").claims] == [
+        (c.cited_s, c.text) for c in note.claims]

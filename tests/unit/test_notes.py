@@ -798,3 +798,42 @@ def test_a_label_alone_is_no_definition_unless_a_url_line_goes_on_with_it(defini
 )
 def test_emphasis_around_an_anchor_is_not_claim_text(body: str, expected: list[str]) -> None:
     assert [c.text for c in parse_note(note(body)).claims] == expected
+
+
+# --- found by tests/props/test_fix_props.py -------------------------------------------------------
+
+
+def test_a_fence_at_the_margin_ends_a_list_so_four_spaces_after_it_are_code() -> None:
+    """CommonMark: a fence not indented under the item ends the list, like any block at the margin;
+    four spaces after the fence then open indented code, whose anchors are no claims."""
+    text = note(f"- Item {anchor('00:00:01')}\n\n```\ncode\n```\n\n    x {anchor('00:00:02')}\n\n"
+                f"After {anchor('00:00:03')}")
+    assert [(c.text, c.cited_s) for c in parse_note(text).claims] == [("Item", 1.0), ("After", 3.0)]
+    # a fence indented under the item is the item's, and so is the indented line after it
+    inside = note(f"- Item {anchor('00:00:01')}\n\n  ```\n  code\n  ```\n\n    More {anchor('00:00:02')}")
+    assert [c.cited_s for c in parse_note(inside).claims] == [1.0, 2.0]
+
+
+def test_a_reference_in_a_code_span_reads_as_written() -> None:
+    """Code shows ``[watch][w]`` as it is written, link or not: the claim's text keeps the brackets
+    (else retiming ``[12:31]`` renames its label, and another claim's text would change with it)."""
+    text = note(f"Write `[watch][w]` or `[12:31]` {anchor('00:00:01')}\n\n"
+                f"Claim [12:31][w]. Again [12:31].\n\n[w]: https://youtu.be/{VID}?t=751\n[12:31]: https://youtu.be/{VID}?t=751")
+    assert [c.text for c in parse_note(text).claims] == ["Write [watch][w] or [12:31]", "Claim", "Again"]
+
+
+def test_lone_cr_breaks_give_the_claim_texts_of_lf_breaks() -> None:
+    """A lone CR ends a line as LF does (old Mac files): the '>' of a quote's next line is no claim text."""
+    body = (f"> The speaker says\n> peace means a truce {anchor('00:08:36')}\n> and talks stall {anchor('00:09:00')}"
+            f"\n\n> [!note] Title\n> Callout claim {anchor('00:10:00')}\n")
+    expected = ["The speaker says peace means a truce", "and talks stall", "Callout claim"]
+    for nl in ("\n", "\r\n", "\r"):
+        assert [c.text for c in parse_note(note(body, nl=nl)).claims] == expected, repr(nl)
+
+
+@pytest.mark.parametrize("nl", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("blank", ["", "  "], ids=["empty", "spaces"])
+def test_a_blank_line_ends_an_unclosed_tag_whatever_the_line_breaks(nl: str, blank: str) -> None:
+    """``n <k`` opens no tag that a URL two paragraphs on could be an attribute of: a blank line ends it."""
+    text = note(f"Holds for n <k\n{blank}\nClaim https://youtu.be/{VID}?t=5\n", nl=nl)
+    assert [(c.text, c.cited_s) for c in parse_note(text).claims] == [("Claim", 5.0)]

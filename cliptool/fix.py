@@ -174,11 +174,10 @@ def below_min_score(claims: Sequence[Claim], alignments: Sequence[Alignment], mi
                and _located_target(by_index[a.index], a, min_score) is None)
 
 
-def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignment], min_score: float) -> int:
+def in_shared_definitions(claims: Sequence[Claim], alignments: Sequence[Alignment]) -> int:
     """Claims fix would retime, at any score, but leaves alone: their time is also others' (several
     ``[..][label]`` links, or a link and an image, using one ``[label]: URL?t=..`` definition), so a new
-    time for one would move them all. ``min_score`` does not change the count: it is kept so that both
-    counts are called alike."""
+    time for one would move them all."""
     by_index = {c.index: c for c in claims}
     return sum(1 for a in alignments if a.index in by_index and by_index[a.index].shared
                and _located_target(by_index[a.index], a, 0.0) is not None)
@@ -190,7 +189,7 @@ def left_as_written(claims: Sequence[Claim], alignments: Sequence[Alignment], re
     definitions). ``alignments`` are the first round's; a claim a later round of
     :func:`plan_note_fix_until_stable` retimed after all (``retimed``) is in neither count."""
     left = [a for a in alignments if a.index not in retimed]
-    return below_min_score(claims, left, min_score), in_shared_definitions(claims, left, min_score)
+    return below_min_score(claims, left, min_score), in_shared_definitions(claims, left)
 
 
 # A label in brackets: a reference link's or a definition's (`[12:31]`, `[x][12:31]`, `[12:31]: URL`),

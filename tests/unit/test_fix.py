@@ -456,9 +456,9 @@ def test_a_definition_several_links_use_is_never_rewritten_and_is_counted() -> N
     assert {c.claim_index for c in changes} == {2}
     assert apply_changes(text, changes) == text.replace("Three [12:31]", "Three [07:31]").replace(
         "[own]: https://youtu.be/abcdefghijk?t=751", "[own]: https://youtu.be/abcdefghijk?t=451")
-    assert in_shared_definitions(note.claims, moved, 0.15) == 2
-    assert in_shared_definitions(note.claims, moved, 1.5) == 2  # left whatever the score (see the test below)
-    assert in_shared_definitions(note.claims, [Alignment(0, "ok", score=1.0)], 0.15) == 0
+    assert in_shared_definitions(note.claims, moved) == 2
+    assert left_as_written(note.claims, moved, (), 1.5) == (1, 2)  # the shared two whatever the score, the own one below it
+    assert in_shared_definitions(note.claims, [Alignment(0, "ok", score=1.0)]) == 0
 
 
 def test_a_marker_goes_after_the_reference_link_not_its_definition() -> None:
@@ -486,7 +486,7 @@ def test_a_definition_an_image_uses_too_is_never_rewritten() -> None:
     note = parse_note(text, path="n.md")
     moved = [Alignment(0, "shifted", score=1.0, corrected_s=451.0)]
     assert plan_fixes(text, note, moved) == []
-    assert in_shared_definitions(note.claims, moved, 0.15) == 1
+    assert in_shared_definitions(note.claims, moved) == 1
     assert retime_target(note.claims[0], moved[0]) is None
     assert below_min_score(note.claims, moved, 0.15) == 0
 
@@ -572,9 +572,9 @@ def test_a_definition_several_links_use_is_counted_as_shared_whatever_its_score(
     note = parse_note(text, path="n.md")
     weak = [Alignment(c.index, "shifted", score=0.5, corrected_s=451.0) for c in note.claims]
     assert plan_fixes(text, note, weak, min_score=0.9) == []
-    assert (below_min_score(note.claims, weak, 0.9), in_shared_definitions(note.claims, weak, 0.9)) == (1, 2)
+    assert (below_min_score(note.claims, weak, 0.9), in_shared_definitions(note.claims, weak)) == (1, 2)
     retimed = {c.claim_index for c in plan_fixes(text, note, weak, min_score=0.3)}
-    assert (len(retimed), below_min_score(note.claims, weak, 0.3), in_shared_definitions(note.claims, weak, 0.3)) == (
+    assert (len(retimed), below_min_score(note.claims, weak, 0.3), in_shared_definitions(note.claims, weak)) == (
         1, 0, 2)
 
 

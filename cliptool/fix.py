@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -197,9 +198,10 @@ def left_as_written(claims: Sequence[Claim], alignments: Sequence[Alignment], re
 _BRACKETED = re.compile(r"\[([^\[\]\n]*)\]")
 
 
-def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
-    """The new key of a ``[12:31]`` (or ``[12:31][]``) link whose shown time also names its definition
-    (``[12:31]: URL``, both retimed), or None when the claim has no such label or keeps it."""
+def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> tuple[str, str, int] | None:
+    """The old and new keys of a ``[12:31]`` (or ``[12:31][]``) link whose shown time also names its
+    definition (``[12:31]: URL``, both retimed), and how many bracketed labels the rename rewrites;
+    None when the claim has no such label or keeps it."""
     shown = [s for s in claim.spans if s.role == "link-text"]
     if len(shown) < 2:  # the parser gives the label's time twice: in the link and in the definition
         return None
@@ -210,7 +212,13 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> str | None:
     label = text[start:end]
     for c in sorted((c for c in changes if start <= c.start and c.end <= end), key=lambda c: c.start, reverse=True):
         label = label[: c.start - start] + c.new + label[c.end - start :]
-    return None if label == text[start:end] else label_key(label)
+    return None if label == text[start:end] else (label_key(text[start:end]), label_key(label), len(shown))
+
+
+def _rename(taken: Counter[str], old: str, new: str, labels: int) -> None:
+    """Count ``labels`` bracketed labels (a link's and its definition's) as renamed from ``old`` to ``new``."""
+    taken[old] -= labels
+    taken[new] += labels
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -320,7 +328,8 @@ def plan_fixes(
     """
     by_index = {a.index: a for a in alignments}
     changes: list[Change] = []
-    taken: set[str] | None = None  # every bracketed label of the note, once a shown label is also a key
+    taken: Counter[str] | None = None  # the note's bracketed labels, counted, once a shown label is also a key
+    waiting: list[tuple[list[Change], tuple[str, str, int]]] = []  # renames whose new label is still in use
     for claim in note.claims:
         alignment = by_index.get(claim.index)
         if alignment is None:
@@ -341,14 +350,24 @@ def plan_fixes(
                     Change(claim.index, line_of(text, span.start), old, new, span.start, span.end,
                            kind="retime", role=span.role)
                 )
-        label = _new_key(text, claim, mine)
-        if label is not None:
+        rename = _new_key(text, claim, mine)
+        if rename is not None:
             if taken is None:
-                taken = {label_key(m.group(1)) for m in _BRACKETED.finditer(text)}
-            if label in taken:  # the link would name another definition, or make text a link: t= only
-                mine = [c for c in mine if c.role == "t-param"]
-            taken.add(label)
+                taken = Counter(label_key(m.group(1)) for m in _BRACKETED.finditer(text))
+            if taken[rename[1]]:  # the link would name another definition, or make text a link
+                waiting.append((mine, rename))
+                continue
+            _rename(taken, *rename)
         changes.extend(mine)
+    # A label another rename frees is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits
+    # for B). One still in use at the end stays as written and only t= moves.
+    while taken is not None and (free := [w for w in waiting if not taken[w[1][1]]]):
+        for mine, rename in free:
+            _rename(taken, *rename)
+            changes.extend(mine)
+        waiting = [w for w in waiting if all(w is not f for f in free)]
+    for mine, _ in waiting:
+        changes.extend(c for c in mine if c.role == "t-param")
     if mark_unsupported:
         changes.extend(_plan_marks(text, note.claims, by_index, mark_unsupported))
     return sorted(changes, key=lambda c: (c.start, c.end))

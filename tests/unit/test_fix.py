@@ -514,6 +514,31 @@ def test_a_label_that_is_its_definitions_key_keeps_it_when_the_new_one_is_taken(
     assert [(c.role, c.new) for c in changes] == [("link-text", "07:31"), ("link-text", "07:31"), ("t-param", "451")]
 
 
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [
+        # B gives up [00:01] in the same fix, so A may take it, whichever comes first in the note
+        ((1.0, 0.0), "A [00:01]. B [00:00].\n\n[00:01]: https://youtu.be/abcdefghijk?t=1\n"
+                     "[00:00]: https://youtu.be/abcdefghijk?t=0"),
+        ((3.0, 2.0), "A [00:03]. B [00:02].\n\n[00:03]: https://youtu.be/abcdefghijk?t=3\n"
+                     "[00:02]: https://youtu.be/abcdefghijk?t=2"),
+        # a swap frees neither label first: both keep their labels and only t= moves
+        ((1.0, 2.0), "A [00:02]. B [00:01].\n\n[00:02]: https://youtu.be/abcdefghijk?t=1\n"
+                     "[00:01]: https://youtu.be/abcdefghijk?t=2"),
+    ],
+)
+def test_a_label_another_rename_frees_is_free(targets: tuple[float, float], expected: str) -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format("A [00:02]. B [00:01].", "[00:02]: https://youtu.be/abcdefghijk?t=2\n"
+                            "[00:01]: https://youtu.be/abcdefghijk?t=1")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=t) for c, t in zip(note.claims, targets, strict=True)]
+    fixed = apply_changes(text, plan_fixes(text, note, moved))
+    assert fixed == _REF_NOTE.format(*expected.split("\n\n"))
+    assert [c.cited_s for c in parse_note(fixed, path="n.md").claims] == list(targets)
+
+
 def test_a_marker_goes_after_a_full_reference_followed_by_a_parenthesis() -> None:
     """``[12:31][w](more)`` is the link ``[12:31][w]`` then text: the marker must not split it."""
     from cliptool.notes import parse_note

@@ -361,11 +361,16 @@ def plan_fixes(
         changes.extend(mine)
     # A label another rename frees is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits
     # for B). One still in use at the end stays as written and only t= moves.
-    while taken is not None and (free := [w for w in waiting if not taken[w[1][1]]]):
-        for mine, rename in free:
-            _rename(taken, *rename)
-            changes.extend(mine)
-        waiting = [w for w in waiting if all(w is not f for f in free)]
+    freed = True
+    while taken is not None and freed:
+        freed = False
+        for w in list(waiting):  # one at a time: two renames may wait for the same label
+            mine, rename = w
+            if not taken[rename[1]]:
+                _rename(taken, *rename)
+                changes.extend(mine)
+                waiting.remove(w)
+                freed = True
     for mine, _ in waiting:
         changes.extend(c for c in mine if c.role == "t-param")
     if mark_unsupported:

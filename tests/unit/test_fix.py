@@ -539,6 +539,20 @@ def test_a_label_another_rename_frees_is_free(targets: tuple[float, float], expe
     assert [c.cited_s for c in parse_note(fixed, path="n.md").claims] == list(targets)
 
 
+def test_a_freed_label_goes_to_one_rename_only() -> None:
+    from cliptool.notes import parse_note
+
+    # A and C both wait for [00:01], which B, after them, gives up: A gets it, C keeps its label
+    text = _REF_NOTE.format("A [00:02]. C [00:03]. B [00:01].", "[00:02]: https://youtu.be/abcdefghijk?t=2\n"
+                            "[00:03]: https://youtu.be/abcdefghijk?t=3\n[00:01]: https://youtu.be/abcdefghijk?t=1")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=t) for c, t in zip(note.claims, (1, 1, 0), strict=True)]
+    fixed = apply_changes(text, plan_fixes(text, note, moved))
+    assert fixed == _REF_NOTE.format("A [00:01]. C [00:03]. B [00:00].", "[00:01]: https://youtu.be/abcdefghijk?t=1\n"
+                                     "[00:03]: https://youtu.be/abcdefghijk?t=1\n[00:00]: https://youtu.be/abcdefghijk?t=0")
+    assert [c.cited_s for c in parse_note(fixed, path="n.md").claims] == [1.0, 1.0, 0.0]
+
+
 def test_a_marker_goes_after_a_full_reference_followed_by_a_parenthesis() -> None:
     """``[12:31][w](more)`` is the link ``[12:31][w]`` then text: the marker must not split it."""
     from cliptool.notes import parse_note

@@ -209,16 +209,36 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> tuple[str, s
     end = text.find("]", shown[0].end)
     if start <= 0 or end < 0:
         return None
-    label = text[start:end]
+    old = label = text[start:end]
     for c in sorted((c for c in changes if start <= c.start and c.end <= end), key=lambda c: c.start, reverse=True):
         label = label[: c.start - start] + c.new + label[c.end - start :]
-    return None if label == text[start:end] else (label_key(text[start:end]), label_key(label), len(shown))
+    return None if label == old else (label_key(old), label_key(label), len(shown))
 
 
-def _rename(taken: Counter[str], old: str, new: str, labels: int) -> None:
-    """Count ``labels`` bracketed labels (a link's and its definition's) as renamed from ``old`` to ``new``."""
-    taken[old] -= labels
-    taken[new] += labels
+def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, str, int]]]) -> list[Change]:
+    """The changes of claims whose link label is renamed with its definition, in note order, each once
+    its new label is free: in use, the link would name another definition or make text a link. A label
+    another rename gives up is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits for B);
+    one still in use at the end stays as written, and only t= moves."""
+    if not renames:
+        return []
+    taken = Counter(label_key(m.group(1)) for m in _BRACKETED.finditer(text))  # bracketed labels, counted
+    out: list[Change] = []
+    waiting = list(renames)
+    freed = True
+    while freed:
+        freed = False
+        for w in list(waiting):  # one at a time: two renames may want the same label
+            mine, (old, new, labels) = w
+            if not taken[new]:
+                taken[old] -= labels
+                taken[new] += labels
+                out.extend(mine)
+                waiting.remove(w)
+                freed = True
+    for mine, _ in waiting:
+        out.extend(c for c in mine if c.role == "t-param")
+    return out
 
 
 # An anchor's end, searched from its last span: the close of the <a> element, the close of a
@@ -328,8 +348,7 @@ def plan_fixes(
     """
     by_index = {a.index: a for a in alignments}
     changes: list[Change] = []
-    taken: Counter[str] | None = None  # the note's bracketed labels, counted, once a shown label is also a key
-    waiting: list[tuple[list[Change], tuple[str, str, int]]] = []  # renames whose new label is still in use
+    renames: list[tuple[list[Change], tuple[str, str, int]]] = []  # claims whose label is its definition's key
     for claim in note.claims:
         alignment = by_index.get(claim.index)
         if alignment is None:
@@ -352,27 +371,10 @@ def plan_fixes(
                 )
         rename = _new_key(text, claim, mine)
         if rename is not None:
-            if taken is None:
-                taken = Counter(label_key(m.group(1)) for m in _BRACKETED.finditer(text))
-            if taken[rename[1]]:  # the link would name another definition, or make text a link
-                waiting.append((mine, rename))
-                continue
-            _rename(taken, *rename)
-        changes.extend(mine)
-    # A label another rename frees is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits
-    # for B). One still in use at the end stays as written and only t= moves.
-    freed = True
-    while taken is not None and freed:
-        freed = False
-        for w in list(waiting):  # one at a time: two renames may wait for the same label
-            mine, rename = w
-            if not taken[rename[1]]:
-                _rename(taken, *rename)
-                changes.extend(mine)
-                waiting.remove(w)
-                freed = True
-    for mine, _ in waiting:
-        changes.extend(c for c in mine if c.role == "t-param")
+            renames.append((mine, rename))
+        else:
+            changes.extend(mine)
+    changes.extend(_settle_renames(text, renames))
     if mark_unsupported:
         changes.extend(_plan_marks(text, note.claims, by_index, mark_unsupported))
     return sorted(changes, key=lambda c: (c.start, c.end))

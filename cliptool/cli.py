@@ -16,13 +16,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from typer.core import TyperGroup
 
 from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE, __version__
 from cliptool.errors import CliptoolError
+
+if TYPE_CHECKING:  # the models stay unimported for --help
+    from cliptool.models import Note, NoteReport
 
 log = logging.getLogger("cliptool")
 
@@ -627,14 +630,6 @@ def verify_cmd(
 
 
 
-def _fix_error_code(report: Any) -> tuple[int, str]:
-    """Exit code and message for a note verify could not check (it reports instead of raising)."""
-    code = report.error_code or CliptoolError.exit_code
-    if report.status == "no-captions":
-        return code, f"{report.path}: {report.reason}"
-    return code, report.reason or f"{report.path}: cannot be checked"
-
-
 def _fix_spans_by_line(fix: Any) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int, int]]]]:
     """Columns of each change on its line, before and after, to emphasise them inside long lines."""
     before: dict[int, list[tuple[int, int]]] = {}
@@ -744,17 +739,10 @@ def fix(
     """
     if verbose:
         _logging(True)
-    import json
 
-    from cliptool.fix import (
-        NoteFix,
-        left_as_written,
-        plan_note_fix_until_stable,
-        read_note_file,
-        write_note_fix,
-    )
-    from cliptool.report import plural
-    from cliptool.safe_write import BackupPlan, backup_dir_problem, check_writable
+    from cliptool.fix import NoteFix, fix_note
+    from cliptool.report import fix_to_json, plural
+    from cliptool.safe_write import BackupPlan, backup_dir_problem
     from cliptool.verify import VerifyOptions, verify_parsed
 
     if backup_dir is not None and no_backup:
@@ -786,40 +774,31 @@ def fix(
             raise typer.BadParameter(problem, param_hint="--backup-dir")
     backups = None if no_backup else BackupPlan(backup_dir)
 
+    def check(note: Note) -> NoteReport:
+        return verify_parsed(note, opts)
+
+    def warning_about(path: Path) -> Callable[[str], None]:
+        return lambda message: err.print(f"warning: {_escape(str(path))}: {_escape(message)}", highlight=False)
+
     fixes: list[NoteFix] = []
     with _progress_bar("fixing", len(todo), err) as bar:
         for path, root in todo:
             try:
-                note_file = read_note_file(path)
-                report = verify_parsed(note_file.note, opts)
-                for warning in report.warnings:
-                    err.print(f"warning: {_escape(str(path))}: {_escape(warning)}", highlight=False)
-                if report.status != "checked":
-                    fail(path, *_fix_error_code(report))
-                    continue
-                planned = plan_note_fix_until_stable(
-                    note_file, report.alignments, lambda note: verify_parsed(note, opts).alignments,
-                    min_score=min_score, mark_unsupported=marker if mark_unsupported else None)
-                weak, shared = left_as_written(report.claims, report.alignments, planned.retimed_claims, min_score)
-                below_min_score += weak
-                in_shared_definitions += shared
-                if write and planned.changes:
-                    backup = None if backups is None else backups.claim(path, root)
-                    planned = write_note_fix(planned, root=root, backup=backup)
-                elif planned.changes:
-                    try:
-                        check_writable(path, root)  # a dry run must not promise what --write would refuse
-                    except CliptoolError:
-                        # ... but it can still show what would change, e.g. in a read-only corpus
-                        refused.append(planned)
-                        if fmt == "text":
-                            with bar.paused():
-                                _fix_print_diff(out, planned)
-                        raise
-                fixes.append(planned)
-                if fmt == "text" and planned.changes:
+                outcome = fix_note(path, root, check, write=write, backups=backups, min_score=min_score,
+                                   mark_unsupported=marker if mark_unsupported else None, warn=warning_about(path))
+                below_min_score += outcome.below_min_score
+                in_shared_definitions += outcome.in_shared_definitions
+                if outcome.refused is not None:
+                    # a dry run shows what would change even in a note --write would refuse (read-only)
+                    refused.append(outcome.fix)
+                    if fmt == "text":
+                        with bar.paused():
+                            _fix_print_diff(out, outcome.fix)
+                    raise outcome.refused
+                fixes.append(outcome.fix)
+                if fmt == "text" and outcome.fix.changes:
                     with bar.paused():
-                        _fix_print_done(out, planned, write=write)
+                        _fix_print_done(out, outcome.fix, write=write)
             except CliptoolError as exc:
                 fail(path, exc.exit_code, str(exc))
             finally:
@@ -839,24 +818,7 @@ def fix(
         "notes_failed": len(failed),
     }
     if fmt == "json":
-        # A dry run lists what it would change in notes --write would refuse too, as its diff
-        # shows them; "writable" tells them apart (their refusal is also in errors[]).
-        listed = [(f, True) for f in changed] + [(f, False) for f in refused]
-        doc = {
-            "changes": [
-                {"path": f.path, "line": c.line, "old": c.old, "new": c.new, "claim_index": c.claim_index,
-                 "kind": c.kind, "role": c.role}
-                for f, _ in listed for c in f.changes
-            ],
-            "notes": [
-                {"path": f.path, "retimed_claims": list(f.retimed_claims), "marked_claims": list(f.marked_claims),
-                 "written": f.written, "backup": f.backup, "writable": writable}
-                for f, writable in listed
-            ],
-            "errors": failed,
-            "summary": summary,
-        }
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        typer.echo(fix_to_json(changed, refused, failed, summary))
     elif todo:  # with no note found, the error line has said it all
         # A dry run also counts the diffs it showed for notes --write would refuse (none when
         # writing), and says so, rather than "0 anchors" under a diff.

@@ -24,6 +24,7 @@ __all__ = [
     "FfmpegError",
     "WriteConflictError",
     "WorkerError",
+    "UncheckedError",
     "EXIT_OK",
     "EXIT_BELOW_ACCURACY",
     "EXIT_USAGE",
@@ -103,6 +104,15 @@ class WriteConflictError(CliptoolError):
     """The file changed on disk between read and write; nothing was written."""
 
     exit_code = 7
+
+
+class UncheckedError(CliptoolError):
+    """A note verify reported but could not check (no captions, a bad note), as an error for the
+    commands that stop at it; it keeps the exit code of the error behind the report."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class WorkerError(CliptoolError):

@@ -6,7 +6,8 @@ splices them in. Every byte outside those spans is kept, so line endings, traili
 front matter, callouts and wiki links survive untouched. Disk work sits at the edges:
 :func:`read_note_file` reads a note once (text, hash, claims), :func:`plan_note_fix` plans its
 fix from verify's alignments and :func:`write_note_fix` writes it through
-:mod:`cliptool.safe_write`.
+:mod:`cliptool.safe_write`; :func:`fix_note` does the three for one note, as the CLI does for
+each note of a batch.
 """
 
 from __future__ import annotations
@@ -21,9 +22,19 @@ from pathlib import Path
 from typing import Literal
 
 from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
-from cliptool.errors import InputError, NoteError
-from cliptool.models import EMPHASIS_CLOSER, LINE_BREAK, MARK_CLASS, Alignment, Claim, Note, Span, label_key
-from cliptool.safe_write import sha256_hex, write_atomic
+from cliptool.errors import CliptoolError, InputError, NoteError, UncheckedError
+from cliptool.models import (
+    EMPHASIS_CLOSER,
+    LINE_BREAK,
+    MARK_CLASS,
+    Alignment,
+    Claim,
+    Note,
+    NoteReport,
+    Span,
+    label_key,
+)
+from cliptool.safe_write import BackupPlan, check_writable, sha256_hex, write_atomic
 from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_time, parse_ts
 
 __all__ = [
@@ -31,10 +42,12 @@ __all__ = [
     "DEFAULT_MIN_SCORE",
     "Change",
     "ChangeKind",
+    "FixOutcome",
     "NoteFile",
     "NoteFix",
     "apply_changes",
     "below_min_score",
+    "fix_note",
     "line_of",
     "plan_fixes",
     "plan_note_fix",
@@ -476,3 +489,57 @@ def write_note_fix(fix: NoteFix, *, root: Path | None = None, backup: Path | Non
         raise NoteError(f"cannot write the fixed note: {exc.strerror or exc}{where}; the note is unchanged",
                         path=fix.path) from exc
     return replace(fix, written=True, backup=str(backup) if backup is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class FixOutcome:
+    """One note through fix: its plan (written or not) and the located anchors it left as written."""
+
+    fix: NoteFix
+    below_min_score: int = 0
+    in_shared_definitions: int = 0
+    refused: CliptoolError | None = None  # dry run: why --write would refuse to write the note
+
+
+def fix_note(
+    path: Path,
+    root: Path,
+    verify: Callable[[Note], NoteReport],
+    *,
+    write: bool = False,
+    backups: BackupPlan | None = None,
+    min_score: float = DEFAULT_MIN_SCORE,
+    mark_unsupported: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> FixOutcome:
+    """Read, verify, plan and (with ``write``) rewrite one note found under ``root``.
+
+    ``verify`` is :func:`cliptool.verify.verify_parsed` with the run's options; ``backups`` keeps
+    the originals (none when ``None``); ``warn`` hears verify's warnings about the note, also
+    when it cannot be checked. A dry run still checks that ``--write`` could write the
+    note, and says why not in :attr:`FixOutcome.refused` rather than raising, so the caller can
+    show the diff of a read-only note. Raises :class:`CliptoolError` for a note that cannot be
+    read, checked or written.
+    """
+    note_file = read_note_file(path)
+    report = verify(note_file.note)
+    for warning in report.warnings:
+        if warn is not None:
+            warn(warning)
+    if report.status != "checked":
+        reason = report.reason or "cannot be checked"
+        message = f"{report.path}: {reason}" if report.status == "no-captions" or not report.reason else reason
+        raise UncheckedError(message, report.error_code or CliptoolError.exit_code)
+    planned = plan_note_fix_until_stable(
+        note_file, report.alignments, lambda note: verify(note).alignments,
+        min_score=min_score, mark_unsupported=mark_unsupported)
+    weak, shared = left_as_written(report.claims, report.alignments, planned.retimed_claims, min_score)
+    refused = None
+    if planned.changes and write:
+        planned = write_note_fix(planned, root=root, backup=None if backups is None else backups.claim(path, root))
+    elif planned.changes:
+        try:
+            check_writable(path, root)
+        except CliptoolError as exc:
+            refused = exc
+    return FixOutcome(planned, weak, shared, refused)

@@ -21,12 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from cliptool import DEFAULT_MIN_SCORE
-from cliptool.fix import retime_target
+from cliptool.fix import NoteFix, retime_target
 from cliptool.models import Alignment, Claim, NoteReport, Status
 from cliptool.timecode import format_like, format_ts
 
 __all__ = [
     "CSV_COLUMNS",
+    "fix_to_json",
     "NOTE_STATUSES",
     "STATUSES",
     "note_stats",
@@ -733,3 +734,28 @@ def to_html(reports: Sequence[NoteReport], *, version: str) -> str:
         f'<h1>cliptool verify report</h1>\n<p class="tool">cliptool {_e(version)} · {_e(summary_line(reports))}</p>\n'
         f"{_summary_html(reports)}\n{body}\n</body>\n</html>\n"
     )
+
+
+def fix_to_json(changed: Sequence[NoteFix], refused: Sequence[NoteFix], errors: Sequence[dict[str, Any]],
+                summary: dict[str, Any]) -> str:
+    """``fix --format json``: every change, every note changed, the errors and the counts.
+
+    A dry run lists what it would change in notes ``--write`` would refuse too, as its diff
+    shows them; ``writable`` tells them apart (their refusal is also in ``errors``).
+    """
+    listed = [(f, True) for f in changed] + [(f, False) for f in refused]
+    doc = {
+        "changes": [
+            {"path": f.path, "line": c.line, "old": c.old, "new": c.new, "claim_index": c.claim_index,
+             "kind": c.kind, "role": c.role}
+            for f, _ in listed for c in f.changes
+        ],
+        "notes": [
+            {"path": f.path, "retimed_claims": list(f.retimed_claims), "marked_claims": list(f.marked_claims),
+             "written": f.written, "backup": f.backup, "writable": writable}
+            for f, writable in listed
+        ],
+        "errors": list(errors),
+        "summary": summary,
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
-from cliptool.errors import InputError
+from cliptool.errors import InputError, UncheckedError
 from cliptool.fix import (
     DEFAULT_MARKER,
     Change,
     apply_changes,
     below_min_score,
+    fix_note,
     in_shared_definitions,
     left_as_written,
     plan_fixes,
@@ -22,7 +23,8 @@ from cliptool.fix import (
     retime_target,
     write_note_fix,
 )
-from cliptool.models import Alignment, Claim, Note, Span, Status
+from cliptool.models import Alignment, Claim, Note, NoteReport, Span, Status
+from cliptool.safe_write import BackupPlan
 from cliptool.timecode import parse_t_param, parse_ts
 
 # A tiny local parse of yt-timestamp anchors and YouTube links, so these tests pin fix's
@@ -645,3 +647,47 @@ def test_a_marker_after_a_bare_url_stops_where_the_url_does(body: str, marked: s
     assert fixed == _REF_NOTE.format(marked.format(m=_mark("(?)")), "")
     assert [(c.cited_s, c.text) for c in parse_note(fixed, path="n.md").claims] == [
         (c.cited_s, c.text) for c in note.claims]
+
+
+# --- fix_note: one note read, verified, planned and written ------------------------------------
+_ONE = '---\nvideoId: abcdefghijk\n---\nA claim <a class="yt-timestamp" data-t="00:01:00">[00:01:00]</a>.\n'
+
+
+def _verified(status: str = "checked", **kw: object) -> Callable[[Note], NoteReport]:
+    """A verify that finds every claim at 90 s, or reports the note ``status`` (not checked)."""
+    def verify(note: Note) -> NoteReport:
+        moved = tuple(Alignment(c.index, "ok", score=0.9) if c.cited_s == 90 else
+                      Alignment(c.index, "shifted", score=0.9, corrected_s=90) for c in note.claims)
+        if status != "checked":
+            return NoteReport(note.path, note.video_id, status, claims=note.claims, **kw)  # type: ignore[arg-type]
+        return NoteReport(note.path, note.video_id, "checked", claims=note.claims, alignments=moved,
+                          **kw)  # type: ignore[arg-type]
+    return verify
+
+
+def test_fix_note_writes_with_a_backup(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text(_ONE)
+    done = fix_note(note, tmp_path, _verified(), write=True, backups=BackupPlan(None))
+    assert done.fix.written and done.fix.retimed_claims == (0,) and done.refused is None
+    assert 'data-t="00:01:30">[00:01:30]' in note.read_text()
+    assert Path(done.fix.backup or "").read_text() == _ONE
+
+
+def test_fix_note_dry_run_says_why_write_would_refuse_without_raising(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text(_ONE)
+    note.chmod(0o444)
+    done = fix_note(note, tmp_path, _verified())
+    assert isinstance(done.refused, InputError) and "read-only" in str(done.refused)
+    assert done.fix.changes and not done.fix.written and note.read_text() == _ONE
+
+
+def test_fix_note_stops_at_a_note_verify_could_not_check_with_its_exit_code(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text(_ONE)
+    heard: list[str] = []
+    with pytest.raises(UncheckedError, match=r"n\.md: network: offline") as got:
+        fix_note(note, tmp_path, _verified("no-captions", reason="network: offline", error_code=5,
+                                           warnings=("a warning",)), write=True, warn=heard.append)
+    assert got.value.exit_code == 5 and heard == ["a warning"] and note.read_text() == _ONE

@@ -24,6 +24,7 @@ from typing import Literal
 from cliptool import DEFAULT_MARKER, DEFAULT_MIN_SCORE
 from cliptool.errors import CliptoolError, InputError, NoteError, UncheckedError
 from cliptool.models import (
+    BARE_URL_REST,
     EMPHASIS_CLOSER,
     LINE_BREAK,
     MARK_CLASS,
@@ -260,8 +261,6 @@ def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, 
 _HTML_CLOSE = re.compile(r"(?:[^<]|<(?!/?a\b)){0,300}?</a\s*>", re.IGNORECASE)
 # The rest of a Markdown link's destination, its title if any ("jump", 'jump' or (jump)), and ")".
 _MD_URL_CLOSE = re.compile(r"""[^\s)]*(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)""")
-# The rest of a bare URL, as notes.py reads one: a tag or a table's bar glued to it is not the URL's.
-_BARE = re.compile(r"[^\s<>\"'()\[\]|]*")
 # What may sit between two anchors that back the same claim: blanks, then the next anchor's
 # opening up to its first span.
 _ANCHOR_GAP = re.compile(r"[ \t,;]*(?:<a\b[^<>\n]*|\[[^\]\n]*\]\([^)\s]*|\[|https?://\S*)?", re.IGNORECASE)
@@ -295,9 +294,8 @@ def _anchor_end(text: str, pos: int) -> int:
     m = _MD_URL_CLOSE.match(rest)
     if m:
         return pos + m.end()
-    bare = _BARE.match(rest)
-    word = bare.group(0) if bare else ""
-    return pos + len(word.rstrip(".,;:!?\"'"))
+    bare = BARE_URL_REST.match(rest)
+    return pos + (bare.end() if bare else 0)
 
 
 def _plan_marks(

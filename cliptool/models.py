@@ -25,6 +25,7 @@ __all__ = [
     "CaptionKind",
     "MARK_CLASS",
     "LINE_BREAK",
+    "BARE_URL_REST",
     "EMPHASIS_CLOSER",
     "label_key",
 ]
@@ -40,6 +41,12 @@ MARK_CLASS = "cliptool-unsupported"
 # Line breaks as notes count lines: LF, CRLF and a lone CR (old Mac files). The parser and fix
 # share it, so fix's line numbers are verify's.
 LINE_BREAK = re.compile(r"\r\n?|\n")
+
+# The rest of a bare URL, as GFM reads an autolink: it stops at blanks, tags, quotes, brackets and a
+# table's bar, and punctuation or emphasis right after it is prose (`…?t=36.`, `**…?t=36**`). The
+# parser and fix share it, so a marker goes where the parser says the URL ends. (Not `_`: video IDs
+# may end in one.)
+BARE_URL_REST = re.compile(r"[^\s<>\"'()\[\]|]*(?<![.,;:!?*~])")
 
 # Emphasis closed right after an anchor (`**[12:31](url)**`, `**claim <a ..>[..]</a>**`): the parser
 # keeps it out of the claim's text, and fix puts a marker after it, not inside the emphasis. Followed

@@ -20,7 +20,17 @@ from pathlib import Path
 import yaml
 
 from cliptool.errors import InputError, NoteError
-from cliptool.models import BACKUP_TAG, EMPHASIS_CLOSER, LINE_BREAK, MARK_CLASS, Claim, Note, Span, label_key
+from cliptool.models import (
+    BACKUP_TAG,
+    BARE_URL_REST,
+    EMPHASIS_CLOSER,
+    LINE_BREAK,
+    MARK_CLASS,
+    Claim,
+    Note,
+    Span,
+    label_key,
+)
 from cliptool.timecode import TimestampError, parse_time, parse_ts
 
 __all__ = [
@@ -95,7 +105,7 @@ _MD_LINK = re.compile(
 # A reference-style link: `[text][label]`, `[label][]` or `[label]`; a link only when the label is defined.
 _REF_LINK = re.compile(r"(!?)\[([^\[\]\n]*)\](?:\[([^\[\]\n]*)\])?")
 _BARE_URL = re.compile(
-    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/[^\s<>\"'()\[\]]*", re.IGNORECASE
+    r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com|youtu\.be)/" + BARE_URL_REST.pattern, re.IGNORECASE
 )
 _YT_URL = re.compile(
     r"https?://(?:[\w-]+\.)*(?:youtube(?:-nocookie)?\.com/(?:watch/?\?(?:[^#\s]*?&(?:amp;)?)?v=|embed/|shorts/"

@@ -635,6 +635,9 @@ def test_a_definition_several_links_use_is_counted_as_shared_whatever_its_score(
          "Claim https://youtu.be/abcdefghijk?t=36 {m}<br>Next claim " + A.format("00:00:09", "00:00:09")),
         ("Claim https://youtu.be/abcdefghijk?t=36" + A.format("00:00:09", "00:00:09"),
          "Claim https://youtu.be/abcdefghijk?t=36 {m}" + A.format("00:00:09", "00:00:09")),
+        # ... or to the emphasis around it: the marker goes after the emphasis closes, as for links
+        ("Claim **https://youtu.be/abcdefghijk?t=36**.", "Claim **https://youtu.be/abcdefghijk?t=36** {m}."),
+        ("Claim https://youtu.be/abcdefghijk?t=36.", "Claim https://youtu.be/abcdefghijk?t=36 {m}."),
     ],
 )
 def test_a_marker_after_a_bare_url_stops_where_the_url_does(body: str, marked: str) -> None:

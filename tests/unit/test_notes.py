@@ -794,6 +794,11 @@ def test_a_label_alone_is_no_definition_unless_a_url_line_goes_on_with_it(defini
         (f'> **{anchor("00:14:43")}** "So once you write it down."', ['"So once you write it down."']),
         # emphasis opened right after an anchor is the next claim's
         (f"Claim {anchor('00:00:01')}**next** claim {anchor('00:00:02')}", ["Claim", "next claim"]),
+        # a bare URL ends before emphasis or punctuation glued to it, as GFM autolinks do
+        (f"Claim **https://youtu.be/{VID}?t=36**", ["Claim"]),
+        (f"**Claim https://youtu.be/{VID}?t=36**", ["Claim"]),
+        (f"Claim ~~https://youtu.be/{VID}?t=36~~ then *more https://youtu.be/{VID}?t=40*.", ["Claim", "then more"]),
+        (f"Claim https://youtu.be/{VID}?t=36. Next **https://youtu.be/{VID}?t=40**!", ["Claim", "Next"]),
     ],
 )
 def test_emphasis_around_an_anchor_is_not_claim_text(body: str, expected: list[str]) -> None:

@@ -237,6 +237,8 @@ class Tuning:
     cited_window_s: float = 5.0  # ... for passages starting up to this much after it
     cited_evidence: float = 0.08  # ... in full once its passage says this much of the claim
     order_bonus: float = 0.15  # trust in the note's order of claims
+    place_bonus: float = 0.05  # trust in a claim's place between its neighbours, when its cited time says nothing
+    place_width: float = 0.5  # ... fading to nothing this share of the neighbours' gap away
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it
@@ -281,7 +283,9 @@ def align_note(
 
     A passage's score is its lexical evidence for the claim, plus ``cited_bonus`` when the cited
     time falls in it (the note is usually right), plus ``order_bonus`` when it lies between the
-    times of the nearest confirmed claims before and after (notes mostly follow the video).
+    times of the nearest confirmed claims before and after (notes mostly follow the video), and,
+    when the cited time says next to nothing of the claim, ``place_bonus`` fading with the distance
+    from where its place in the note puts it between those two.
 
     Which passage is chosen does not depend on ``tolerance_s``: the priors use the tuned
     ``cited_window_s``; the tolerance judges the cited time against the passage chosen. (Used
@@ -358,8 +362,13 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     if sc.best[i] < tuning.min_coverage:
         return unsupported
     lo, hi = _bracket(sc.trusted_t, i)
-    in_order = (index.starts >= lo) & (index.starts <= hi)
-    total = sc.rank[i] + tuning.cited_bonus * sc.near[i] + tuning.order_bonus * in_order
+    prior = tuning.order_bonus * ((index.starts >= lo) & (index.starts <= hi))
+    if sc.near_best[i] < tuning.cited_evidence:
+        # The cited time says next to nothing of the claim: where the note puts it among its
+        # confirmed neighbours is then the best guess of where it is said (a claim said twice in
+        # that stretch goes to the place nearer its share of the way).
+        prior = prior + _place_prior(sc.trusted_t, i, index, tuning)
+    total = sc.rank[i] + tuning.cited_bonus * sc.near[i] + prior
     j = int(np.argmax(total))
     if row[j] >= tuning.min_chosen:
         # The claim is said where the priors point. Trust in the cited time now grows with what
@@ -368,7 +377,7 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         # judged with the full bonus: an invented claim must not drift to a passage sharing a
         # few words of it.)
         trust = np.clip(row / tuning.cited_evidence, 0.0, 1.0)
-        total = sc.rank[i] + tuning.cited_bonus * sc.near[i] * trust + tuning.order_bonus * in_order
+        total = sc.rank[i] + tuning.cited_bonus * sc.near[i] * trust + prior
         j = int(np.argmax(total))
     if row[j] < tuning.min_chosen:
         # The priors picked a passage that says next to nothing of the claim: pointing there
@@ -494,6 +503,26 @@ def _bracket(trusted_t: np.ndarray, i: int) -> tuple[float, float]:
     if lo > hi:  # the note jumps back here: no order to lean on
         return -np.inf, np.inf
     return lo - 10.0, hi + 10.0
+
+
+def _place_prior(trusted_t: np.ndarray, i: int, index: TranscriptIndex, tuning: Tuning) -> np.ndarray | float:
+    """A bonus per passage peaking where claim ``i`` falls if the note spreads its claims evenly in
+    time between its nearest trusted neighbours (by their places in the note), else 0.
+
+    Notes summarise a video in its order at a roughly even pace, so a claim a third of the way
+    from one confirmed claim to the next is most likely said a third of the way between them.
+    """
+    before = np.flatnonzero(~np.isnan(trusted_t[:i]))
+    after = np.flatnonzero(~np.isnan(trusted_t[i + 1 :]))
+    if not before.size or not after.size:
+        return 0.0
+    i_lo, i_hi = int(before[-1]), i + 1 + int(after[0])
+    t_lo, t_hi = float(trusted_t[i_lo]), float(trusted_t[i_hi])
+    if t_hi < t_lo:  # the note jumps back here: no pace to go by
+        return 0.0
+    expected = t_lo + (t_hi - t_lo) * (i - i_lo) / (i_hi - i_lo)
+    reach = max(tuning.place_width * (t_hi - t_lo), 1.0)
+    return tuning.place_bonus * np.clip(1.0 - np.abs(index.starts - expected) / reach, 0.0, 1.0)
 
 
 def _rivals(total: np.ndarray, index: TranscriptIndex, j: int, *, margin: float, far_s: float) -> list[int]:

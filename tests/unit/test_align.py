@@ -441,3 +441,33 @@ def test_weak_evidence_elsewhere_does_not_overrule_a_cited_time_that_says_someth
     assert placed(min_moved=0.2, moved_ratio=4.0) == ("ok", 240.0)
     assert placed(min_moved=0.2, moved_ratio=3.0) == ("shifted", 666.0)
     assert placed(min_moved=0.15) == ("shifted", 666.0)
+
+
+@pytest.mark.parametrize(("place", "said_at"), [(1, 300.0), (3, 900.0)])
+def test_a_claim_said_twice_between_its_neighbours_goes_to_the_place_its_share_of_the_way_points_at(
+        place: int, said_at: float) -> None:
+    # Pollination is said at 05:00 and 15:00, both between the confirmed 01:00 and 19:00; the
+    # claim's own time points at filler. A quarter of the way through the note's stretch
+    # (01:00 + 270 s) is nearer 05:00; three quarters (01:00 + 810 s) nearer 15:00.
+    invented = [("00:02:06", "Hornets build paper nests from chewed wood"),
+                ("00:08:06", "Bumblebees buzz tomato flowers to shake the pollen loose")]
+    rows = [("00:01:00", "A scout bee performs a waggle dance to tell the hive where the nectar is"),
+            *invented, ("00:19:00", "Thanks for watching, see you next time")]
+    rows.insert(place, ("00:10:06", "Pollination feeds one third of everything we eat"))
+    a = _align(*rows)
+    assert [x.status for x in a] == ["ok", *(["shifted" if k == place else "unsupported" for k in (1, 2, 3)]), "ok"]
+    assert a[place].start == said_at
+    # Without that prior the two places tie.
+    even = align_note(_claims(*rows), _index(), tuning=Tuning(place_bonus=0.0))[place]
+    assert even.status == "ambiguous" and {x.start for x in even.alternatives} == {300.0, 900.0}
+
+
+def test_a_claims_place_among_its_neighbours_never_moves_a_cited_time_that_says_it() -> None:
+    rows = (("00:01:00", "A scout bee performs a waggle dance to tell the hive where the nectar is"),
+            ("00:15:00", "Pollination feeds one third of everything we eat"),
+            ("00:02:06", "Hornets build paper nests from chewed wood"),
+            ("00:08:06", "Bumblebees buzz tomato flowers to shake the pollen loose"),
+            ("00:19:00", "Thanks for watching, see you next time"))
+    # even with a prior far stronger than the tuned one, which would carry it to 05:00
+    a = align_note(_claims(*rows), _index(), tuning=Tuning(place_bonus=0.5))
+    assert (a[1].status, a[1].start) == ("ok", 900.0)

@@ -232,8 +232,9 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> tuple[str, s
 def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, str, int]]]) -> list[Change]:
     """The changes of claims whose link label is renamed with its definition, in note order, each once
     its new label is free: in use, the link would name another definition or make text a link. A label
-    another rename gives up is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits for B);
-    one still in use at the end stays as written, and only t= moves."""
+    another rename gives up is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits for B),
+    and renames that wait only on each other (a swap) are made together. One whose label stays in use
+    keeps its label as written, and only t= moves."""
     if not renames:
         return []
     taken = Counter(label_key(m.group(1)) for m in _BRACKETED.finditer(text))  # bracketed labels, counted
@@ -250,8 +251,22 @@ def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, 
                 out.extend(mine)
                 waiting.remove(w)
                 freed = True
-    for mine, _ in waiting:
-        out.extend(c for c in mine if c.role == "t-param")
+    # Left are renames waiting on labels still in use. Those whose new labels only other waiting
+    # renames give up (A [00:01] -> 00:02, B [00:02] -> 00:01) can all be made at once, as long as
+    # no two want the same label; drop the others until the rest frees what it needs.
+    together = list(waiting)
+    settled = False
+    while not settled:
+        given: Counter[str] = Counter()
+        for _, (old, _, labels) in together:
+            given[old] += labels
+        wanted = Counter(new for _, (_, new, _) in together)
+        free = [w for w in together if taken[w[1][1]] == given[w[1][1]] and wanted[w[1][1]] == 1]
+        settled = len(free) == len(together)
+        together = free
+    for w in waiting:
+        mine = w[0]
+        out.extend(mine if w in together else [c for c in mine if c.role == "t-param"])
     return out
 
 

@@ -524,9 +524,9 @@ def test_a_label_that_is_its_definitions_key_keeps_it_when_the_new_one_is_taken(
                      "[00:00]: https://youtu.be/abcdefghijk?t=0"),
         ((3.0, 2.0), "A [00:03]. B [00:02].\n\n[00:03]: https://youtu.be/abcdefghijk?t=3\n"
                      "[00:02]: https://youtu.be/abcdefghijk?t=2"),
-        # a swap frees neither label first: both keep their labels and only t= moves
-        ((1.0, 2.0), "A [00:02]. B [00:01].\n\n[00:02]: https://youtu.be/abcdefghijk?t=1\n"
-                     "[00:01]: https://youtu.be/abcdefghijk?t=2"),
+        # a swap frees neither label first: both renames are made together
+        ((1.0, 2.0), "A [00:01]. B [00:02].\n\n[00:01]: https://youtu.be/abcdefghijk?t=1\n"
+                     "[00:02]: https://youtu.be/abcdefghijk?t=2"),
     ],
 )
 def test_a_label_another_rename_frees_is_free(targets: tuple[float, float], expected: str) -> None:
@@ -553,6 +553,31 @@ def test_a_freed_label_goes_to_one_rename_only() -> None:
     assert fixed == _REF_NOTE.format("A [00:01]. C [00:03]. B [00:00].", "[00:01]: https://youtu.be/abcdefghijk?t=1\n"
                                      "[00:03]: https://youtu.be/abcdefghijk?t=1\n[00:00]: https://youtu.be/abcdefghijk?t=0")
     assert [c.cited_s for c in parse_note(fixed, path="n.md").claims] == [1.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("other", "renamed"),
+    [
+        # three labels passed round: all renamed together
+        ("", ("A [00:01]. B [00:02]. C [00:03].", "[00:01]: https://youtu.be/abcdefghijk?t=1\n"
+             "[00:02]: https://youtu.be/abcdefghijk?t=2\n[00:03]: https://youtu.be/abcdefghijk?t=3")),
+        # another link keeps [00:01] in use: A cannot take it, so C cannot take A's, nor B C's; only t= moves
+        (" [00:01](https://example.com)", ("A [00:02]. B [00:03]. C [00:01]. [00:01](https://example.com)",
+                                           "[00:02]: https://youtu.be/abcdefghijk?t=1\n"
+                           "[00:03]: https://youtu.be/abcdefghijk?t=2\n[00:01]: https://youtu.be/abcdefghijk?t=3")),
+    ],
+)
+def test_labels_passed_round_are_renamed_together_unless_one_stays_in_use(other: str,
+                                                                           renamed: tuple[str, str]) -> None:
+    from cliptool.notes import parse_note
+
+    text = _REF_NOTE.format(f"A [00:02]. B [00:03]. C [00:01].{other}", "[00:02]: https://youtu.be/abcdefghijk?t=2\n"
+                            "[00:03]: https://youtu.be/abcdefghijk?t=3\n[00:01]: https://youtu.be/abcdefghijk?t=1")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=t) for c, t in zip(note.claims, (1, 2, 3), strict=True)]
+    fixed = apply_changes(text, plan_fixes(text, note, moved))
+    assert fixed == _REF_NOTE.format(*renamed)
+    assert [c.cited_s for c in parse_note(fixed, path="n.md").claims] == [1.0, 2.0, 3.0]
 
 
 def test_a_marker_goes_after_a_full_reference_followed_by_a_parenthesis() -> None:

@@ -656,17 +656,36 @@ def _front_matter(
             fields[key.value] = value
     vid = fields.get("videoId")
     if vid is None:
-        raise NoteError("front matter has no videoId", path=path, line=1)
+        return _video_of_link(fields, path), _scalar(fields.get("title")), _language(fields), close + 1
     vid_line = 2 + vid.start_mark.line
-    if not isinstance(vid, yaml.ScalarNode) or not is_video_id(vid.value):
-        if not isinstance(vid, yaml.ScalarNode):
-            raise NoteError("videoId is a list or mapping, not 11 characters of [A-Za-z0-9_-]",
-                            path=path, line=vid_line)
+    if not isinstance(vid, yaml.ScalarNode):
+        raise NoteError("videoId is a list or mapping, not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
+    video_id = vid.value.strip()
+    url = _YT_URL.fullmatch(video_id) or _YT_URL.match(video_id)
+    if url and not is_video_id(video_id):
+        video_id = url.group(1)  # `videoId: https://youtu.be/ID`: the id is plain in the URL
+    if not is_video_id(video_id):
         shown = repr(vid.value)[:40]
         raise NoteError(f"videoId {shown} is not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
-    title = _scalar(fields.get("title"))
-    language = _scalar(fields.get("lang")) or _scalar(fields.get("language"))
-    return vid.value, title, language, close + 1
+    return video_id, _scalar(fields.get("title")), _language(fields), close + 1
+
+
+# Front matter fields that name the note's source when it has no videoId (`url: https://youtu.be/ID`).
+_LINK_FIELDS = ("url", "source", "link", "video", "youtube")
+
+
+def _video_of_link(fields: dict[str, yaml.Node], path: str) -> str:
+    """The video a note without videoId is about: the one YouTube video its link fields name."""
+    found = {m.group(1) for key in _LINK_FIELDS
+             if (value := _scalar(fields.get(key))) and (m := _YT_URL.match(value))}
+    if len(found) == 1:
+        return found.pop()
+    more = f" (its {', '.join(_LINK_FIELDS)} fields name {len(found)} videos)" if found else ""
+    raise NoteError(f"front matter has no videoId{more}", path=path, line=1)
+
+
+def _language(fields: dict[str, yaml.Node]) -> str | None:
+    return _scalar(fields.get("lang")) or _scalar(fields.get("language"))
 
 
 def _scalar(node: yaml.Node | None) -> str | None:

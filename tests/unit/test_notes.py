@@ -347,6 +347,19 @@ def test_rewriting_spans_changes_the_parsed_times() -> None:
     assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
 
 
+@pytest.mark.parametrize("front", [
+    f"videoId: https://youtu.be/{VID}",
+    f"videoId: 'https://www.youtube.com/watch?v={VID}&t=5s'",
+    f"videoId: ' {VID} '",
+    f"title: x\nurl: https://www.youtube.com/watch?v={VID}",
+    f"source: https://youtu.be/{VID}?t=3\nlink: https://www.youtube.com/embed/{VID}",
+    f"videoId: {VID}\nurl: https://youtu.be/{OTHER}",  # videoId decides
+])
+def test_the_video_may_be_given_as_a_link(front: str) -> None:
+    parsed = parse_note(note(f"Claim [0:05](https://youtu.be/{VID}?t=5)", front=front + "\n"))
+    assert parsed.video_id == VID and [c.cited_s for c in parsed.claims] == [5.0]
+
+
 # --- errors --------------------------------------------------------------------------------------
 
 ERRORS = [
@@ -363,6 +376,9 @@ ERRORS = [
     ("videoId path escape", "---\nvideoId: ../../etc/x\n---\n", 2, "is not 11 characters"),
     ("videoId empty", "---\nvideoId:\n---\n", 2, "is not 11 characters"),
     ("videoId a list", f"---\nvideoId:\n  - {VID}\n---\n", 3, "list or mapping"),
+    ("videoId a link elsewhere", f"---\nvideoId: https://example.com/{VID}\n---\n", 2, "is not 11 characters"),
+    ("link fields naming two videos", f"---\nurl: https://youtu.be/{VID}\nsource: https://youtu.be/{OTHER}\n---\n",
+     1, "no videoId (its url, source, link, video, youtube fields name 2 videos)"),
     ("minutes 75", note(f"x {anchor('00:75:00')}"), 6, "impossible timestamp '00:75:00'"),
     ("seconds 61", note(f"x\ny {anchor('00:00:61')}"), 7, "impossible timestamp '00:00:61'"),
     ("MM:SS seconds 60", note(f"x {anchor('08:60')}"), 6, "impossible timestamp"),

@@ -324,18 +324,12 @@ def _walk_notes(
     return found
 
 
-def _no_notes(paths: list[Path]) -> str:
-    from cliptool.notes import NOTE_SUFFIXES
-
-    return f"no notes ({', '.join(NOTE_SUFFIXES)}) found in " + ", ".join(str(p) for p in paths)
-
-
 def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -> list[Path]:
     """Note files under ``paths`` (see :func:`_walk_notes`); none at all is an error.
 
     With ``missing``, the errors of paths that do not exist are collected there.
     """
-    from cliptool.errors import InputError
+    from cliptool.notes import no_notes_error
 
     found = _walk_notes(paths, None if missing is None else lambda _given, err: missing.append(err))
     if not found:
@@ -343,7 +337,7 @@ def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -
             for problem in missing[:-1]:
                 _error(str(problem))
             raise missing[-1]
-        raise InputError(_no_notes(paths))
+        raise no_notes_error(paths)
     return [path for path, _ in found]
 
 
@@ -741,6 +735,7 @@ def fix(
         _logging(True)
 
     from cliptool.fix import NoteFix, fix_note
+    from cliptool.notes import no_notes_error
     from cliptool.report import fix_to_json, plural
     from cliptool.safe_write import BackupPlan, backup_dir_problem
     from cliptool.verify import VerifyOptions, verify_parsed
@@ -766,7 +761,7 @@ def fix(
     # each note with the tree it was found in: writes never leave it
     todo = _walk_notes(paths, lambda given, exc: fail(given, exc.exit_code, str(exc)))
     if not todo and not failed:  # as claims and verify: nothing to fix is a bad path, not success
-        fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, _no_notes(paths))
+        fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, str(no_notes_error(paths)))
 
     if backup_dir is not None and not no_backup:  # a dry run must not promise what --write would refuse
         problem = backup_dir_problem(backup_dir, {root for _, root in todo})
@@ -853,105 +848,6 @@ class _SubsMode(str, Enum):
     none = "none"
 
 
-def _clip_selection(claim: str | None, anchor: int | None, every: bool, status: str | None) -> Any:
-    from cliptool.clip import Selection
-    from cliptool.errors import InputError
-    from cliptool.timecode import TimestampError, parse_ts
-
-    try:
-        at_s = parse_ts(claim) if claim is not None else None
-    except TimestampError as exc:
-        raise InputError(f"--claim: {exc}") from None
-    statuses = tuple(s.strip() for s in (status or "").split(",") if s.strip())
-    if status is not None and not statuses:
-        raise InputError("--status needs a list such as shifted,unsupported")
-    return Selection(at_s=at_s, anchor=anchor, every=every, statuses=statuses)
-
-
-def _clip_notes(note: Path | None, video_id: str | None, select: Any, failures: list[tuple[str, Any]]) -> list[Any]:
-    """The notes to clip from; without a NOTE, one bare claim at --claim of --video-id."""
-    from cliptool.errors import InputError
-    from cliptool.fetch import check_video_id
-    from cliptool.models import Claim, Note
-    from cliptool.notes import read_note
-
-    if note is None:
-        if video_id is None or select.at_s is None:
-            raise InputError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
-        cited = Claim(index=0, line=0, column=0, cited_s=select.at_s, raw="", text="")
-        return [Note(path="", video_id=check_video_id(video_id), claims=(cited,))]
-    if note.is_dir() and not (select.every or select.statuses):
-        raise InputError("a folder of notes needs --all or --status", path=str(note))
-    notes = []
-    for path in _note_files([note]):
-        try:
-            notes.append(read_note(path))
-        except InputError as err:
-            failures.append((str(path), err))
-    if video_id is not None:
-        wanted = check_video_id(video_id)
-        notes = [n for n in notes if n.video_id == wanted]
-        if not notes:
-            raise InputError(f"no note about video {video_id}", path=str(note))
-    return notes
-
-
-def _clip_captions(note: Any, *, snap: bool | None, need_status: bool, subs: str, opts: Any) -> tuple[Any, Any, Any]:
-    """(alignments, caption info, transcript) for a note; Nones when its captions are not to be had.
-
-    Captions already cached are always used (verify snaps the clip to the passage). The network
-    is asked only when --snap, --status or --subs burn says captions are required.
-    """
-    from dataclasses import replace as dc_replace
-
-    from cliptool.errors import CaptionsError
-    from cliptool.verify import transcript_for, verify_parsed
-
-    required = bool(snap) or need_status or subs == "burn"
-    lookup = opts if required else dc_replace(opts, offline=True)
-    try:
-        transcript = transcript_for(note.video_id, lookup)
-    except CaptionsError:
-        if required:
-            raise
-        if snap is None:
-            _warn(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
-        return None, None, None
-    if not note.path:  # a bare --video-id/--claim time: no claim text to verify
-        return None, transcript.info, transcript
-    # Verified even with --no-snap: the record and the notices say what verify found.
-    report = verify_parsed(note, lookup)
-    if report.status != "checked":
-        if snap is False and not need_status:
-            return None, None, transcript
-        raise CaptionsError(note.video_id, report.reason or "captions cannot be used")
-    return report.alignments, report.captions, transcript
-
-
-def _clip_duration(note: Any, media: Path | None, transcript: Any, cache_dir: Path) -> float | None:
-    from cliptool.fetch import read_info
-    from cliptool.media import probe
-
-    if media is not None:
-        return float(probe(media).duration_s)
-    if transcript is not None and transcript.duration_s:
-        return float(transcript.duration_s)
-    info = read_info(note.video_id, cache_dir) or {}
-    duration = info.get("duration_s")
-    return float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
-
-
-def _clip_label(job: Any) -> str:
-    """Which claim a clip is for; a bare --video-id clip has no note and no anchor to name."""
-    from cliptool.clip import shown_time
-
-    if not job.note_path:
-        return f"{job.spec.video_id} at {shown_time(job.spec.cited_s)}"
-    label = f"{job.note_path}: anchor {job.spec.index}"
-    others = [f"anchor {i}" for i in job.spec.also] + [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
-    return label + (f" (also for {', '.join(others)})" if others else "")
-
-
 @app.command("clip")
 @_signals_handled("ffmpeg stopped, unfinished clips removed")
 def clip_cmd(
@@ -999,17 +895,16 @@ def clip_cmd(
     if verbose:
         _logging(True)
     from cliptool.clip import (
-        ClipJob,
+        clip_jobs,
+        label_of,
         make_clips,
-        merge_jobs,
-        plan_clips,
-        select_claims,
+        parse_selection,
+        read_clip_notes,
         served_claims,
         shown_time,
-        verdict_notices,
     )
     from cliptool.errors import CliptoolError
-    from cliptool.media import DEFAULT_FORMAT, MediaSource, fetch_sections, stopping
+    from cliptool.media import DEFAULT_FORMAT, stopping
     from cliptool.report import plural, shorten
     from cliptool.verify import VerifyOptions
 
@@ -1023,58 +918,21 @@ def clip_cmd(
             check_format(fmt)
         except CliptoolError as exc:
             raise typer.BadParameter(str(exc), param_hint="--format") from None
-    select = _clip_selection(claim, anchor, every, status)
-    cache_dir = _cache_dir(cache)
-    failures: list[tuple[str, CliptoolError]] = []
-    notes = _clip_notes(note, video_id, select, failures)
+    select = parse_selection(claim=claim, anchor=anchor, every=every, status=status)
+    notes, failures = read_clip_notes(note, video_id, select, warn=_warn)
     if media is not None and len({n.video_id for n in notes}) > 1:
         raise typer.BadParameter("one --media file cannot serve notes about several videos; add --video-id",
                                  param_hint="--media")
-    opts = VerifyOptions(cache_dir=cache_dir, lang=lang, offline=offline, url_template=_url_template(url_template))
-    work: list[Any] = []
-    for n in notes:
-        try:
-            if not select.statuses:
-                select_claims(n, None, select)  # a bad --claim/--anchor is said before any media work
-            alignments, captions, transcript = _clip_captions(n, snap=snap, need_status=bool(select.statuses),
-                                                              subs=subs.value, opts=opts)
-
-            def planning_failed(c: Any, problem: CliptoolError) -> None:
-                failures.append(("", problem))  # plan errors already name the note, line and anchor
-
-            specs = plan_clips(
-                n, alignments, select=select, before_s=before, after_s=after, snap=snap is not False,
-                duration_s=_clip_duration(n, media, transcript, cache_dir), on_error=planning_failed,
-                # with --media the length checked is the file's, which may be shorter than the video
-                duration_of="the video" if media is None else f"the media file {media}",
-            )
-            for line in verdict_notices(n, alignments, specs, snap=snap is not False):
-                _warn(f"note: {line}")  # the clip is not simply at the cited time: say where and why
-            if not specs:
-                continue
-            sources: list[Any]
-            if media is not None:
-                sources = [MediaSource(path=media)] * len(specs)
-            else:
-                sources = fetch_sections(n.video_id, [(s.start_s, s.end_s) for s in specs], cache_dir=cache_dir,
-                                         url_template=opts.url_template or "", fmt=fmt or DEFAULT_FORMAT,
-                                         offline=offline)
-        except CliptoolError as err:
-            failures.append((n.path or n.video_id, err))
-            continue
-        for spec, source in zip(specs, sources, strict=True):
-            if isinstance(source, CliptoolError):  # this range alone cannot be had: its clip fails, not the note
-                failures.append((f"{n.path or n.video_id}: anchor {spec.index}", source))
-                continue
-            work.append(ClipJob(spec=spec, source=source, note_path=n.path or None, title=n.title or source.title,
-                                captions=captions, transcript=transcript))
-
-    work = merge_jobs(work)  # notes citing the same stretch share one clip and one record
+    opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
+                         url_template=_url_template(url_template))
+    work, unplanned = clip_jobs(notes, select, opts, before_s=before, after_s=after, snap=snap, subs=subs.value,
+                                media=media, fmt=fmt or DEFAULT_FORMAT, warn=_warn)
+    failures += unplanned
     out_console, err_console = _out_console(), _err_console()
     shown_notes: set[str] = set()
 
     def report(job: Any, got: Any) -> None:
-        label = _clip_label(job)
+        label = label_of(job)
         if isinstance(got, CliptoolError):
             if stopping():
                 return  # SIGTERM or Ctrl-C stopped this cut; the closing line says so once

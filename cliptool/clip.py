@@ -3,7 +3,9 @@
 ``plan_clips`` turns a note (and verify's alignments, when there are captions) into
 :class:`ClipSpec` values without touching disk; ``cut`` makes one clip from a media file;
 ``make_clip`` adds the provenance manifest and the ``index.json`` entry; ``make_clips`` runs
-many cuts in threads (each cut is an ffmpeg subprocess, so threads are enough).
+many cuts in threads (each cut is an ffmpeg subprocess, so threads are enough). ``read_clip_notes``
+and ``clip_jobs`` do what ``cliptool clip`` does before it cuts: read the notes, find their
+captions, plan, and find the media for each clip.
 """
 
 from __future__ import annotations
@@ -22,18 +24,31 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import ffmpeg
 
 from cliptool import __version__
-from cliptool.errors import CliptoolError, InputError, MediaError
+from cliptool.errors import CaptionsError, CliptoolError, InputError, MediaError
 from cliptool.fix import is_renotation
-from cliptool.media import MediaSource, ffmpeg_version, media_error, probe, progress_of, run_ffmpeg
+from cliptool.media import (
+    DEFAULT_FORMAT,
+    MediaSource,
+    fetch_sections,
+    ffmpeg_version,
+    media_error,
+    probe,
+    progress_of,
+    run_ffmpeg,
+)
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
+from cliptool.notes import find_notes, no_notes_error, read_note
 from cliptool.parallel import result_of
 from cliptool.safe_write import file_lock, text_bytes, write_atomic
-from cliptool.timecode import format_ts, mmss_reading, utc_now
+from cliptool.timecode import TimestampError, format_ts, mmss_reading, parse_ts, utc_now
+
+if TYPE_CHECKING:  # verify pulls in the aligner (numpy): imported only when clip_jobs runs
+    from cliptool.verify import VerifyOptions
 
 __all__ = [
     "MIN_CLIP_S",
@@ -43,15 +58,19 @@ __all__ = [
     "ClipSpec",
     "Selection",
     "SubsMode",
+    "clip_jobs",
     "clip_name",
     "cut",
     "find_font",
+    "label_of",
     "make_clip",
     "make_clips",
     "manifest_of",
     "merge_jobs",
+    "parse_selection",
     "plan_clip",
     "plan_clips",
+    "read_clip_notes",
     "select_claims",
     "served_claims",
     "shown_time",
@@ -107,6 +126,24 @@ class Selection:
         bad = [s for s in self.statuses if s not in STATUSES]
         if bad:
             raise InputError(f"unknown status {', '.join(bad)} (choose from {', '.join(STATUSES)})")
+
+
+def parse_selection(
+    *, claim: str | None = None, anchor: int | None = None, every: bool = False, status: str | None = None
+) -> Selection:
+    """The :class:`Selection` clip's options spell: ``claim`` a time as typed, ``status`` a comma list.
+
+    >>> parse_selection(status="shifted, unsupported").statuses
+    ('shifted', 'unsupported')
+    """
+    try:
+        at_s = parse_ts(claim) if claim is not None else None
+    except TimestampError as exc:
+        raise InputError(f"--claim: {exc}") from None
+    statuses = tuple(s.strip() for s in (status or "").split(",") if s.strip())
+    if status is not None and not statuses:
+        raise InputError("--status needs a list such as shifted,unsupported")
+    return Selection(at_s=at_s, anchor=anchor, every=every, statuses=statuses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -863,3 +900,180 @@ def make_clips(
         return [result_of(f) for f in futures]  # not f.result(): a signal must stop ffmpeg now
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ------------------------------------------------------------------------- notes to jobs
+
+
+def _ignore(message: str) -> None:
+    """The ``warn`` of a caller that asked for no notices."""
+
+
+def read_clip_notes(
+    note: Path | None,
+    video_id: str | None,
+    select: Selection,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> tuple[list[Note], list[tuple[str, CliptoolError]]]:
+    """The notes to clip from, and ``(path, error)`` for each that cannot be read (the others still are).
+
+    ``note`` is a note or a folder of notes (a folder needs ``select.every`` or statuses, not
+    one time or anchor meant for one note); ``video_id`` keeps only the notes about that video.
+    Without ``note``, one bare claim at ``select.at_s`` of ``video_id``, with no note and no
+    claim text. ``warn`` hears of the files in a folder that are skipped.
+    """
+    from cliptool.fetch import check_video_id  # the fetcher pulls in the caption parsers: only when needed
+
+    if note is None:
+        if video_id is None or select.at_s is None:
+            raise InputError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
+        cited = Claim(index=0, line=0, column=0, cited_s=select.at_s, raw="", text="")
+        return [Note(path="", video_id=check_video_id(video_id), claims=(cited,))], []
+    if note.is_dir() and not (select.every or select.statuses):
+        raise InputError("a folder of notes needs --all or --status", path=str(note))
+    files, notices = find_notes([note])
+    for notice in notices:
+        (warn or _ignore)(notice)
+    if not files:
+        raise no_notes_error([note])
+    notes: list[Note] = []
+    failures: list[tuple[str, CliptoolError]] = []
+    for path in files:
+        try:
+            notes.append(read_note(path))
+        except InputError as err:
+            failures.append((str(path), err))
+    if video_id is not None:
+        wanted = check_video_id(video_id)
+        notes = [n for n in notes if n.video_id == wanted]
+        if not notes:
+            raise InputError(f"no note about video {video_id}", path=str(note))
+    return notes, failures
+
+
+def clip_jobs(
+    notes: Sequence[Note],
+    select: Selection,
+    opts: VerifyOptions,
+    *,
+    before_s: float = 2.0,
+    after_s: float = 8.0,
+    snap: bool | None = None,
+    subs: SubsMode = "sidecar",
+    media: Path | None = None,
+    fmt: str = DEFAULT_FORMAT,
+    warn: Callable[[str], None] | None = None,
+) -> tuple[list[ClipJob], list[tuple[str, CliptoolError]]]:
+    """The clips to cut for the selected claims of ``notes`` (one job per file, see
+    :func:`merge_jobs`), and ``(label, error)`` for each note or clip that cannot be had.
+
+    A failure costs its note, or its clip alone, never the batch; its label is empty when the
+    error names the note, line and anchor itself. Cached captions are always used (verify snaps
+    the clip to the passage); ``opts`` may fetch them only when ``snap`` is True, statuses are
+    selected or ``subs`` is ``"burn"``. ``snap`` None snaps when captions are cached. Each clip
+    is cut from ``media``, else from sections of format ``fmt`` that yt-dlp downloads into
+    ``opts.cache_dir`` (none downloaded when ``opts.offline``). ``warn`` hears, in order, what
+    the clips will not tell: captions not cached, and verify's verdict (``note: ...``) on each
+    claim whose clip is not simply at its cited time.
+    """
+    from cliptool.fetch import DEFAULT_URL_TEMPLATE
+
+    tell = warn or _ignore
+    if media is not None and len({n.video_id for n in notes}) > 1:
+        raise InputError(f"one media file ({media}) cannot serve notes about several videos")
+    jobs: list[ClipJob] = []
+    failures: list[tuple[str, CliptoolError]] = []
+
+    def planning_failed(claim: Claim, problem: CliptoolError) -> None:
+        failures.append(("", problem))  # plan errors already name the note, line and anchor
+
+    for note in notes:
+        name = note.path or note.video_id
+        try:
+            if not select.statuses:
+                select_claims(note, None, select)  # a bad --claim/--anchor is said before any captions or media work
+            alignments, captions, transcript = _captions_for(note, opts, snap=snap, need_status=bool(select.statuses),
+                                                             subs=subs, tell=tell)
+            specs = plan_clips(
+                note, alignments, select=select, before_s=before_s, after_s=after_s, snap=snap is not False,
+                duration_s=_duration_s(note, media, transcript, opts.cache_dir), on_error=planning_failed,
+                # with media the length checked is the file's, which may be shorter than the video
+                duration_of="the video" if media is None else f"the media file {media}",
+            )
+            for line in verdict_notices(note, alignments, specs, snap=snap is not False):
+                tell(f"note: {line}")  # the clip is not simply at the cited time: say where and why
+            if not specs:
+                continue
+            sources: Sequence[MediaSource | MediaError]
+            if media is not None:
+                sources = [MediaSource(path=media)] * len(specs)
+            else:
+                sources = fetch_sections(note.video_id, [(s.start_s, s.end_s) for s in specs],
+                                         cache_dir=opts.cache_dir, url_template=opts.url_template or DEFAULT_URL_TEMPLATE,
+                                         fmt=fmt, offline=opts.offline)
+        except CliptoolError as err:
+            failures.append((name, err))
+            continue
+        for spec, source in zip(specs, sources, strict=True):
+            if isinstance(source, CliptoolError):  # this range alone cannot be had: its clip fails, not the note
+                failures.append((f"{name}: anchor {spec.index}", source))
+                continue
+            jobs.append(ClipJob(spec=spec, source=source, note_path=note.path or None, title=note.title or source.title,
+                                captions=captions, transcript=transcript))
+    return merge_jobs(jobs), failures  # notes citing the same stretch share one clip and one record
+
+
+def _captions_for(
+    note: Note, opts: VerifyOptions, *, snap: bool | None, need_status: bool, subs: SubsMode,
+    tell: Callable[[str], None],
+) -> tuple[tuple[Alignment, ...] | None, CaptionInfo | None, Transcript | None]:
+    """(alignments, caption info, transcript) for a note; Nones when its captions are not to be had.
+
+    The network is asked only when ``snap``, a status selection or burned subs say captions are
+    required; otherwise only the cache is read.
+    """
+    from cliptool.verify import transcript_for, verify_parsed
+
+    required = bool(snap) or need_status or subs == "burn"
+    lookup = opts if required else replace(opts, offline=True)
+    try:
+        transcript = transcript_for(note.video_id, lookup)
+    except CaptionsError:
+        if required:
+            raise
+        if snap is None:
+            tell(f"{note.video_id}: captions not cached; cutting around the cited times (--snap fetches them)")
+        return None, None, None
+    if not note.path:  # a bare --video-id/--claim time: no claim text to verify
+        return None, transcript.info, transcript
+    # Verified even with --no-snap: the record and the notices say what verify found.
+    report = verify_parsed(note, lookup)
+    if report.status != "checked":
+        if snap is False and not need_status:
+            return None, None, transcript
+        raise CaptionsError(note.video_id, report.reason or "captions cannot be used")
+    return report.alignments, report.captions, transcript
+
+
+def _duration_s(note: Note, media: Path | None, transcript: Transcript | None, cache_dir: Path) -> float | None:
+    """The length a clip must end within: the media file's, else the video's as the captions or
+    the cached info.json know it; None when nothing says."""
+    from cliptool.fetch import read_info
+
+    if media is not None:
+        return float(probe(media).duration_s)
+    if transcript is not None and transcript.duration_s:
+        return float(transcript.duration_s)
+    info = read_info(note.video_id, cache_dir) or {}
+    duration = info.get("duration_s")
+    return float(duration) if isinstance(duration, (int, float)) and duration > 0 else None
+
+
+def label_of(job: ClipJob) -> str:
+    """Which claim a clip is for, as failures name it; a bare --video-id clip has no note and no anchor to name."""
+    if not job.note_path:
+        return f"{job.spec.video_id} at {shown_time(job.spec.cited_s)}"
+    label = f"{job.note_path}: anchor {job.spec.index}"
+    others = [f"anchor {i}" for i in job.spec.also] + [f"{o.note_path}: anchor {o.spec.index}" for o in job.others]
+    return label + (f" (also for {', '.join(others)})" if others else "")

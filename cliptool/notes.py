@@ -37,6 +37,7 @@ __all__ = [
     "NOTE_SUFFIXES",
     "VIDEO_ID_RE",
     "find_notes",
+    "no_notes_error",
     "is_video_id",
     "parse_note",
     "read_note",
@@ -201,6 +202,11 @@ def read_note_text(path: str | Path) -> str:
 def read_note(path: str | Path) -> Note:
     """Read and parse one note file."""
     return parse_note(read_note_text(path), path=str(path))
+
+
+def no_notes_error(paths: Sequence[str | Path]) -> InputError:
+    """The error for ``paths`` that hold no note at all: every command that reads notes says it alike."""
+    return InputError(f"no notes ({', '.join(NOTE_SUFFIXES)}) found in " + ", ".join(str(p) for p in paths))
 
 
 def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:

@@ -261,12 +261,13 @@ def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, 
         for _, (old, _, labels) in together:
             given[old] += labels
         wanted = Counter(new for _, (_, new, _) in together)
-        free = [w for w in together if taken[w[1][1]] == given[w[1][1]] and wanted[w[1][1]] == 1]
+        free = [(mine, (old, new, labels)) for mine, (old, new, labels) in together
+                if taken[new] == given[new] and wanted[new] == 1]
         settled = len(free) == len(together)
         together = free
-    for w in waiting:
-        mine = w[0]
-        out.extend(mine if w in together else [c for c in mine if c.role == "t-param"])
+    for rename in waiting:
+        mine = rename[0]
+        out.extend(mine if rename in together else [c for c in mine if c.role == "t-param"])
     return out
 
 
@@ -540,8 +541,10 @@ def fix_note(
         if warn is not None:
             warn(warning)
     if report.status != "checked":
-        reason = report.reason or "cannot be checked"
-        message = f"{report.path}: {reason}" if report.status == "no-captions" or not report.reason else reason
+        if report.status == "error" and report.reason:
+            message = report.reason  # it names the note (and line) already; a no-captions reason does not
+        else:
+            message = f"{report.path}: {report.reason or 'cannot be checked'}"
         raise UncheckedError(message, report.error_code or CliptoolError.exit_code)
     planned = plan_note_fix_until_stable(
         note_file, report.alignments, lambda note: verify(note).alignments,

@@ -667,7 +667,7 @@ def _front_matter(
     if not isinstance(vid, yaml.ScalarNode):
         raise NoteError("videoId is a list or mapping, not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
     video_id = vid.value.strip()
-    url = _YT_URL.fullmatch(video_id) or _YT_URL.match(video_id)
+    url = _YT_URL.match(video_id)
     if url and not is_video_id(video_id):
         video_id = url.group(1)  # `videoId: https://youtu.be/ID`: the id is plain in the URL
     if not is_video_id(video_id):

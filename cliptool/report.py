@@ -27,9 +27,9 @@ from cliptool.timecode import format_like, format_ts
 
 __all__ = [
     "CSV_COLUMNS",
-    "fix_to_json",
     "NOTE_STATUSES",
     "STATUSES",
+    "fix_to_json",
     "note_stats",
     "render_table",
     "report_dict",

@@ -22,6 +22,7 @@ __all__ = [
     "NetworkError",
     "MediaError",
     "FfmpegError",
+    "MediaNetworkError",
     "WriteConflictError",
     "WorkerError",
     "UncheckedError",
@@ -91,6 +92,13 @@ class MediaError(CliptoolError):
     """Media cannot be had or cut (missing file, range past the end, no disk space)."""
 
     exit_code = 6
+
+
+class MediaNetworkError(MediaError):
+    """The media download failed for the network (refused, unreachable, timed out, a 5xx): exit
+    code 5, as any network failure, so a script can tell it from a video that cannot be cut."""
+
+    exit_code = 5
 
 
 class FfmpegError(MediaError):

@@ -48,6 +48,7 @@ __all__ = [
     "choose_track",
     "error_line",
     "fetch_captions",
+    "is_network_failure",
     "page_url",
     "read_info",
     "shown_url",
@@ -497,6 +498,11 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     if _UNAVAILABLE.search(str(exc)):
         return VideoUnavailableError(video_id, f"video unavailable: {msg}")
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
+
+
+def is_network_failure(exc: BaseException) -> bool:
+    """Whether a yt-dlp failure is the network's (as for captions: worth trying again later)."""
+    return isinstance(_classify(exc, "", "the video"), NetworkError)
 
 
 def _offline(exc: BaseException | None) -> str | None:

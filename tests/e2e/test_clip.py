@@ -30,7 +30,7 @@ from cliptool import media as media_mod
 from cliptool.captions import load_captions
 from cliptool.cli import app
 from cliptool.clip import ClipJob, ClipResult, ClipSpec, cut, make_clip, make_clips
-from cliptool.errors import FfmpegError, MediaError
+from cliptool.errors import FfmpegError, MediaError, MediaNetworkError
 from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe, probe
 from cliptool.models import CaptionInfo, Cue, Transcript
 
@@ -390,9 +390,30 @@ def test_download_only_the_needed_sections_then_reuse_them(
 def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]) -> None:
     server, template = site
     server.fail(f"/{VID}.html", 404, times=5)
-    with pytest.raises(MediaError, match=f"{VID}: cannot download the video"):
+    with pytest.raises(MediaError, match=f"{VID}: cannot download the video") as err:
         fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert err.value.exit_code == 6 and not isinstance(err.value, MediaNetworkError)  # the server said no
     assert not list((tmp_path / "cache" / VID / "media").glob("*.mp4"))
+
+
+def test_a_download_the_network_fails_exits_as_a_network_failure(tmp_path: Path) -> None:
+    """A refused connection is the network's failure, exit code 5 as for captions, not a media one (6)."""
+    import socket
+
+    with socket.socket() as probe_port:
+        probe_port.bind(("127.0.0.1", 0))
+        port = probe_port.getsockname()[1]  # closed again: nothing listens there
+    template = f"http://127.0.0.1:{port}/{{id}}.html"
+    with pytest.raises(MediaNetworkError, match="Connection refused") as err:
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    assert err.value.exit_code == 5
+    note = tmp_path / "talk.md"
+    note.write_text(f'---\nvideoId: {VID}\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>.\n',
+                    encoding="utf-8")
+    run = CliRunner().invoke(app, ["clip", str(note), "--all", "--url-template", template, "--cache",
+                                   str(tmp_path / "cache"), "--out", str(tmp_path / "clips")])
+    assert run.exit_code == 5, run.output
+    assert "cannot download the video" in run.stderr and "0 clips made" in run.stderr
 
 
 def test_media_that_answers_404_is_named_with_its_status(tmp_path: Path, site: tuple[Any, str]) -> None:

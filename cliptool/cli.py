@@ -417,22 +417,24 @@ def claims_cmd(
 
 # --- captions --------------------------------------------------------------------------------
 def _video_id_of(source: str) -> str:
-    """The video id a ``captions`` argument names: a note file's ``videoId``, or the id itself."""
+    """The video id a ``captions`` argument names: a note file's ``videoId``, the id itself or a link to it."""
     from cliptool.errors import InputError
-    from cliptool.notes import is_video_id, read_note
+    from cliptool.notes import read_note, video_id_of
 
     path = Path(source)
     if path.is_file():
         return read_note(path).video_id
-    if is_video_id(source):
-        return source
-    raise InputError(f"{source!r} is neither a note file nor a video id (11 characters of A-Z a-z 0-9 _ -)")
+    video_id = video_id_of(source)
+    if video_id is None:
+        raise InputError(f"{source!r} is neither a note file, a video id (11 characters of A-Z a-z 0-9 _ -) "
+                         "nor a YouTube link")
+    return video_id
 
 
 @app.command("captions")
 @_signals_handled("the cache holds only whole files")
 def captions_cmd(
-    source: Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id, or a note whose videoId to use.")],
+    source: Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id or YouTube link, or a note whose videoId to use.")],
     lang: str = LANG_OPT,
     fmt: Annotated[Literal["text", "srt", "vtt", "json"], typer.Option(
         "--format", help="text: one sentence per line with its time; srt/vtt: the cues; json: cues and word times.",
@@ -861,7 +863,7 @@ def clip_cmd(
     status: Annotated[str | None, typer.Option(
         "--status", metavar="LIST", help="Clip the claims verify rates so, e.g. shifted,unsupported.")] = None,
     video_id: Annotated[str | None, typer.Option(
-        "--video-id", metavar="ID", help="Only notes about this video; without NOTE, the video to cut from.")] = None,
+        "--video-id", metavar="ID", help="Only notes about this video (an id or a YouTube link); without NOTE, the video to cut from.")] = None,
     media: Annotated[Path | None, typer.Option(
         "--media", metavar="FILE", dir_okay=False, help="Cut from this local file instead of downloading.")] = None,
     before: Annotated[float, typer.Option("--before", metavar="S", min=0.0, help="Seconds before the moment.")] = 2.0,

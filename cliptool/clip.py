@@ -42,7 +42,7 @@ from cliptool.media import (
     run_ffmpeg,
 )
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
-from cliptool.notes import find_notes, no_notes_error, read_note
+from cliptool.notes import find_notes, no_notes_error, read_note, video_id_of
 from cliptool.parallel import result_of
 from cliptool.safe_write import file_lock, text_bytes, write_atomic
 from cliptool.timecode import TimestampError, format_ts, mmss_reading, parse_ts, utc_now
@@ -929,7 +929,7 @@ def read_clip_notes(
         if video_id is None or select.at_s is None:
             raise InputError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
         cited = Claim(index=0, line=0, column=0, cited_s=select.at_s, raw="", text="")
-        return [Note(path="", video_id=check_video_id(video_id), claims=(cited,))], []
+        return [Note(path="", video_id=check_video_id(video_id_of(video_id) or video_id), claims=(cited,))], []
     if note.is_dir() and not (select.every or select.statuses):
         raise InputError("a folder of notes needs --all or --status", path=str(note))
     files, notices = find_notes([note])
@@ -945,7 +945,7 @@ def read_clip_notes(
         except InputError as err:
             failures.append((str(path), err))
     if video_id is not None:
-        wanted = check_video_id(video_id)
+        wanted = check_video_id(video_id_of(video_id) or video_id)
         notes = [n for n in notes if n.video_id == wanted]
         if not notes:
             raise InputError(f"no note about video {video_id}", path=str(note))

@@ -39,6 +39,7 @@ __all__ = [
     "find_notes",
     "no_notes_error",
     "is_video_id",
+    "video_id_of",
     "parse_note",
     "read_note",
     "read_note_bytes",
@@ -171,6 +172,19 @@ def is_video_id(value: str) -> bool:
     (True, False)
     """
     return VIDEO_ID_RE.fullmatch(value) is not None
+
+
+def video_id_of(value: str) -> str | None:
+    """The video ``value`` names: an id as it is, or the id in a YouTube link; else None.
+
+    >>> video_id_of("https://youtu.be/yqizMvX5YsA?t=36"), video_id_of(" yqizMvX5YsA "), video_id_of("x")
+    ('yqizMvX5YsA', 'yqizMvX5YsA', None)
+    """
+    value = value.strip()
+    if is_video_id(value):
+        return value
+    url = _YT_URL.match(value)
+    return url.group(1) if url else None
 
 
 def read_note_bytes(path: str | Path) -> tuple[bytes, str]:
@@ -666,11 +680,8 @@ def _front_matter(
     vid_line = 2 + vid.start_mark.line
     if not isinstance(vid, yaml.ScalarNode):
         raise NoteError("videoId is a list or mapping, not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
-    video_id = vid.value.strip()
-    url = _YT_URL.match(video_id)
-    if url and not is_video_id(video_id):
-        video_id = url.group(1)  # `videoId: https://youtu.be/ID`: the id is plain in the URL
-    if not is_video_id(video_id):
+    video_id = video_id_of(vid.value)  # `videoId: https://youtu.be/ID` names it too
+    if video_id is None:
         shown = repr(vid.value)[:40]
         raise NoteError(f"videoId {shown} is not 11 characters of [A-Za-z0-9_-]", path=path, line=vid_line)
     return video_id, _scalar(fields.get("title")), _language(fields), close + 1

@@ -54,6 +54,13 @@ def test_a_note_path_names_its_video(tiny_cache: Path) -> None:
     assert by_note.stdout == by_id.stdout
 
 
+@pytest.mark.parametrize("link", ["https://youtu.be/{id}", "https://www.youtube.com/watch?v={id}&t=5s"])
+def test_a_youtube_link_names_its_video(tiny_cache: Path, link: str) -> None:
+    by_link = runner.invoke(app, ["captions", link.format(id=VIDEO_ID), "--cache", str(tiny_cache), "--offline"])
+    by_id = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline"])
+    assert by_link.exit_code == 0 and by_link.stdout == by_id.stdout
+
+
 def test_cache_from_the_environment(tiny_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIPTOOL_CACHE", str(tiny_cache))
     result = runner.invoke(app, ["captions", VIDEO_ID, "--offline"])
@@ -69,11 +76,11 @@ def test_offline_without_cache_exits_4_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and VIDEO_ID in lines[0] and "offline" in lines[0]
 
 
-@pytest.mark.parametrize("source", ["short", "../no/such/note.md", "has spaces!"])
+@pytest.mark.parametrize("source", ["short", "../no/such/note.md", "has spaces!", "https://example.com/watch?v=abcdefghijk"])
 def test_neither_note_nor_video_id_exits_3(source: str) -> None:
     result = runner.invoke(app, ["captions", source, "--offline"])
     assert result.exit_code == 3
-    assert "neither a note file nor a video id" in result.stderr
+    assert "neither a note file, a video id" in result.stderr and "nor a YouTube link" in result.stderr
 
 
 def test_unreadable_note_argument_exits_3(tmp_path: Path) -> None:

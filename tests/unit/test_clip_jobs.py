@@ -106,6 +106,11 @@ def test_video_id_keeps_the_notes_about_that_video(talk: Path) -> None:
     assert [n.path for n in notes] == [str(other)]
     with pytest.raises(InputError, match="no note about video mmmmmmmmmmm"):
         read_clip_notes(talk.parent, "mmmmmmmmmmm", Selection(every=True))
+    # a link to the video names it too
+    by_link, _ = read_clip_notes(talk.parent, "https://youtu.be/zyxwvutsrqp?t=2", Selection(every=True))
+    assert [n.path for n in by_link] == [str(other)]
+    (bare,), _ = read_clip_notes(None, f"https://www.youtube.com/watch?v={VID}", Selection(at_s=5.0))
+    assert bare.video_id == VID
 
 
 def test_a_time_without_a_note_is_one_bare_claim() -> None:

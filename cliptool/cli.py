@@ -68,7 +68,7 @@ app = typer.Typer(
     add_completion=False,
     help="Check, fix and clip the timestamps of Markdown notes about YouTube videos.\n\n"
     "Exit codes: 0 ok, 1 verify accuracy below --min-accuracy, 2 usage, 3 bad input, "
-    "4 captions unavailable, 5 network, 6 ffmpeg/media, 7 note changed on disk during fix, "
+    "4 captions or video unavailable, 5 network, 6 ffmpeg/media, 7 note changed on disk during fix, "
     "8 a verify --jobs worker died, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
 )
 

@@ -2,7 +2,8 @@
 
 Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
 3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
-captions, not cached with ``--offline``), 5 network failure, 6 ffmpeg / media failure,
+captions, not cached with ``--offline``) or, for clip, the video itself, 5 network failure
+(captions or media), 6 ffmpeg / media failure,
 7 a note changed on disk while fix was working on it, 8 a ``verify --jobs`` worker process
 died; 130 and 143 after Ctrl-C and SIGTERM. ``claims``, ``fix`` and ``clip`` exit with the
 highest code any of their notes produced; ``verify`` reports such notes in its report and exits
@@ -23,6 +24,7 @@ __all__ = [
     "MediaError",
     "FfmpegError",
     "MediaNetworkError",
+    "MediaUnavailableError",
     "WriteConflictError",
     "WorkerError",
     "UncheckedError",
@@ -99,6 +101,13 @@ class MediaNetworkError(MediaError):
     code 5, as any network failure, so a script can tell it from a video that cannot be cut."""
 
     exit_code = 5
+
+
+class MediaUnavailableError(MediaError):
+    """The video to cut from is gone, private or not found: exit code 4, as when its captions
+    cannot be had for that reason."""
+
+    exit_code = 4
 
 
 class FfmpegError(MediaError):

@@ -48,7 +48,7 @@ __all__ = [
     "choose_track",
     "error_line",
     "fetch_captions",
-    "is_network_failure",
+    "download_failure",
     "page_url",
     "read_info",
     "shown_url",
@@ -500,9 +500,13 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
 
 
-def is_network_failure(exc: BaseException) -> bool:
-    """Whether a yt-dlp failure is the network's (as for captions: worth trying again later)."""
-    return isinstance(_classify(exc, "", "the video"), NetworkError)
+def download_failure(exc: BaseException) -> str:
+    """What a failed media download was, read as for captions: ``network`` (worth trying again
+    later), ``unavailable`` (the video is gone, private or not found) or ``other``."""
+    failure = _classify(exc, "", "the video")
+    if isinstance(failure, NetworkError):
+        return "network"
+    return "unavailable" if isinstance(failure, VideoUnavailableError) else "other"
 
 
 def _offline(exc: BaseException | None) -> str | None:

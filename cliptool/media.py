@@ -28,7 +28,7 @@ from typing import Any
 
 import ffmpeg
 
-from cliptool.errors import FfmpegError, InputError, MediaError, MediaNetworkError
+from cliptool.errors import FfmpegError, InputError, MediaError, MediaNetworkError, MediaUnavailableError
 from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts, utc_now
 
@@ -545,14 +545,15 @@ def _download(
             info = contextvars.copy_context().run(run)
         except yt_dlp.utils.DownloadError as exc:
             # the fetcher's reading of yt-dlp's failures
-            from cliptool.fetch import error_line, is_network_failure
+            from cliptool.fetch import download_failure, error_line
 
             msg = error_line(exc)
             if _NO_FORMAT in msg:  # yt-dlp's text sends the user to its own --list-formats
                 msg = f"no format of the video matches {fmt!r} (try another --format, or leave it out)"
             elif _FFMPEG_EXIT.search(msg):  # yt-dlp ran ffmpeg quietly: ask the media URL ourselves why
                 msg = _media_failure(formats) or msg
-            failure = MediaNetworkError if is_network_failure(exc) else MediaError
+            failure = {"network": MediaNetworkError, "unavailable": MediaUnavailableError}.get(
+                download_failure(exc), MediaError)
             raise failure(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -30,7 +30,7 @@ from cliptool import media as media_mod
 from cliptool.captions import load_captions
 from cliptool.cli import app
 from cliptool.clip import ClipJob, ClipResult, ClipSpec, cut, make_clip, make_clips
-from cliptool.errors import FfmpegError, MediaError, MediaNetworkError
+from cliptool.errors import FfmpegError, MediaError, MediaNetworkError, MediaUnavailableError
 from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe, probe
 from cliptool.models import CaptionInfo, Cue, Transcript
 
@@ -392,7 +392,8 @@ def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]
     server.fail(f"/{VID}.html", 404, times=5)
     with pytest.raises(MediaError, match=f"{VID}: cannot download the video") as err:
         fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
-    assert err.value.exit_code == 6 and not isinstance(err.value, MediaNetworkError)  # the server said no
+    # no page for the video: it is unavailable (exit 4, as for its captions), not a network failure
+    assert isinstance(err.value, MediaUnavailableError) and err.value.exit_code == 4
     assert not list((tmp_path / "cache" / VID / "media").glob("*.mp4"))
 
 
@@ -424,6 +425,7 @@ def test_media_that_answers_404_is_named_with_its_status(tmp_path: Path, site: t
         fetch_sections("gone1234567", [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
     assert str(err.value) == (f"gone1234567: cannot download the video from {server.url('gone1234567.html')}: "
                               f"media {server.url('gone.mp4')}?…: HTTP 404 Not Found")
+    assert err.value.exit_code == 6  # the page is there, its media file is not: a media failure
 
 
 def test_a_download_the_server_cuts_short_is_an_error_not_a_short_clip(

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, cast, get_args
+from typing import Any, Literal, cast, get_args
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from cliptool import __version__
@@ -46,9 +46,9 @@ __all__ = [
     "check_lang",
     "check_video_id",
     "choose_track",
+    "download_failure",
     "error_line",
     "fetch_captions",
-    "download_failure",
     "page_url",
     "read_info",
     "shown_url",
@@ -500,7 +500,7 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
     return CaptionsError(video_id, f"yt-dlp failed on {what}: {msg}")
 
 
-def download_failure(exc: BaseException) -> str:
+def download_failure(exc: BaseException) -> Literal["network", "unavailable", "other"]:
     """What a failed media download was, read as for captions: ``network`` (worth trying again
     later), ``unavailable`` (the video is gone, private or not found) or ``other``."""
     failure = _classify(exc, "", "the video")

@@ -80,7 +80,9 @@ _DEFINITION_URL = re.compile(_DEF_URL + r"(?:[ \t]+(?P<title>" + _DEF_TITLE + r"
 _DEFINITION_TITLE = re.compile(r"[ \t]*" + _DEF_TITLE + r"[ \t]*\Z")
 
 # Text that is not rendered as prose: timestamps in it are not claims.
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)[^\n]{1,1000}?(?<!`)\1(?!`)")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)([^\n]{1,1000}?)(?<!`)\1(?!`)")
+# Stands in for a code span's text while _clean strips markup around it (private-use characters).
+_CODE_HOLD = re.compile("\ue000(\\d+)\ue001")
 # Hidden text: HTML comments and Obsidian's %% comments. An HTML comment left open runs to the
 # end of the note only where it starts a line (CommonMark's HTML block); inside a line it is text.
 _OBSIDIAN_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
@@ -890,6 +892,11 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
     s = segment
     if "\r" in s:  # the line-start patterns below (a quote's '>', a list marker) know lines ended by LF only
         s = LINE_BREAK.sub("\n", s)
+    spans: list[str] = []
+    if "`" in s:
+        # A code span shows its text as written (`a_b`, `[x](y)`, `&amp;`): hold it out of the markup
+        # removal below and put it back at the end.
+        s = _CODE_SPAN.sub(lambda m: _hold(m, spans), s)
     if ("<!--" in s and "-->" in s) or "%%" in s:  # without a "-->" the regex would retry at every "<!--"
         s = _CLOSED_COMMENT.sub(" ", s)
     if ">" in s:
@@ -907,10 +914,7 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
     if "](" in s:
         s = _MD_LINK_TEXT.sub(r"\1", s)
     if keys and "]" in s:
-        # A code span shows `[x][w]` as written: no link, and no text that changes when fix renames a label.
-        code = [m.span() for m in _CODE_SPAN.finditer(s)] if "`" in s else []
-        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if label_key(m.group(2) or m.group(1)) in keys
-                               and not _inside(code, m.start()) else m.group(), s)
+        s = _REF_LINK_TEXT.sub(lambda m: m.group(1) if label_key(m.group(2) or m.group(1)) in keys else m.group(), s)
     if "<" in s:
         # `fix --mark-unsupported` writes its marker after an anchor, where the next claim's text
         # starts; it is fix's word to the reader, not part of that claim.
@@ -927,7 +931,23 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
         s = html.unescape(s)
     s = _SPACES.sub(" ", s)
     s = _LEAD_PUNCT.sub("", s)
-    return _TRAIL_PUNCT.sub("", s)
+    s = _TRAIL_PUNCT.sub("", s)
+    return _CODE_HOLD.sub(lambda m: _held(m, spans), s) if spans else s
+
+
+def _hold(m: re.Match[str], spans: list[str]) -> str:
+    """A placeholder for code span ``m``, whose text (CommonMark's: one space stripped from each side
+    when both have one, spaces collapsed) goes to ``spans``."""
+    code = m.group(2)
+    if code[0] == code[-1] == " " and code.strip():
+        code = code[1:-1]
+    spans.append(_SPACES.sub(" ", code))
+    return f"\ue000{len(spans) - 1}\ue001"
+
+
+def _held(m: re.Match[str], spans: list[str]) -> str:
+    k = int(m.group(1))
+    return spans[k] if k < len(spans) else m.group()  # a note may hold these characters itself
 
 
 def _wiki_label(m: re.Match[str]) -> str:

@@ -843,6 +843,30 @@ def test_a_reference_in_a_code_span_reads_as_written() -> None:
     assert [c.text for c in parse_note(text).claims] == ["Write [watch][w] or [12:31]", "Claim", "Again"]
 
 
+@pytest.mark.parametrize(
+    ("prose", "expected"),
+    [
+        ("Write `[a](url)` here", "Write [a](url) here"),
+        ("Call `f(*args, **kw)` and `a_b_c` or `*x*`", "Call f(*args, **kw) and a_b_c or *x*"),
+        ("Escape `\\*` and `&amp;` stay", "Escape \\* and &amp; stay"),
+        ("Tags `<b>bold</b>` and <b>bold</b>", "Tags <b>bold</b> and bold"),
+        ("Ticks ``a ` b`` and `` `x` ``", "Ticks a ` b and `x`"),
+        ("`-x` is the negation", "-x is the negation"),
+        ("Spaces `a    b` collapse", "Spaces a b collapse"),
+        ("A stray ` tick", "A stray tick"),
+    ],
+)
+def test_a_code_span_reads_as_written(prose: str, expected: str) -> None:
+    """Code shows its text literally (CommonMark): no emphasis, link, escape, entity or tag is read in it."""
+    assert [c.text for c in parse_note(note(f"{prose} {anchor('00:00:01')}")).claims] == [expected]
+
+
+def test_private_use_characters_in_a_note_are_kept() -> None:
+    """The placeholders code spans are held by must not swallow the same characters in the note."""
+    prose = "Odd \ue0007\ue001 and `code`"
+    assert [c.text for c in parse_note(note(f"{prose} {anchor('00:00:01')}")).claims] == [prose.replace("`", "")]
+
+
 def test_lone_cr_breaks_give_the_claim_texts_of_lf_breaks() -> None:
     """A lone CR ends a line as LF does (old Mac files): the '>' of a quote's next line is no claim text."""
     body = (f"> The speaker says\n> peace means a truce {anchor('00:08:36')}\n> and talks stall {anchor('00:09:00')}"

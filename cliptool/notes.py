@@ -723,9 +723,9 @@ def _blocks(
     A quote's lines join into paragraphs as plain ones do, at the same quote depth, and a line with
     fewer ``>`` that starts no block of its own goes on with the quote's paragraph (CommonMark's lazy
     line); heading, table, rule and callout title lines are blocks of one line each. Indented code
-    is recognised as CommonMark has it only outside lists (see ``in_list``) and where no paragraph is
-    open (after a heading or a rule none is): notes indent list continuation lines by four spaces,
-    and a lazy paragraph line may be indented too.
+    is four spaces right of the open list item's text (``items``), or of the margin outside lists,
+    where no paragraph is open (after a heading or a rule none is): a lazy paragraph line may be
+    indented too.
     """
     starts: list[int] = []
     ends: list[int] = []
@@ -738,7 +738,7 @@ def _blocks(
     prev_single = False
     prev_depth = 0  # quote depth of the open block's last line
     prev_closed = False  # the last line was a heading or a rule: a block of one line, no paragraph
-    in_list = False  # an indented fence is a list item's; elsewhere four spaces make indented code
+    items: list[int] = []  # content columns of the open list items, outermost first
     resume = first  # the line after the last one a definition took
     for i, (s, e) in enumerate(lines[first:], first):
         if i < resume:
@@ -765,31 +765,36 @@ def _blocks(
                 continue
             code.append(indented)
             indented = None
-        if m and (m.group(1).count(">") or _fence_indent(m) < 4 or in_list):
+        if m and (m.group(1).count(">") or _fence_indent(m) < 4 or items):  # an indented fence is an item's
             fence, fence_start = (m.group(3)[0], len(m.group(3)), m.group(1).count(">"), _fence_indent(m)), s
             open_block, prev_end = False, e
-            # a fence at the margin ends the list like any block there: four spaces after it are code
-            in_list = in_list and line[:1] in (" ", "\t")
+            # a fence left of an item's text ends the item like any block there: four spaces after it are code
+            _close_items(items, _indent(line))
             continue
         prev_end = e
         if _BLANK.match(text, s, e):
             open_block = False
             continue
-        if (not open_block or prev_closed) and not in_list and _indent(line) >= 4:
-            # indented code cannot interrupt a paragraph, so only after a blank line, a heading or a rule
-            indented = (s, e)
-            continue
+        width = _indent(line)
+        if not open_block or prev_closed:
+            _close_items(items, width)
+            if width >= (items[-1] if items else 0) + 4:
+                # indented code cannot interrupt a paragraph, so only after a blank line, a heading or a rule
+                indented = (s, e)
+                continue
         if _LIST.match(text, s, e):
-            in_list = True
-        elif line[:1] not in (" ", "\t"):
-            in_list = False
+            _close_items(items, width)
+            items.append(_item_column(line))
+        elif not (open_block and not prev_single and _lazy(text, s, e)):
+            # a line left of an item's text ends the item, unless it goes on with the item's paragraph
+            _close_items(items, width)
         quotes = _QUOTES.match(text, s, e)
         depth = text[s : quotes.end()].count(">") if quotes else 0
         content = quotes.end() if quotes and depth else s  # where the line's own text starts, inside its quotes
         item = _LIST.match(text, content, e)
         if item or not open_block or prev_single:  # a definition cannot interrupt a paragraph, but may open an item
             # In a list, one indented as an item's text is the item's (and four spaces make no code there).
-            lead = len(line) - len(line.lstrip(" \t")) if in_list and not depth else 0
+            lead = len(line) - len(line.lstrip(" \t")) if items and not depth else 0
             found = _definition(text, lines, i, item.end() if item else content + lead, depth)
             if found:
                 definitions.append(found[0])
@@ -815,6 +820,30 @@ def _blocks(
     if indented is not None:
         code.append(indented)
     return starts, ends, code, definitions
+
+
+def _item_column(line: str) -> int:
+    """Column where a list item's text starts (CommonMark: after the marker and one to four spaces).
+
+    >>> _item_column("- a"), _item_column("  10.  b"), _item_column("-      code"), _item_column("1.")
+    (2, 7, 2, 3)
+    """
+    body = line.lstrip(" \t")
+    marker = len(body) - len(body.lstrip("0123456789")) + 1
+    after = _width(body[marker:][: len(body[marker:]) - len(body[marker:].lstrip(" \t"))])
+    return _indent(line) + marker + (after if 1 <= after <= 4 and body[marker:].strip() else 1)
+
+
+def _close_items(items: list[int], indent: int) -> None:
+    """End the open list items whose text starts right of ``indent``: a line there is not theirs."""
+    while items and indent < items[-1]:
+        items.pop()
+
+
+def _lazy(text: str, s: int, e: int) -> bool:
+    """Whether the line can go on with an open paragraph (CommonMark's lazy continuation line): it
+    starts no quote, heading or rule of its own."""
+    return not (text[s:e].lstrip(" \t").startswith(">") or _HEADING.match(text, s, e) or _HR.match(text, s, e))
 
 
 def _definition(

@@ -124,8 +124,10 @@ _T_VALUE = re.compile(r"\d+(?::\d{1,2}){1,2}(?![\d:])|\d+(?:[hms]\d*)*", re.IGNO
 _QUOTE_PREFIX = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
 _CALLOUT = re.compile(r"^[ \t]*\[!\w[\w-]*(?:\|([^\]\n]*))?\][+-]?", re.MULTILINE)
 _BLOCK_MARKER = re.compile(
-    r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|\d{1,9}[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
+    r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|(\d{1,9})[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
 )
+_ORDERED = re.compile(r"[ \t]*\d{1,9}[.)][ \t]")
+_MID_LINE = "\ue002"  # held before a segment that starts mid-line, where no line-start markup can be
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")  # a footnote's mark [^1], or its definition's start
 _MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
@@ -587,7 +589,7 @@ def _claims(
                 body = body.rstrip() + run
         if hit.prose:
             body += " " + hit.prose
-        claim_text = _clean(body, keys)
+        claim_text = _clean(body, keys, block_start=not same_block)
         if _TABLE.match(text, b_start, b_end):
             # A table row says its claim in its other cells, before or after the time's cell.
             claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end], hit, keys)
@@ -782,16 +784,20 @@ def _blocks(
                 # indented code cannot interrupt a paragraph, so only after a blank line, a heading or a rule
                 indented = (s, e)
                 continue
-        if _LIST.match(text, s, e):
+        paragraph = open_block and not prev_single
+        # an item left of the open item's text is its sibling, not a new list cutting into a paragraph
+        item = _item(text, s, e, interrupting=paragraph and (not items or width >= items[-1]))
+        if item:
             _close_items(items, width)
             items.append(_item_column(line))
-        elif not (open_block and not prev_single and _lazy(text, s, e)):
+        elif not (paragraph and _lazy(text, s, e)):
             # a line left of an item's text ends the item, unless it goes on with the item's paragraph
             _close_items(items, width)
         quotes = _QUOTES.match(text, s, e)
         depth = text[s : quotes.end()].count(">") if quotes else 0
         content = quotes.end() if quotes and depth else s  # where the line's own text starts, inside its quotes
-        item = _LIST.match(text, content, e)
+        if depth:
+            item = _item(text, content, e, interrupting=paragraph and depth == prev_depth)
         if item or not open_block or prev_single:  # a definition cannot interrupt a paragraph, but may open an item
             # In a list, one indented as an item's text is the item's (and four spaces make no code there).
             lead = len(line) - len(line.lstrip(" \t")) if items and not depth else 0
@@ -820,6 +826,20 @@ def _blocks(
     if indented is not None:
         code.append(indented)
     return starts, ends, code, definitions
+
+
+def _item(text: str, at: int, e: int, *, interrupting: bool) -> re.Match[str] | None:
+    """The list item marker at ``at``, if one starts a list item there.
+
+    One cutting into a paragraph must have text, and an ordered one must count from 1 (CommonMark):
+    "published in" wrapped before "2017. It ..." is one paragraph.
+    """
+    m = _LIST.match(text, at, e)
+    if m and interrupting:
+        marker = text[at : m.end()].strip()
+        if not text[m.end() : e].strip() or (marker[0].isdigit() and int(marker[:-1]) != 1):
+            return None
+    return m
 
 
 def _item_column(line: str) -> int:
@@ -909,16 +929,17 @@ def _closes(m: re.Match[str], fence: tuple[str, int, int, int]) -> bool:
             and _fence_indent(m) <= indent + 3)
 
 
-def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
+def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: bool = False) -> str:
     """Prose with Markdown/HTML markup removed and whitespace collapsed; a reference link or image
-    whose label is one of ``keys`` (defined) reads as its text.
+    whose label is one of ``keys`` (defined) reads as its text. Only a segment at ``block_start`` can
+    open with a block's marker (``- ``, ``2. ``, ``# ``); one after an anchor goes on mid-line.
 
-    >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`[^1], ")
+    >>> _clean("> **Bold** [[a_b | label]] and [[c]] <br/> `x`[^1], ", block_start=True)
     'Bold label and c x'
     >>> _clean("See [the talk][t], ![a plot][p] and W[i][j]", frozenset({"t", "p"}))
     'See the talk, a plot and W[i][j]'
     """
-    s = segment
+    s = segment if block_start else _MID_LINE + segment
     if "\r" in s:  # the line-start patterns below (a quote's '>', a list marker) know lines ended by LF only
         s = LINE_BREAK.sub("\n", s)
     spans: list[str] = []
@@ -932,9 +953,11 @@ def _clean(segment: str, keys: frozenset[str] = frozenset()) -> str:
         s = _QUOTE_PREFIX.sub("", s)
     if "[!" in s:
         s = _CALLOUT.sub(lambda m: f"{m.group(1) or ''} ", s)
-    s = _BLOCK_MARKER.sub("", s)
+    s = _BLOCK_MARKER.sub(_unmarked, s)
     if ">" in s:
         s = _QUOTE_PREFIX.sub("", s)  # "- > quote": a list item holding a quote
+    if not block_start:
+        s = s.replace(_MID_LINE, "", 1)
     s = _SPACES.sub(" ", s)
     if "[[" in s:
         s = _WIKI_LINK.sub(_wiki_label, s)
@@ -977,6 +1000,16 @@ def _hold(m: re.Match[str], spans: list[str]) -> str:
 def _held(m: re.Match[str], spans: list[str]) -> str:
     k = int(m.group(1))
     return spans[k] if k < len(spans) else m.group()  # a note may hold these characters itself
+
+
+def _unmarked(m: re.Match[str]) -> str:
+    """Drop a block marker, but not a number opening a wrapped line ("published in\\n2017. It"):
+    past a block's first line, an ordered list marker other than 1 only goes on an ordered list."""
+    number, at, s = m.group(1), m.start(), m.string
+    if number is None or at == 0 or int(number) == 1:
+        return ""
+    prev = s[s.rfind("\n", 0, at - 1) + 1 : at - 1]
+    return "" if _ORDERED.match(prev) else m.group()
 
 
 def _wiki_label(m: re.Match[str]) -> str:

@@ -875,6 +875,26 @@ def test_a_code_span_reads_as_written(prose: str, expected: str) -> None:
     assert [c.text for c in parse_note(note(f"{prose} {anchor('00:00:01')}")).claims] == [expected]
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("The paper was published in\n2017. {a}", ["The paper was published in 2017."]),
+        ("It came out in\n2017. It changed everything {a}", ["It came out in 2017. It changed everything"]),
+        ("- The paper was published in\n  2017. {a}", ["The paper was published in 2017."]),
+        ("Came out in\n1. Big {a}", ["Big"]),
+        ("Intro\n\n2. Second point {a}", ["Second point"]),
+        ("Claim {a} 3. Next one {b}", ["Claim", "3. Next one"]),
+        ("Claim {a} - next one {b}", ["Claim", "next one"]),
+        ("<div>\n    [!NOTE]\n    ### Head\n    Text {a}\n</div>", ["Head Text"]),
+    ],
+)
+def test_a_number_ending_a_wrapped_line_is_no_list_item(body: str, expected: list[str]) -> None:
+    """CommonMark: only an ordered item counting from 1 may cut into a paragraph, and a marker only
+    opens a line; text after an anchor goes on mid-line."""
+    text = note(body.format(a=anchor("00:00:01"), b=anchor("00:00:02")))
+    assert [c.text for c in parse_note(text).claims] == expected
+
+
 def test_private_use_characters_in_a_note_are_kept() -> None:
     """The placeholders code spans are held by must not swallow the same characters in the note."""
     prose = "Odd \ue0007\ue001 and `code`"

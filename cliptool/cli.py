@@ -301,7 +301,7 @@ def _walk_notes(
     A path that does not exist raises, unless ``on_missing`` is given: then it is told there and
     the other paths are still searched (a typo in one of many paths costs one note).
     """
-    from cliptool.notes import find_notes
+    from cliptool.notes import find_notes, note_key
 
     found: list[tuple[Path, Path]] = []
     seen: set[Path] = set()
@@ -317,7 +317,7 @@ def _walk_notes(
             _warn(notice)
         root = given if given.is_dir() else given.parent
         for path in got:
-            key = path.resolve()
+            key = note_key(path)
             if key not in seen:  # a note named twice (folder and file) is read once
                 seen.add(key)
                 found.append((path, root))
@@ -522,9 +522,10 @@ def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> 
 def _check_output(path: Path, notes: list[Path]) -> None:
     """Refuse an --output that cannot or must not be written before any work is done, not after it."""
     from cliptool.errors import InputError
+    from cliptool.notes import note_key
 
-    target = path.resolve()
-    if any(target == note.resolve() for note in notes):
+    target = note_key(path)
+    if any(target == note_key(note) for note in notes):
         raise typer.BadParameter(f"{path} is one of the notes being verified; the report would replace it",
                                  param_hint="--output")
     folder = path.absolute().parent

@@ -37,6 +37,7 @@ __all__ = [
     "NOTE_SUFFIXES",
     "VIDEO_ID_RE",
     "find_notes",
+    "note_key",
     "no_notes_error",
     "is_video_id",
     "video_id_of",
@@ -130,13 +131,19 @@ _ORDERED = re.compile(r"[ \t]*\d{1,9}[.)][ \t]")
 _MID_LINE = "\ue002"  # held before a segment that starts mid-line, where no line-start markup can be
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]+\]:?")  # a footnote's mark [^1], or its definition's start
-_MD_LINK_TEXT = re.compile(r"!?\[([^\[\]\n]*)\]\([^)\n]*\)")
+# A link's text and destination as CommonMark reads them: brackets in the text and parentheses in the
+# URL may nest when balanced (`[Foo](https://en.wikipedia.org/wiki/Foo_(bar))`), `<...>` may hold spaces.
+_MD_LINK_TEXT = re.compile(
+    r"!?\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\(\s*(?:<[^<>\n]*>|(?:[^\s()]|\((?:[^\s()]|\([^\s()]*\))*\))*)"
+    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
+)
 _REF_LINK_TEXT = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\](?:\[([^\[\]\n]*)\])?")  # [text][label], [label][], [label]
 _FIX_MARK = re.compile(r'<span class="' + MARK_CLASS + r'">.*?</span>', re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
 _STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
 _EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*\\])\*(?![\w*])")
 _EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
+_LONE_EMPHASIS = re.compile(r"\A(?:\*{1,3}|_{1,3}|~~|==)(?=[^\s*_~=])|(?<=[^\s*_~=\\])(?:\*{1,3}|_{1,3}|~~|==)\Z")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
 _SPACES = re.compile(r"\s+")
 _LEAD_PUNCT = re.compile(r"^(?:[\s,.;:!?)\]}|/\\\u2013\u2014]|-(?!\d))+")  # not the sign of "-5 is ..."
@@ -227,6 +234,15 @@ def no_notes_error(paths: Sequence[str | Path]) -> InputError:
     return InputError(f"no notes ({', '.join(NOTE_SUFFIXES)}) found in " + ", ".join(str(p) for p in paths))
 
 
+def note_key(path: Path) -> Path:
+    """What tells two paths to one note apart: the file they lead to, or, for a symlink loop that
+    leads nowhere, the path itself (reading it reports the note as unreadable)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a loop raises RuntimeError before Python 3.13
+        return path.absolute()
+
+
 def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     """Note files under ``paths`` in a stable order, plus one-line notices for skipped files.
 
@@ -240,7 +256,7 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
     seen: set[Path] = set()
 
     def take(p: Path) -> None:
-        key = p.resolve()
+        key = note_key(p)
         if key not in seen:
             seen.add(key)
             found.append(p)
@@ -266,6 +282,8 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
                 take(p)
             else:
                 notices.append(f"skipped {p}: not a {'/'.join(NOTE_SUFFIXES)} file")
+        elif p.is_symlink() and _is_note_name(p):
+            take(p)  # dangling, or a loop: reading it reports the note as unreadable, like a missing one
         elif p.exists() or p.is_symlink():
             notices.append(f"skipped {p}: not a regular file or directory")
         else:
@@ -393,14 +411,17 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     for m in _BARE_URL.finditer(text, body_start) if "://" in text else ():
         if _inside(consumed_merged, m.start()) or _inside(excluded, m.start()):
             continue
-        if _in_tag(text, m.start()):
+        # `<https://youtu.be/ID?t=5>` is an autolink, its brackets the link's own markup
+        auto = text.startswith("<", m.start() - 1) and text.startswith(">", m.end())
+        if not auto and _in_tag(text, m.start()):
             continue  # <iframe src="…embed/ID?start=4">: a player in the note, not a citation
         t_link = _t_of_url(m.group(), video_id)
         if t_link:
             t_s, t_e = m.start() + t_link[0], m.start() + t_link[1]
             raw = text[t_s:t_e]
             cited = seconds(raw, t_s, "t=")
-            hits.append(_Hit(m.start(), m.end(), cited, raw, (Span(t_s, t_e, "t-param"),), None))
+            edge = 1 if auto else 0
+            hits.append(_Hit(m.start() - edge, m.end() + edge, cited, raw, (Span(t_s, t_e, "t-param"),), None))
 
     hits.sort(key=lambda h: h.start)
     claims = _claims(text, hits, block_starts, block_ends, where, frozenset(labels))
@@ -627,6 +648,8 @@ def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit, keys
     i = hits.index(hit)
     before = _cells(text[hits[i - 1].end if i else start : hit.start], keys)
     after = _cells(text[hit.end : hits[i + 1].start if i + 1 < len(hits) else end], keys)
+    if not (before or after) and i + 1 < len(hits) and not _CELL_BAR.search(text, hit.end, hits[i + 1].start):
+        return _row_text(text, start, end, hits, hits[i + 1], keys)  # `| 3 | [0:15], [0:20] | claim |`
     return " ".join([*(before or after), _clean(hit.prose, keys)]).strip()
 
 
@@ -984,6 +1007,8 @@ def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: boo
     s = _SPACES.sub(" ", s)
     s = _LEAD_PUNCT.sub("", s)
     s = _TRAIL_PUNCT.sub("", s)
+    if "*" in s or "_" in s or "~" in s or "=" in s:
+        s = _LONE_EMPHASIS.sub("", s)  # `**one [1:00] and two** [2:00]`: each claim holds half the pair
     return _CODE_HOLD.sub(lambda m: _held(m, spans), s) if spans else s
 
 

@@ -216,6 +216,26 @@ def test_bad_notes_are_reported_and_the_run_goes_on(tiny_cache: Path, tmp_path: 
     assert "skipped" in result.stderr and "notes.pdf" in result.stderr
 
 
+def test_symlink_loops_and_dangling_links_are_error_rows_not_a_crash(tiny_cache: Path, tmp_path: Path) -> None:
+    """A symlink loop in a notes folder, or named on the command line, is one unreadable note."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    shutil.copy(NOTE, folder / "good.md")
+    (folder / "x.md").symlink_to("y.md")
+    (folder / "y.md").symlink_to("x.md")
+    (tmp_path / "gone.md").symlink_to("nowhere.md")
+    result = _verify(str(folder), str(folder / "x.md"), str(tmp_path / "gone.md"), "--cache", str(tiny_cache),
+                     "--offline", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    check_schema(doc)
+    rows = {Path(n["path"]).name: (n["status"], n["reason"]) for n in doc["notes"]}
+    assert rows["good.md"] == ("checked", None)
+    assert [rows[name][0] for name in ("x.md", "y.md", "gone.md")] == ["error"] * 3
+    assert "symbolic links" in rows["x.md"][1] and "No such file" in rows["gone.md"][1]
+    assert len(doc["notes"]) == 4  # x.md named twice is read once
+
+
 def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

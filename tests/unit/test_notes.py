@@ -895,6 +895,37 @@ def test_a_number_ending_a_wrapped_line_is_no_list_item(body: str, expected: lis
     assert [c.text for c in parse_note(text).claims] == expected
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # CommonMark link destinations: balanced parentheses, <...> with spaces, a title; brackets in the text
+        ("The [Eiffel Tower](https://en.wikipedia.org/wiki/Eiffel_Tower_(Paris)) opened in "
+         "[1889](https://en.wikipedia.org/wiki/1889_(year)) {a}", ["The Eiffel Tower opened in 1889"]),
+        ("See [fox](<https://x.org/a b>), ![img](pic_(1).png \"t\") and [a [b] c](https://e.com) {a}",
+         ["See fox, img and a [b] c"]),
+        ("Not [a link](url with space) here {a}", ["Not [a link](url with space) here"]),
+        # emphasis around two anchors: each claim holds one half of the pair
+        ("One {a}. **Two {b} and three** {c}.", ["One", "Two", "and three"]),
+        ("_Italic start {a} italic end_ {b}.", ["Italic start", "italic end"]),
+        ("A product 2 * 3 and x*y {a}", ["A product 2 * 3 and x*y"]),
+        # a row citing two times in one cell: both back the row's claim
+        ("| # | time | claim |\n|---|---|---|\n| 3 | {a}, {b} | claim three |\n| 4 | {c} | claim four |",
+         ["claim three", "claim three", "claim four"]),
+    ],
+)
+def test_claim_text_of_links_emphasis_and_rows(body: str, expected: list[str]) -> None:
+    text = note(body.format(a=anchor("00:00:01"), b=anchor("00:00:02"), c=anchor("00:00:03")))
+    assert [c.text for c in parse_note(text).claims] == expected
+
+
+def test_an_autolink_is_a_citation_and_its_brackets_no_claim_text() -> None:
+    """`<https://youtu.be/ID?t=20>` is a CommonMark autolink; a URL inside a tag's attribute is a player."""
+    text = note(f"Autolink claim <https://youtu.be/{VID}?t=20>.\n\n"
+                f'<iframe src="https://www.youtube.com/embed/{VID}?start=4"></iframe>\n\n'
+                f"Another claim (<https://youtu.be/{VID}?t=30>), and more.\n")
+    assert [(c.text, c.cited_s) for c in parse_note(text).claims] == [("Autolink claim", 20.0), ("Another claim", 30.0)]
+
+
 def test_private_use_characters_in_a_note_are_kept() -> None:
     """The placeholders code spans are held by must not swallow the same characters in the note."""
     prose = "Odd \ue0007\ue001 and `code`"

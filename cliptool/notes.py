@@ -587,6 +587,7 @@ def _claims(
     """
     claims: list[Claim] = []
     prev_block = -1
+    hit_starts = [h.start for h in hits]
     for i, hit in enumerate(hits):
         k = bisect.bisect_right(block_starts, hit.start) - 1
         if k < 0 or hit.start > block_ends[k]:  # not in a prose block (cannot normally happen)
@@ -613,7 +614,8 @@ def _claims(
         claim_text = _clean(body, keys, block_start=not same_block)
         if _TABLE.match(text, b_start, b_end):
             # A table row says its claim in its other cells, before or after the time's cell.
-            claim_text = _row_text(text, b_start, b_end, [h for h in hits if b_start <= h.start < b_end], hit, keys)
+            row = hits[bisect.bisect_left(hit_starts, b_start) : bisect.bisect_left(hit_starts, b_end)]
+            claim_text = _row_text(text, b_start, b_end, row, row.index(hit), keys)
         elif not _has_word(claim_text):
             if same_block:
                 # `... sentence <a>[1]</a>, <a>[2]</a>.`: the second anchor backs the same sentence
@@ -642,14 +644,14 @@ def _claims(
     return tuple(claims)
 
 
-def _row_text(text: str, start: int, end: int, hits: list[_Hit], hit: _Hit, keys: frozenset[str]) -> str:
-    """The claim of ``hit`` in a table row: the worded cells since the previous time's cell, else
-    those up to the next one (``| 1 | time | claim |``); row numbers are left out."""
-    i = hits.index(hit)
+def _row_text(text: str, start: int, end: int, hits: list[_Hit], i: int, keys: frozenset[str]) -> str:
+    """The claim of ``hits[i]`` in a table row of ``hits``: the worded cells since the previous time's
+    cell, else those up to the next one (``| 1 | time | claim |``); row numbers are left out."""
+    hit = hits[i]
     before = _cells(text[hits[i - 1].end if i else start : hit.start], keys)
     after = _cells(text[hit.end : hits[i + 1].start if i + 1 < len(hits) else end], keys)
     if not (before or after) and i + 1 < len(hits) and not _CELL_BAR.search(text, hit.end, hits[i + 1].start):
-        return _row_text(text, start, end, hits, hits[i + 1], keys)  # `| 3 | [0:15], [0:20] | claim |`
+        return _row_text(text, start, end, hits, i + 1, keys)  # `| 3 | [0:15], [0:20] | claim |`
     return " ".join([*(before or after), _clean(hit.prose, keys)]).strip()
 
 

@@ -140,7 +140,8 @@ _MD_LINK_TEXT = re.compile(
 _REF_LINK_TEXT = re.compile(r"(?<!\\)!?\[([^\[\]\n]*)\](?:\[([^\[\]\n]*)\])?")  # [text][label], [label][], [label]
 _FIX_MARK = re.compile(r'<span class="' + MARK_CLASS + r'">.*?</span>', re.DOTALL)
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s(?:[^<>\"']|\"[^\"<]*\"|'[^'<]*')*)?/?>")
-_STRONG = re.compile(r"(\*\*|__|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
+_STRONG = re.compile(r"(\*\*|~~|==)(?=\S)(.{1,300}?)(?<=\S)\1")
+_STRONG_UNDER = re.compile(r"(?<![\w\\])__(?=\S)(.{1,300}?)(?<=\S)__(?!\w)")  # not inside words: my__private__name
 _EM_STAR = re.compile(r"(?<![\w*\\])\*(?=[^\s*])(.{1,300}?)(?<=[^\s*\\])\*(?![\w*])")
 _EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
 _LONE_EMPHASIS = re.compile(r"\A(?:\*{1,3}|_{1,3}|~~|==)(?=[^\s*_~=])|(?<=[^\s*_~=\\])(?:\*{1,3}|_{1,3}|~~|==)\Z")
@@ -967,6 +968,8 @@ def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: boo
     s = segment if block_start else _MID_LINE + segment
     if "\r" in s:  # the line-start patterns below (a quote's '>', a list marker) know lines ended by LF only
         s = LINE_BREAK.sub("\n", s)
+    if "\\\n" in s:
+        s = s.replace("\\\n", "\n")  # a backslash ending a line is a hard line break
     spans: list[str] = []
     if "`" in s:
         # A code span shows its text as written (`a_b`, `[x](y)`, `&amp;`): hold it out of the markup
@@ -999,6 +1002,7 @@ def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: boo
         s = _HTML_TAG.sub(" ", s)
     if "*" in s or "_" in s or "~" in s or "=" in s:
         s = _STRONG.sub(r"\2", s)
+        s = _STRONG_UNDER.sub(r"\1", s)
         s = _EM_STAR.sub(r"\1", s)
         s = _EM_UNDER.sub(r"\1", s)
     s = s.replace("`", "")

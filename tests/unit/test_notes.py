@@ -908,6 +908,8 @@ def test_a_number_ending_a_wrapped_line_is_no_list_item(body: str, expected: lis
         ("One {a}. **Two {b} and three** {c}.", ["One", "Two", "and three"]),
         ("_Italic start {a} italic end_ {b}.", ["Italic start", "italic end"]),
         ("A product 2 * 3 and x*y {a}", ["A product 2 * 3 and x*y"]),
+        ("Call my__private__name, not __bold__ {a}", ["Call my__private__name, not bold"]),
+        ("A hard break\\\ngoes on {a}", ["A hard break goes on"]),
         # a row citing two times in one cell: both back the row's claim
         ("| # | time | claim |\n|---|---|---|\n| 3 | {a}, {b} | claim three |\n| 4 | {c} | claim four |",
          ["claim three", "claim three", "claim four"]),

@@ -147,7 +147,7 @@ _EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
 _LONE_EMPHASIS = re.compile(r"\A(?:\*{1,3}|_{1,3}|~~|==)(?=[^\s*_~=])|(?<=[^\s*_~=\\])(?:\*{1,3}|_{1,3}|~~|==)\Z")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
 _SPACES = re.compile(r"\s+")
-_LEAD_PUNCT = re.compile(r"^(?:[\s,.;:!?)\]}|/\\\u2013\u2014]|-(?!\d))+")  # not the sign of "-5 is ..."
+_LEAD_PUNCT = re.compile(r"^(?:[-=]+>|[\s,.;:!?)\]}|/\\\u2013\u2014\u2192\u21d2]|-(?!\d))+")  # not the sign of "-5 is ..."; arrows
 _TRAIL_PUNCT = re.compile(r"[\s,;:(\[{|/\\\u2013\u2014-]+$")
 
 

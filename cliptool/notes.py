@@ -147,6 +147,8 @@ _EM_UNDER = re.compile(r"(?<![\w\\])_(?=[^\s_])(.{1,300}?)(?<=[^\s_\\])_(?!\w)")
 _LONE_EMPHASIS = re.compile(r"\A(?:\*{1,3}|_{1,3}|~~|==)(?=[^\s*_~=])|(?<=[^\s*_~=\\])(?:\*{1,3}|_{1,3}|~~|==)\Z")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~=])")
 _SPACES = re.compile(r"\s+")
+# Control characters print as terminal commands (ESC [31m), never as text: no claim or title holds one.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LEAD_PUNCT = re.compile(r"^(?:[-=]+>|[\s,.;:!?)\]}|/\\\u2013\u2014\u2192\u21d2]|-(?!\d))+")  # not the sign of "-5 is ..."; arrows
 _TRAIL_PUNCT = re.compile(r"[\s,;:(\[{|/\\\u2013\u2014-]+$")
 
@@ -739,7 +741,7 @@ def _scalar(node: yaml.Node | None) -> str | None:
     """A front matter value's text, or None when absent, null, empty or not a scalar."""
     if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
         return None
-    return node.value.strip() or None
+    return _CONTROL.sub("", node.value).strip() or None
 
 
 def _blocks(
@@ -970,6 +972,7 @@ def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: boo
         s = LINE_BREAK.sub("\n", s)
     if "\\\n" in s:
         s = s.replace("\\\n", "\n")  # a backslash ending a line is a hard line break
+    s = _CONTROL.sub("", s)
     spans: list[str] = []
     if "`" in s:
         # A code span shows its text as written (`a_b`, `[x](y)`, `&amp;`): hold it out of the markup

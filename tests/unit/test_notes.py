@@ -929,6 +929,13 @@ def test_an_autolink_is_a_citation_and_its_brackets_no_claim_text() -> None:
     assert [(c.text, c.cited_s) for c in parse_note(text).claims] == [("Autolink claim", 20.0), ("Another claim", 30.0)]
 
 
+def test_control_characters_never_reach_claim_text_or_title() -> None:
+    """An ESC in a note would recolour (or worse) the terminal that prints its claims."""
+    parsed = parse_note(note(f"Evil \x1b[31m claim\x07 {anchor('00:00:04')}", front=f'videoId: {VID}\ntitle: "\\e[31mRed"\n'))
+    assert parsed.title == "[31mRed"
+    assert [c.text for c in parsed.claims] == ["Evil [31m claim"]
+
+
 def test_private_use_characters_in_a_note_are_kept() -> None:
     """The placeholders code spans are held by must not swallow the same characters in the note."""
     prose = "Odd \ue0007\ue001 and `code`"

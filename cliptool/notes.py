@@ -66,6 +66,8 @@ _QUOTES = re.compile(r"[ \t]*(?:>[ \t]?)*")
 _HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|\Z)")
 _CALLOUT_HEAD = re.compile(r"[ \t]*\[!\w")  # a callout's title line, within its quote
 _TABLE = re.compile(r"[ \t]*\|")
+# A table's delimiter row without outer pipes (`--- | :---:`): it makes the line above a table's header.
+_BARE_DELIMITER_ROW = re.compile(r" {0,3}:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*\Z")
 _CELL_BAR = re.compile(r"(?<!\\)\|")  # a cell border, not an escaped \|
 _HR = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _LIST = re.compile(r"[ \t]*(?:[*+-]|\d{1,9}[.)])(?:[ \t]|\Z)")
@@ -307,7 +309,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     video_id, title, language, body_line = _front_matter(text, lines, path)
     body_start = lines[body_line][0] if body_line < len(lines) else len(text)
 
-    block_starts, block_ends, code, definitions = _blocks(text, lines, body_line)
+    block_starts, block_ends, code, definitions, table_rows = _blocks(text, lines, body_line)
     code = _merge(code + ([(m.start(), m.end()) for m in _CODE_SPAN.finditer(text, body_start)] if "`" in text else []))
     excluded = _merge(code + (_comments(text, body_start, code) if "<!--" in text or "%%" in text else []))
 
@@ -427,7 +429,7 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
             hits.append(_Hit(m.start() - edge, m.end() + edge, cited, raw, (Span(t_s, t_e, "t-param"),), None))
 
     hits.sort(key=lambda h: h.start)
-    claims = _claims(text, hits, block_starts, block_ends, where, frozenset(labels))
+    claims = _claims(text, hits, block_starts, block_ends, where, frozenset(labels), table_rows)
     return Note(
         path=path,
         video_id=video_id,
@@ -583,10 +585,12 @@ def _claims(
     block_ends: list[int],
     where: Callable[[int], tuple[int, int]],
     keys: frozenset[str] = frozenset(),
+    table_rows: frozenset[int] = frozenset(),
 ) -> tuple[Claim, ...]:
     """Attach to each hit the prose it backs: back to the previous hit or its block's start.
 
-    ``keys`` are the note's defined link labels: a reference link in the prose reads as its text.
+    ``keys`` are the note's defined link labels: a reference link in the prose reads as its text;
+    ``table_rows`` starts table rows that need not start with a pipe.
     """
     claims: list[Claim] = []
     prev_block = -1
@@ -615,7 +619,7 @@ def _claims(
         if hit.prose:
             body += " " + hit.prose
         claim_text = _clean(body, keys, block_start=not same_block)
-        if _TABLE.match(text, b_start, b_end):
+        if b_start in table_rows or _TABLE.match(text, b_start, b_end):
             # A table row says its claim in its other cells, before or after the time's cell.
             row = hits[bisect.bisect_left(hit_starts, b_start) : bisect.bisect_left(hit_starts, b_end)]
             claim_text = _row_text(text, b_start, b_end, row, row.index(hit), keys)
@@ -746,9 +750,10 @@ def _scalar(node: yaml.Node | None) -> str | None:
 
 def _blocks(
     text: str, lines: list[tuple[int, int]], first: int
-) -> tuple[list[int], list[int], list[tuple[int, int]], list[_Definition]]:
-    """Starts and ends of prose blocks (paragraph, list item, heading, quote paragraph), code ranges
-    and link reference definitions.
+) -> tuple[list[int], list[int], list[tuple[int, int]], list[_Definition], frozenset[int]]:
+    """Starts and ends of prose blocks (paragraph, list item, heading, quote paragraph), code ranges,
+    link reference definitions and the starts of table rows written without a leading pipe (GFM:
+    a header row with a delimiter row under it, then rows up to a blank line or another block).
 
     A quote's lines join into paragraphs as plain ones do, at the same quote depth, and a line with
     fewer ``>`` that starts no block of its own goes on with the quote's paragraph (CommonMark's lazy
@@ -769,6 +774,8 @@ def _blocks(
     prev_depth = 0  # quote depth of the open block's last line
     prev_closed = False  # the last line was a heading or a rule: a block of one line, no paragraph
     items: list[int] = []  # content columns of the open list items, outermost first
+    bare_rows: set[int] = set()
+    bare_table = False  # in a table whose rows need not start with a pipe
     resume = first  # the line after the last one a definition took
     for i, (s, e) in enumerate(lines[first:], first):
         if i < resume:
@@ -803,7 +810,7 @@ def _blocks(
             continue
         prev_end = e
         if _BLANK.match(text, s, e):
-            open_block = False
+            open_block = bare_table = False
             continue
         width = _indent(line)
         if not open_block or prev_closed:
@@ -839,7 +846,13 @@ def _blocks(
             after = _QUOTES.match(text, item.end(), e)
             depth += text[item.end() : after.end()].count(">") if after else 0
         closed = bool(_HEADING.match(text, content, e) or _HR.match(text, content, e))
-        single = closed or bool(_TABLE.match(text, content, e) or (depth and _CALLOUT_HEAD.match(text, content, e)))
+        if not bare_table and not (depth or item or closed or _TABLE.match(text, s, e)) and i + 1 < len(lines):
+            bare_table = bool(_CELL_BAR.search(text, s, e) and _BARE_DELIMITER_ROW.match(text, *lines[i + 1]))
+        elif bare_table and (depth or item or closed):
+            bare_table = False
+        if bare_table:
+            bare_rows.add(s)
+        single = closed or bare_table or bool(_TABLE.match(text, content, e) or (depth and _CALLOUT_HEAD.match(text, content, e)))
         if open_block and not (prev_single or single or item) and depth < prev_depth:
             ends[-1] = e  # "> a" then "b": a lazy line, CommonMark's; the quote's paragraph goes on
             continue
@@ -853,7 +866,7 @@ def _blocks(
         code.append((fence_start, len(text)))
     if indented is not None:
         code.append(indented)
-    return starts, ends, code, definitions
+    return starts, ends, code, definitions, frozenset(bare_rows)
 
 
 def _item(text: str, at: int, e: int, *, interrupting: bool) -> re.Match[str] | None:

@@ -914,6 +914,10 @@ def test_a_number_ending_a_wrapped_line_is_no_list_item(body: str, expected: lis
         # a row citing two times in one cell: both back the row's claim
         ("| # | time | claim |\n|---|---|---|\n| 3 | {a}, {b} | claim three |\n| 4 | {c} | claim four |",
          ["claim three", "claim three", "claim four"]),
+        # GFM: a table's rows need no outer pipes once a delimiter row is under its header
+        ("Intro {a}\n\nclaim | time\n--- | :---:\nfirst row claim | {b}\nsecond | {c}\n\nAfter {a}",
+         ["Intro", "first row claim", "second", "After"]),
+        ("Not a table | here {a}\nbut a paragraph {b}", ["Not a table | here", "but a paragraph"]),
     ],
 )
 def test_claim_text_of_links_emphasis_and_rows(body: str, expected: list[str]) -> None:

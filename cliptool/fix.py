@@ -36,7 +36,15 @@ from cliptool.models import (
     label_key,
 )
 from cliptool.safe_write import BackupPlan, check_writable, sha256_hex, write_atomic
-from cliptool.timecode import TimestampError, format_like, mmss_reading, parse_t_param, parse_time, parse_ts
+from cliptool.timecode import (
+    TimestampError,
+    format_like,
+    format_ts,
+    mmss_reading,
+    parse_t_param,
+    parse_time,
+    parse_ts,
+)
 
 __all__ = [
     "DEFAULT_MARKER",
@@ -134,29 +142,28 @@ def split_lines(text: str) -> list[str]:
     return LINE_BREAK.split(text)
 
 
-def _check_timestamp(old: str, span: Span, claim: Claim) -> None:
-    """Refuse to rewrite a span that does not hold a timestamp: the spans and text disagree."""
+# Roles of the text that only shows an anchor's time; the time itself is read from data-t or t=.
+_SHOWN = frozenset({"visible", "link-text", "range-end"})
+
+
+def _seconds_in(old: str, span: Span) -> float | None:
+    """The seconds a span's text says, or None when it says none (``[2:75]``, ``[99:99:99]``)."""
     try:
         if span.role == "t-param":
-            parse_time(old)  # t=22:47 is read as a clock too
-        else:
-            try:
-                parse_ts(old)
-            except TimestampError:
-                parse_t_param(old)  # link text may be written like a t= value (8m36s)
+            return parse_time(old)  # t=22:47 is read as a clock too
+        try:
+            return parse_ts(old)
+        except TimestampError:
+            return parse_t_param(old)  # link text may be written like a t= value (8m36s)
     except TimestampError:
-        raise InputError(
-            f"claim {claim.index}: {span.role} span {span.start}-{span.end} holds {old!r}, not a timestamp",
-            line=claim.line,
-        ) from None
+        return None
 
 
 def _range_start(text: str, claim: Claim, end: Span) -> float:
     """The seconds a shown range starts at: the visible time before its end, else the cited one."""
     shown = [s for s in claim.spans if s.role in ("visible", "link-text") and s.end <= end.start]
-    if not shown:
-        return claim.cited_s
-    return parse_time(text[shown[-1].start : shown[-1].end])
+    at = _seconds_in(text[shown[-1].start : shown[-1].end], shown[-1]) if shown else None
+    return claim.cited_s if at is None else at
 
 
 def retime_target(claim: Claim, alignment: Alignment, *, min_score: float = DEFAULT_MIN_SCORE) -> float | None:
@@ -350,6 +357,25 @@ def _plan_marks(
     return changes
 
 
+def _unreadable(text: str, note: Note, span: Span, target: float, warn: Callable[[str], None] | None) -> None:
+    """Deal with a span of a retimed claim whose text holds no time.
+
+    Shown text (``[2:75]``, a label ``[99:99:99]``) has no time to move nor format to keep, so it
+    stays as written while the anchor's data-t or t= (what the link opens and verify reads) is
+    retimed: the link then opens where the claim is said, the note's other fixes are made, and
+    ``warn`` names the line to correct by hand. Skipping the claim would keep a link known to be
+    wrong. A data-t or t= holding no time means the claims do not match the text (the parser read a
+    time there), so the note is refused whole.
+    """
+    old, line = text[span.start : span.end], line_of(text, span.start)
+    if span.role not in _SHOWN:
+        raise InputError(f"{span.role} {old!r} is not a timestamp, though the note's claims read one there; "
+                         "nothing written", path=note.path, line=line)
+    if warn is not None:
+        warn(f"line {line}: {old!r} shows no time, so it stays as written while the rest of its anchor "
+             f"is retimed to {format_ts(target)}; correct it by hand")
+
+
 def plan_fixes(
     text: str,
     note: Note,
@@ -357,6 +383,7 @@ def plan_fixes(
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     mark_unsupported: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Change]:
     """The edits that put verify's corrected times into ``text``, in text order.
 
@@ -364,6 +391,8 @@ def plan_fixes(
     ``min_score`` are retimed; each of their spans keeps its own format. A claim whose time is also
     others' (:func:`in_shared_definitions`) is left as written. With
     ``mark_unsupported`` (the marker text), unsupported claims get that marker after their anchor.
+    Shown text that is no time (``[2:75]``) stays as written while the rest of its anchor is
+    retimed, and ``warn`` hears its line (see :func:`_unreadable`).
 
     >>> from cliptool.models import Span
     >>> text = 'x <a class="yt-timestamp" data-t="00:01:00">[00:01:00]</a>'
@@ -386,9 +415,12 @@ def plan_fixes(
         mine: list[Change] = []
         for span in claim.spans:
             old = text[span.start : span.end]
-            _check_timestamp(old, span, claim)
+            written = _seconds_in(old, span)
+            if written is None:
+                _unreadable(text, note, span, target, warn)
+                continue
             # A shown range moves whole: its end keeps its distance from the range's start.
-            at = max(0.0, target + parse_ts(old) - _range_start(text, claim, span)) \
+            at = max(0.0, target + written - _range_start(text, claim, span)) \
                 if span.role == "range-end" else target
             new = format_like(at, old)
             if new != old:
@@ -445,10 +477,12 @@ def plan_note_fix(
     *,
     min_score: float = DEFAULT_MIN_SCORE,
     mark_unsupported: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> NoteFix:
     """Plan the fix of a note read by :func:`read_note_file` from verify's alignments of its claims."""
     changes = plan_fixes(
-        note_file.text, note_file.note, alignments, min_score=min_score, mark_unsupported=mark_unsupported
+        note_file.text, note_file.note, alignments, min_score=min_score, mark_unsupported=mark_unsupported,
+        warn=warn,
     )
     fixed = apply_changes(note_file.text, changes)
     return NoteFix(note_file.path, note_file.text, fixed, tuple(changes), note_file.sha256)
@@ -462,9 +496,11 @@ def plan_note_fix_until_stable(
     min_score: float = DEFAULT_MIN_SCORE,
     mark_unsupported: str | None = None,
     rounds: int = 3,
+    warn: Callable[[str], None] | None = None,
 ) -> NoteFix:
     """:func:`plan_note_fix`, then again on the fixed text (``realign`` is verify) until it asks for
     nothing more, at most ``rounds`` times: one plan from the note as read to where that ends.
+    ``warn`` hears only the final plan, so each of its warnings is said once.
 
     The times a fix corrects are what verify trusts around them next time, so on a note with many
     wrong times a second run would move a few more. Doing those rounds here makes a second run
@@ -484,7 +520,8 @@ def plan_note_fix_until_stable(
     moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=final[c.index])
              for c in note_file.note.claims if final.get(c.index, c.cited_s) != c.cited_s]
     unsupported = [a for a in last if a.status == "unsupported"]
-    return plan_note_fix(note_file, [*unsupported, *moved], min_score=0.0, mark_unsupported=mark_unsupported)
+    return plan_note_fix(note_file, [*unsupported, *moved], min_score=0.0, mark_unsupported=mark_unsupported,
+                         warn=warn)
 
 
 def write_note_fix(fix: NoteFix, *, root: Path | None = None, backup: Path | None = None) -> NoteFix:
@@ -499,7 +536,9 @@ def write_note_fix(fix: NoteFix, *, root: Path | None = None, backup: Path | Non
     except OSError as exc:
         # The backup folder blocked by a file, no space, no permission: write_atomic replaces the
         # note last and removes its temp file on failure, so the note is as it was.
-        where = f" ({exc.filename})" if exc.filename else ""
+        # safe_write names the file as the user knows it (the backup, the note), never its temp file
+        what = "its backup " if backup is not None and exc.filename == str(backup) else ""
+        where = f" ({what}{exc.filename})" if exc.filename else ""
         raise NoteError(f"cannot write the fixed note: {exc.strerror or exc}{where}; the note is unchanged",
                         path=fix.path) from exc
     return replace(fix, written=True, backup=str(backup) if backup is not None else None)
@@ -530,10 +569,10 @@ def fix_note(
 
     ``verify`` is :func:`cliptool.verify.verify_parsed` with the run's options; ``backups`` keeps
     the originals (none when ``None``); ``warn`` hears verify's warnings about the note, also
-    when it cannot be checked. A dry run still checks that ``--write`` could write the
-    note, and says why not in :attr:`FixOutcome.refused` rather than raising, so the caller can
-    show the diff of a read-only note. Raises :class:`CliptoolError` for a note that cannot be
-    read, checked or written.
+    when it cannot be checked, and the plan's (shown text that is no time, left as written). A dry
+    run still checks that ``--write`` could write the note, and says why not in
+    :attr:`FixOutcome.refused` rather than raising, so the caller can show the diff of a read-only
+    note. Raises :class:`CliptoolError` for a note that cannot be read, checked or written.
     """
     note_file = read_note_file(path)
     report = verify(note_file.note)
@@ -548,7 +587,7 @@ def fix_note(
         raise UncheckedError(message, report.error_code or CliptoolError.exit_code)
     planned = plan_note_fix_until_stable(
         note_file, report.alignments, lambda note: verify(note).alignments,
-        min_score=min_score, mark_unsupported=mark_unsupported)
+        min_score=min_score, mark_unsupported=mark_unsupported, warn=warn)
     weak, shared = left_as_written(report.claims, report.alignments, planned.retimed_claims, min_score)
     refused = None
     if planned.changes and write:

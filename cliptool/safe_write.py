@@ -244,9 +244,16 @@ def _sweep_stale_temps(target: Path) -> None:
 
 def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, before_replace: str | None = None,
                   expected_sha256: str | None = None, shown: Path | None = None) -> None:
-    """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder."""
+    """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder.
+
+    An OSError names ``shown`` (else ``target``), not the temp file: the user knows only the former
+    (``<note>.bak`` being a folder fails the rename, whose error names the temp file first).
+    """
     _sweep_stale_temps(target)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=TEMP_SUFFIX)
+    except OSError as exc:
+        raise _naming(exc, shown or target) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -260,10 +267,20 @@ def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, be
             # Second look right before the rename narrows the window for a concurrent editor.
             _check_unchanged(target, expected_sha256, shown)
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _naming(exc, shown or target) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming ``path`` alone (the same subclass, errno and message), or as is without an errno."""
+    if exc.errno is None:
+        return exc
+    return OSError(exc.errno, exc.strerror, str(path))
 
 
 def _check_unchanged(target: Path, expected_sha256: str, shown: Path | None = None) -> bytes:

@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 __all__ = ["parse_ts", "format_ts", "parse_t_param", "parse_time", "format_like", "mmss_reading", "utc_now",
            "TimestampError"]
 
-_CLOCK = re.compile(r"^(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,](\d{1,3}))?$")
+# H:MM:SS, or MM:SS whose minutes may run to three digits (105:30): the shapes notes.py reads as times.
+_CLOCK = re.compile(r"^(?:(\d{1,3}):(\d{1,2})|(\d{1,3})):(\d{1,2})(?:[.,](\d{1,3}))?$")
+_SECONDS_FIELD = re.compile(r"^(\d+)(?:([.,])(\d+))?$")
 _T_PARAM = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 
 
@@ -18,17 +20,18 @@ class TimestampError(ValueError):
 
 
 def parse_ts(text: str) -> float:
-    """Seconds of ``HH:MM:SS``, ``H:MM:SS`` or ``MM:SS`` (optionally with a fraction).
+    """Seconds of ``HH:MM:SS``, ``H:MM:SS`` or ``MM:SS`` (optionally with a fraction); minutes
+    without hours may pass 99, as long recordings are sometimes cited (``105:30``).
 
-    >>> parse_ts("00:08:36"), parse_ts("8:36"), parse_ts("1:02:03.5")
-    (516.0, 516.0, 3723.5)
+    >>> parse_ts("00:08:36"), parse_ts("8:36"), parse_ts("1:02:03.5"), parse_ts("105:30,25")
+    (516.0, 516.0, 3723.5, 6330.25)
     """
     m = _CLOCK.match(text.strip())
     if not m:
         raise TimestampError(f"not a timestamp: {text!r}")
-    hours, minutes, seconds, frac = m.groups()
+    hours, minutes, only_minutes, seconds, frac = m.groups()
     h = int(hours) if hours is not None else 0
-    mi, s = int(minutes), int(seconds)
+    mi, s = int(minutes if hours is not None else only_minutes), int(seconds)
     if s >= 60 or (hours is not None and mi >= 60):
         raise TimestampError(f"impossible timestamp: {text!r}")
     value = h * 3600 + mi * 60 + s
@@ -96,28 +99,70 @@ def parse_time(text: str) -> float:
 def format_like(seconds: float, template: str) -> str:
     """Render ``seconds`` in the same layout as ``template`` (a timestamp or t= value).
 
-    Keeps a note's own style when fix rewrites it: ``HH:MM:SS`` stays ``HH:MM:SS``,
-    ``M:SS`` stays ``M:SS``, ``8m36s`` stays ``XmYs``, bare seconds stay bare seconds.
+    Keeps a note's own style when fix rewrites it: its fields (``HH:MM:SS``, ``M:SS``, ``8m36s``,
+    ``0h2m51s``, bare seconds), each field's zero padding and a fraction's separator and digits.
+    Rounded down to the template's precision, as :func:`format_ts` rounds, so that a link never
+    starts after its passage. A leading field with no leading zero is padded to two digits at
+    most: in ``100:00:00`` the hours needed three digits, the layout is still ``HH:MM:SS``.
 
     >>> format_like(75, "00:08:36"), format_like(75, "8:36"), format_like(75, "8m36s"), format_like(75, "516")
     ('00:01:15', '1:15', '1m15s', '75')
+    >>> format_like(51, "00:02:51,000"), format_like(51.48, "2:51.5"), format_like(51, "0h2m51s")
+    ('00:00:51,000', '0:51.4', '0h0m51s')
+    >>> format_like(5, "100:00:00"), format_like(5, "002:51"), format_like(6330, "100:00"), format_like(6330, "59:00")
+    ('00:00:05', '000:05', '105:30', '1:45:30')
     """
-    total = int(round(seconds))
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
     t = template.strip()
     if ":" in t:
-        parts = t.split(":")
-        if len(parts) == 3:
-            return f"{h:0{len(parts[0])}d}:{m:02d}:{s:02d}"
-        if h * 60 + m >= 100:  # MM:SS has two minute digits; a longer time needs an hour field
-            return f"{h}:{m:02d}:{s:02d}"
-        return f"{h * 60 + m:0{len(parts[0])}d}:{s:02d}"
-    if t.isdigit():
+        return _format_clock(seconds, t)
+    total = math.floor(seconds + 1e-6)  # float noise: 28.9999999 is 29
+    m = _T_PARAM.match(t)
+    if t.isdigit() or m is None or not any(m.groups()):
         return str(total)
-    if t.endswith("s") and t[:-1].isdigit():
-        return f"{total}s"
-    return (f"{h}h" if h else "") + (f"{m}m" if m or h else "") + f"{s}s"
+    hours, minutes, secs = m.groups()
+    if hours is None and minutes is None:
+        return f"{total}s" if t.endswith("s") else str(total)
+    h, rest = divmod(total, 3600)
+    mi, s = divmod(rest, 60)
+    out = ""
+    if hours is not None or h:
+        out += f"{h:0{_pad(hours)}d}h"  # past an hour even if the note wrote 8m36s: 1h2m5s, as YouTube writes
+    if minutes is not None or mi:
+        out += f"{mi:0{_pad(minutes)}d}m"
+    if secs is not None or s or not out:
+        out += f"{s:0{_pad(secs)}d}" + ("" if secs is not None and not t.endswith("s") else "s")
+    return out
+
+
+def _pad(field: str | None) -> int:
+    """Width a ``t=`` unit is padded to: its own when written with a leading zero (``02m``), else none."""
+    return len(field) if field is not None and len(field) > 1 and field.startswith("0") else 1
+
+
+def _lead_width(field: str) -> int:
+    """Width of a clock's leading field: its own when zero-padded (``000:00:05``), else at most two."""
+    return len(field) if field.startswith("0") else min(len(field), 2)
+
+
+def _format_clock(seconds: float, template: str) -> str:
+    """:func:`format_like` for a clock template (``HH:MM:SS``, ``M:SS``, with or without a fraction)."""
+    fields = template.split(":")
+    m = _SECONDS_FIELD.match(fields[-1])
+    whole_digits, sep, frac = m.groups() if m else (fields[-1], None, None)
+    digits = len(frac) if frac else 0
+    scaled = math.floor(seconds * 10**digits + 1e-6)  # float noise: 0.29 * 100 is 28.999...
+    total, part = divmod(scaled, 10**digits)
+    fraction = f"{sep}{part:0{digits}d}" if digits else ""
+    h, rest = divmod(total, 3600)
+    mi, s = divmod(rest, 60)
+    sec = f"{s:0{max(len(whole_digits), 1)}d}{fraction}"
+    if len(fields) == 3:
+        return f"{h:0{_lead_width(fields[0])}d}:{mi:0{max(len(fields[1]), 1)}d}:{sec}"
+    minutes = h * 60 + mi
+    # MM:SS has two minute digits, unless the note wrote three; a longer time needs an hour field
+    if minutes >= (1000 if len(fields[0]) >= 3 else 100):
+        return f"{h}:{mi:02d}:{sec}"
+    return f"{minutes:0{_lead_width(fields[0])}d}:{sec}"
 
 
 def utc_now() -> str:

@@ -207,6 +207,48 @@ def test_a_bad_note_is_one_error_line_and_the_others_go_on(vault: Path, corpus: 
     assert code == 3 and "no such file" in err
 
 
+def test_an_anchor_showing_no_time_is_retimed_by_its_link_and_named_by_line(vault: Path, corpus: Path) -> None:
+    """QA: `[2:75]` shown for data-t 00:02:51 no longer fails the note with character offsets."""
+    note = vault / "talks" / f"{NOTE}.md"
+    note.write_text(note.read_text(encoding="utf-8").replace(
+        'data-t="00:02:51">[00:02:51]', 'data-t="00:02:51">[2:75]', 1), encoding="utf-8")
+    code, _, err = _run(str(note), "--write", *_offline(corpus))
+    assert code == 0, err
+    assert f"warning: {note}: line 14: '2:75' shows no time" in err and "error:" not in err
+    fixed = read_note_file(note).note.claims
+    assert fixed[5].raw == "00:00:51" and fixed[5].visible == "2:75"
+    assert all(fixed[i].raw != read_note_file(note.with_name(note.name + ".bak")).note.claims[i].raw
+               for i in SHIFTS)  # the note's other wrong times are fixed too
+
+
+@pytest.mark.parametrize(
+    ("written", "fixed"),
+    [
+        ('data-t="00:02:51,000">[00:02:51,000]', 'data-t="00:00:51,000">[00:00:51,000]'),
+        ('data-t="100:00:00">[100:00:00]', 'data-t="00:00:51">[00:00:51]'),
+        ('data-t="002:51">[002:51]', 'data-t="000:51">[000:51]'),
+    ],
+)
+def test_unusual_time_formats_keep_their_form(written: str, fixed: str, vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    note.write_text(note.read_text(encoding="utf-8").replace('data-t="00:02:51">[00:02:51]', written, 1),
+                    encoding="utf-8")
+    code, out, err = _run(str(note), *_offline(corpus))
+    assert code == 0, err
+    assert any(written in ln for ln in out.splitlines() if ln.startswith("-"))
+    assert any(fixed in ln for ln in out.splitlines() if ln.startswith("+"))
+
+
+def test_a_backup_path_that_is_a_folder_is_named_not_the_temp_file(vault: Path, corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    before = note.read_bytes()
+    note.with_name(note.name + ".bak").mkdir()
+    code, _, err = _run(str(note), "--write", *_offline(corpus))
+    assert code == 3
+    assert f"(its backup {note}.bak)" in err and "cliptool-tmp" not in err
+    assert note.read_bytes() == before
+
+
 def test_refuses_a_symlink_out_of_the_tree(corpus: Path, tmp_path: Path) -> None:
     outside = _perturb(corpus / "notes" / VIDEO / f"{NOTE}.md", tmp_path / "elsewhere" / "n.md", SHIFTS)
     before = outside.read_bytes()

@@ -9,6 +9,8 @@ anchors in code and comments that are no claims; each note is tried with LF, CRL
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -411,3 +413,42 @@ def test_other_line_breaks_give_the_same_claims_and_keep_them(
     assert fixed == lf_fixed.replace("\n", nl)
     assert fixed.count(nl) == generated.text.count("\n")
     assert "\r" not in fixed.replace(nl, "") and "\n" not in fixed.replace(nl, "")  # no break of another kind
+
+
+# --- each rewritten time keeps its written form ------------------------------------------------------
+
+@st.composite
+def _time_layouts(draw: st.DrawFn) -> str:
+    """A time as notes write one: clocks with any field widths, 3-digit hours or minutes, a fraction
+    after . or ,; t= values with h/m/s units (zero-padded or not), bare or with an s."""
+    fraction = draw(st.sampled_from(["", "", ".5", ",000", ".25", ",5"]))
+    kind = draw(st.sampled_from(["clock", "mmss", "units", "seconds"]))
+    if kind == "clock":
+        hours = draw(st.sampled_from(["0", "00", "000", "1", "12", "100"]))
+        return f"{hours}:{draw(st.sampled_from(['02', '59']))}:{draw(st.sampled_from(['51', '07']))}{fraction}"
+    if kind == "mmss":
+        minutes = draw(st.sampled_from(["0", "8", "08", "59", "002", "105"]))
+        return f"{minutes}:{draw(st.sampled_from(['51', '07']))}{fraction}"
+    if kind == "units":
+        h = draw(st.sampled_from(["", "0h", "1h", "00h"]))
+        # always an m: an h with none (1h5s) gains one for a time with minutes
+        m = draw(st.sampled_from(["2m", "02m", "0m", "12m"]))
+        return f"{h}{m}{draw(st.sampled_from(['51s', '05s', '7s']))}"
+    return draw(st.sampled_from(["171", "171s", "5s"]))
+
+
+def _zero_padded(text: str) -> list[int]:
+    """Width of each zero-padded digit field (``02``, ``000``), 0 for the others."""
+    return [len(d) if len(d) > 1 and d.startswith("0") else 0 for d in re.findall(r"\d+", text)]
+
+
+@FIX_SETTINGS
+@given(_time_layouts(), st.floats(min_value=0, max_value=3599.999, allow_nan=False))
+def test_a_rewritten_time_keeps_its_layout_and_says_the_time_rounded_down(template: str, seconds: float) -> None:
+    """QA: ``00:02:51,000`` became ``00:00:51``, ``0h2m51s`` ``51s``, ``100:00:00`` ``000:00:05``."""
+    out = format_like(seconds, template)
+    assert re.sub(r"\d+", "#", out) == re.sub(r"\d+", "#", template)  # same fields, separators, units
+    # a zero-padded field keeps its width (the fraction's digits too); the rest may shrink to the value
+    assert all(len(o) >= w for o, w in zip(re.findall(r"\d+", out), _zero_padded(template), strict=True))
+    digits = len(re.split(r"[.,]", template)[1]) if re.search(r"[.,]", template) else 0
+    assert math.isclose(parse_time(out), math.floor(seconds * 10**digits + 1e-6) / 10**digits, abs_tol=1e-9)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cliptool.errors import InputError, UncheckedError
+from cliptool.errors import InputError, NoteError, UncheckedError
 from cliptool.fix import (
     DEFAULT_MARKER,
     Change,
@@ -76,6 +76,16 @@ A = '<a class="yt-timestamp" data-t="{}">[{}]</a>'
         ("[8:36](https://youtu.be/abc?t=516)", -90, "[7:06](https://youtu.be/abc?t=426)"),
         ("[8m36s](https://youtu.be/abc?t=8m36s)", 60, "[9m36s](https://youtu.be/abc?t=9m36s)"),
         ("[0:59](https://youtu.be/abc?t=59s)", 3600, "[60:59](https://youtu.be/abc?t=3659s)"),
+        # QA: unusual forms keep their fields, padding and fraction, and say the right time
+        (A.format("00:02:51,000", "00:02:51,000"), -120, A.format("00:00:51,000", "00:00:51,000")),
+        (A.format("00:02:51.5", "00:02:51"), -120.5, A.format("00:00:51.0", "00:00:51")),
+        ("[0h2m51s](https://youtu.be/abc?t=0h2m51s)", -120, "[0h0m51s](https://youtu.be/abc?t=0h0m51s)"),
+        ("[2:51](https://youtu.be/abc?t=2m51s)", -120, "[0:51](https://youtu.be/abc?t=0m51s)"),
+        # three hour digits were needed, not chosen: the layout is HH:MM:SS
+        (A.format("100:00:00", "100:00:00"), -359995, A.format("00:00:05", "00:00:05")),
+        # three minute digits, zero-padded or past 99
+        (A.format("002:51", "002:51"), -120, A.format("000:51", "000:51")),
+        (A.format("105:30", "105:30"), 60, A.format("106:30", "106:30")),
     ],
 )
 def test_retime_keeps_each_span_format(before: str, delta: float, after: str) -> None:
@@ -203,11 +213,39 @@ def test_apply_changes_refuses_stale_and_overlapping_changes() -> None:
         apply_changes("at 1:00", [Change(0, 1, "1:00", "1:15", 3, 7), Change(0, 1, ":00", ":15", 4, 7)])
 
 
-def test_plan_refuses_spans_that_do_not_hold_a_timestamp() -> None:
-    text = "some words here"
-    note = Note("n.md", "vid", (Claim(0, 1, 1, 60.0, "00:01:00", "c", (Span(5, 10, "data-t"),)),))
-    with pytest.raises(InputError, match="not a timestamp"):
+def test_plan_refuses_a_cited_span_that_does_not_hold_a_timestamp_naming_file_and_line() -> None:
+    text = "front\nsome words here"
+    note = Note("n.md", "vid", (Claim(0, 2, 1, 60.0, "00:01:00", "c", (Span(11, 16, "data-t"),)),))
+    with pytest.raises(InputError, match=r"^n\.md:2: data-t 'words' is not a timestamp") as got:
         plan_fixes(text, note, [Alignment(0, "shifted", score=1.0, corrected_s=90)])
+    assert not re.search(r"\d+-\d+", str(got.value))  # no character offsets
+
+
+@pytest.mark.parametrize(
+    ("anchor", "fixed"),
+    [
+        (A.format("00:02:51", "2:75"), A.format("00:00:51", "2:75")),
+        ("[99:99:99](https://youtu.be/abcdefghijk?t=171)", "[99:99:99](https://youtu.be/abcdefghijk?t=51)"),
+        ("[at 2:75](https://youtu.be/abcdefghijk?t=171)", "[at 2:75](https://youtu.be/abcdefghijk?t=51)"),
+        # a shown range whose start is no time: its end keeps its distance from the cited time
+        ('<a class="yt-timestamp" data-t="00:02:51">[00:02:75 - 00:02:59]</a>',
+         '<a class="yt-timestamp" data-t="00:00:51">[00:02:75 - 00:00:59]</a>'),
+    ],
+)
+def test_shown_text_that_is_no_time_stays_and_the_rest_is_fixed_with_a_warning(anchor: str, fixed: str) -> None:
+    """QA: one anchor showing no time no longer makes the note unfixable; the link is retimed, the
+    shown text left for the user, and the note's other claims are fixed."""
+    from cliptool.notes import parse_note
+
+    text = ("---\nvideoId: abcdefghijk\n---\nFirst claim [1:00](https://youtu.be/abcdefghijk?t=60).\n\n"
+            f"Second claim {anchor}.\n")
+    note = parse_note(text, path="n.md")
+    moved = [Alignment(0, "shifted", score=1.0, corrected_s=75), Alignment(1, "shifted", score=1.0, corrected_s=51)]
+    heard: list[str] = []
+    changes = plan_fixes(text, note, moved, warn=heard.append)
+    others_fixed = text.replace("[1:00]", "[1:15]").replace("t=60", "t=75")
+    assert apply_changes(text, changes) == others_fixed.replace(anchor, fixed)
+    assert len(heard) == 1 and heard[0].startswith("line 6: ") and "00:00:51" in heard[0]
 
 
 # --- byte-for-byte preservation on real notes -------------------------------------------------------
@@ -709,6 +747,27 @@ def test_fix_note_dry_run_says_why_write_would_refuse_without_raising(tmp_path: 
     done = fix_note(note, tmp_path, _verified())
     assert isinstance(done.refused, InputError) and "read-only" in str(done.refused)
     assert done.fix.changes and not done.fix.written and note.read_text() == _ONE
+
+
+def test_fix_note_says_once_which_shown_text_it_left_as_written(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text(_ONE.replace("[00:01:00]", "[1:75]"))
+    heard: list[str] = []
+    done = fix_note(note, tmp_path, _verified(), warn=heard.append)
+    assert [c.role for c in done.fix.changes] == ["data-t"]
+    assert heard == [f"line {done.fix.changes[0].line}: '1:75' shows no time, so it stays as written while the rest "
+                     "of its anchor is retimed to 00:01:30; correct it by hand"]
+
+
+def test_a_backup_path_that_is_a_folder_is_named_in_the_error_not_the_temp_file(tmp_path: Path) -> None:
+    note = tmp_path / "n.md"
+    note.write_text(_ONE)
+    (tmp_path / "n.md.bak").mkdir()
+    with pytest.raises(NoteError) as got:
+        fix_note(note, tmp_path, _verified(), write=True, backups=BackupPlan(None))
+    assert f"(its backup {tmp_path / 'n.md.bak'})" in str(got.value) and "the note is unchanged" in str(got.value)
+    assert "cliptool-tmp" not in str(got.value)
+    assert note.read_text() == _ONE and sorted(p.name for p in tmp_path.iterdir()) == ["n.md", "n.md.bak"]
 
 
 def test_fix_note_stops_at_a_note_verify_could_not_check_with_its_exit_code(tmp_path: Path) -> None:

@@ -47,8 +47,9 @@ _EXTENSIONS: dict[str, CaptionFormat] = {
     ".json": "json3",
 }
 
-# Inline word time of YouTube auto captions: ``word<00:00:04.660><c> is</c>``.
-_TIME_TAG = re.compile(r"<((?:\d+:)?\d{1,2}:\d{1,2}\.\d{1,3})>")
+# Inline word time of YouTube auto captions: ``word<00:00:04.660><c> is</c>``. Hours as
+# webvtt-py reads them: more digits could pass int()'s 4300-digit limit.
+_TIME_TAG = re.compile(r"<((?:\d{1,10}:)?\d{1,2}:\d{1,2}\.\d{1,3})>")
 _TAG = re.compile(r"<[^>]*>")
 # ASS override blocks such as ``{\an8}`` that some SRT files carry.
 _ASS_TAG = re.compile(r"\{\\[^}]*\}")
@@ -56,6 +57,8 @@ _VTT_TS = r"(?:(\d+):)?(\d{1,2}):(\d{1,2})\.(\d{1,3})"
 _SRT_TS = r"(\d+):(\d{1,2}):(\d{1,2})[,.](\d{1,3})"
 _VTT_TIMING = re.compile(rf"^\s*{_VTT_TS}\s*-->\s*{_VTT_TS}(?:\s|$)")
 _SRT_TIMING = re.compile(rf"^\s*{_SRT_TS}\s*-->\s*{_SRT_TS}(?:\s|$)")
+# webvtt-py reads hours up to 9999999999 and skips a cue timed later without a word.
+_MAX_HOUR_DIGITS = 10
 # Consecutive cues repeating the same text this close together are one display, not two.
 _CONTIGUOUS_S = 0.05
 _LANG_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
@@ -140,11 +143,25 @@ def _seconds(groups: tuple[str | None, ...]) -> float:
     return int(h or 0) * 3600 + int(m or 0) * 60 + int(s or 0) + int((frac or "0").ljust(3, "0")) / 1000
 
 
+def _is_timing_line(lines: list[str], i: int, fmt: CaptionFormat) -> bool:
+    """Whether the reader takes line ``i`` as a cue timing.
+
+    Any WebVTT line with ``-->`` is one (cue text cannot hold it). webvtt-py's SRT reader only
+    looks for a timing opening a block or after a cue number, so SRT cue text may quote ``-->``.
+    """
+    if "-->" not in lines[i]:
+        return False
+    if fmt == "vtt" or i == 0:
+        return True
+    prev = lines[i - 1].strip()
+    return not prev or prev.isdigit()
+
+
 def _check_timings(lines: list[str], fmt: CaptionFormat, source: str) -> None:
     """Fail on a timing line webvtt-py would silently skip, naming its line number."""
     pattern = _VTT_TIMING if fmt == "vtt" else _SRT_TIMING
     for number, line in enumerate(lines, start=1):
-        if "-->" not in line:
+        if not _is_timing_line(lines, number - 1, fmt):
             continue
         m = pattern.match(line)
         if m is None:
@@ -152,6 +169,10 @@ def _check_timings(lines: list[str], fmt: CaptionFormat, source: str) -> None:
         groups = m.groups()
         if any(int(g) > 59 for g in (groups[1], groups[2], groups[5], groups[6])):
             raise InputError(f"impossible cue time {line.strip()!r}", path=source or None, line=number)
+        # webvtt-py counts WebVTT hour digits but reads SRT hours as a number.
+        hours = [g or "" for g in (groups[0], groups[4])]
+        if any(len(h if fmt == "vtt" else h.lstrip("0")) > _MAX_HOUR_DIGITS for h in hours):
+            raise InputError(f"cue time too large {line.strip()!r}", path=source or None, line=number)
 
 
 def _read_cues(text: str, fmt: CaptionFormat, source: str) -> tuple[list[_RawCue], str | None]:
@@ -263,6 +284,11 @@ def _parse_json3(text: str, source: str) -> list[_Draft]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid json3 captions: {exc.msg}", path=source or None, line=exc.lineno) from None
+    except (ValueError, RecursionError) as exc:
+        # json.loads' other failures: arrays nested past the recursion limit, an integer past
+        # int()'s 4300-digit limit.
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "number too long"
+        raise InputError(f"invalid json3 captions: {what}", path=source or None) from None
     events = doc.get("events") if isinstance(doc, dict) else None
     if not isinstance(events, list):
         raise InputError("invalid json3 captions: no 'events' list", path=source or None)
@@ -274,7 +300,7 @@ def _parse_json3(text: str, source: str) -> list[_Draft]:
         try:
             start = _ms(event.get("tStartMs", 0))
             end = start + _ms(event.get("dDurationMs", 0))
-            segs = [(start + _ms(s.get("tOffsetMs", 0)), str(s.get("utf8", ""))) for s in event["segs"]]
+            segs = [(start + _ms(s.get("tOffsetMs", 0)), _seg_text(s.get("utf8"))) for s in event["segs"]]
         except (TypeError, ValueError, AttributeError):
             raise InputError(f"invalid json3 captions: bad event #{number}", path=source or None) from None
         words = _spread(segs, end)
@@ -289,6 +315,15 @@ def _parse_json3(text: str, source: str) -> list[_Draft]:
         if timed_flags[i] and drafts[i].start < nxt < drafts[i].end:
             drafts[i].end = nxt
     return drafts
+
+
+def _seg_text(value: Any) -> str:
+    """A seg's ``utf8``: null is no text; anything else but a string makes the event malformed."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
 
 
 def _ms(value: Any) -> float:
@@ -477,9 +512,13 @@ def _vtt_time(seconds: float) -> str:
 
 
 def _srt_escape(text: str) -> str:
-    """Escape only what the reader would take as a tag or an entity; SRT has no escapes."""
+    """Escape only what a reader would take as a tag, an entity or a timing; SRT has no escapes.
+
+    >>> _srt_escape("a --> b &amp; <i>")
+    'a --&gt; b &amp;amp; &lt;i>'
+    """
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    return text.replace("<", "&lt;").replace("{\\", "{&#92;")
+    return text.replace("<", "&lt;").replace("{\\", "{&#92;").replace("-->", "--&gt;")
 
 
 def _vtt_escape(text: str) -> str:

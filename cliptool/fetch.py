@@ -289,7 +289,7 @@ def read_info(video_id: str, cache_dir: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: arrays nested too deeply
         log.warning("ignoring unreadable %s: %s", path, exc)
         return None
     return data if isinstance(data, dict) else None

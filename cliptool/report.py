@@ -11,6 +11,7 @@ import csv
 import html
 import io
 import json
+import re
 import statistics
 from collections.abc import Sequence
 from typing import Any, get_args
@@ -357,14 +358,28 @@ def to_csv(reports: Sequence[NoteReport]) -> str:
 # --- Markdown -------------------------------------------------------------------------------------
 
 
-def _md(text: str) -> str:
-    """A table cell: one line, ``|`` escaped, and ``<``/``&`` as entities so no HTML renders.
+# Inline Markdown (emphasis, code, links, GFM strikethrough and tables, GitHub math) and the
+# closing #s of a heading; the rest only counts at a line start, where no text of ours goes.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|#$])")
 
-    >>> _md("a | b <i>\\nc")
-    'a \\\\| b &lt;i> c'
+
+def _md(text: str) -> str:
+    r"""Text that renders as written, in a table cell too.
+
+    One line, Markdown punctuation backslash-escaped, ``<``/``&`` as entities so no HTML renders.
+
+    >>> print(_md("a | b <i>\nc"))
+    a \| b &lt;i> c
+    >>> print(_md("[x](javascript:alert(1)) *y* `z` a_b \\"))
+    \[x\](javascript:alert(1)) \*y\* \`z\` a\_b \\
     """
     flat = " ".join(text.split())
-    return flat.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+    return _MD_SPECIAL.sub(r"\\\1", flat.replace("&", "&amp;").replace("<", "&lt;"))
+
+
+def _md_code(text: str) -> str:
+    """A code span's text: no backtick (it would end the span), no line break (it would end the item)."""
+    return " ".join(text.replace("`", "").splitlines())
 
 
 def _md_link(label: str, video_id: str | None, seconds: float | None) -> str:
@@ -379,7 +394,7 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
     for r in reports:
         out.append(f"## {_md(r.title or r.path)}")
         out.append("")
-        out.append(f"- path: `{r.path.replace('`', '')}`")
+        out.append(f"- path: `{_md_code(r.path)}`")
         if r.video_id:
             out.append(f"- video: [{_md(r.video_id)}]({video_url(r.video_id)})")
         out.append(f"- {_md(_captions_text(r))}")

@@ -7,6 +7,7 @@ import difflib
 import itertools
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,8 +27,10 @@ from cliptool.captions import (
     to_vtt,
 )
 from cliptool.errors import InputError
+from cliptool.fetch import read_info
 from cliptool.models import Cue, Transcript, Word
 from cliptool.timecode import parse_ts
+from cliptool.verify import VerifyOptions, verify_paths
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -181,12 +184,100 @@ def test_malformed_files_give_one_line_input_errors(name: str, message: str, lin
         ('{"events": [{"tStartMs": "soon", "segs": [{"utf8": "x"}]}]}', "json3", "bad event #0"),
         ('{"events": [{"tStartMs": 0, "segs": ["x"]}]}', "json3", "bad event #0"),
         ("WEBVTT\n\n00:00:01.000 --> 00:01:60.000\nx\n", "vtt", "impossible cue time"),
+        # QA: a RecursionError and a ValueError out of json.loads ended the whole verify batch
+        ('{"events":' + "[" * 100_000 + "]" * 100_000 + "}", "json3", "invalid json3 captions: nested too deep"),
+        ('{"events": [{"tStartMs": ' + "1" * 5000 + ', "segs": []}]}', "json3", "number too long"),
+        # QA: a seg's non-string text became "{'a': 1}" in the captions
+        ('{"events": [{"tStartMs": 0, "segs": [{"utf8": {"a": 1}}]}]}', "json3", "bad event #0"),
+        ('{"events": [{"tStartMs": 0, "segs": [{"utf8": "x"}]}, {"segs": [{"utf8": ["y"]}]}]}', "json3",
+         "bad event #1"),
+        ('{"events": [{"tStartMs": 0, "segs": [{"utf8": 5}]}]}', "json3", "bad event #0"),
     ],
 )
 def test_malformed_text(text: str, fmt: str, message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)) as info:
         parse_captions(text, fmt=fmt, source="x." + fmt)  # type: ignore[arg-type]
     assert str(info.value).startswith("x." + fmt)
+
+
+def test_a_json3_seg_without_text_adds_none() -> None:
+    doc = {"events": [{"tStartMs": 0, "dDurationMs": 1000,
+                       "segs": [{"utf8": "hi"}, {"utf8": None, "tOffsetMs": 400}, {"tOffsetMs": 500}]}]}
+    assert texts(parse_captions(json.dumps(doc), fmt="json3")) == ["hi"]
+
+
+def test_a_json_file_nested_too_deeply_fails_its_note_only(tmp_path: Path) -> None:
+    """QA: a RecursionError from one cached file ended ``verify`` for every note; an unreadable
+    info.json is metadata the cache does without."""
+    deep = "[" * 100_000 + "]" * 100_000
+    cache = tmp_path / "cache"
+    note = (DATA / "verify_note.md").read_text()
+    paths = []
+    for video_id, name, body in (("deepjson001", "en.json3", f'{{"events": {deep}}}'),
+                                 ("deepinfo001", "info.json", f'{{"tracks": {deep}}}')):
+        (cache / video_id).mkdir(parents=True)
+        (cache / video_id / name).write_text(body)
+        paths.append(tmp_path / f"{video_id}.md")
+        paths[-1].write_text(note.replace("tinyvideo01", video_id))
+    shutil.copy(DATA / "verify_captions.srt", cache / "deepinfo001" / "en.srt")
+
+    assert read_info("deepinfo001", cache) is None
+    bad, good = verify_paths(paths, VerifyOptions(cache_dir=cache, offline=True))
+    assert bad.status == "error"
+    assert bad.reason == f"{cache / 'deepjson001' / 'en.json3'}: invalid json3 captions: nested too deeply"
+    assert good.status == "checked" and len(good.alignments) == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "line"),
+    [
+        # QA: webvtt-py skips such a cue without a word, so the file read as if it were not there
+        ("1\n00:00:00,000 --> 00:00:01,000\na\n\n2\n99999999999999999999999:00:01,000 --> 00:00:02,000\nb\n\n"
+         "3\n00:00:03,000 --> 00:00:04,000\nc\n", "srt", 6),
+        ("1\n00:00:01,000 --> 99999999999999999999999:00:02,000\nb\n", "srt", 2),
+        ("WEBVTT\n\n00:00:00.000 --> 00:00:01.000\na\n\n00000000001:00:01.000 --> 00:00:02.000\nb\n", "vtt",
+         6),
+    ],
+)
+def test_a_cue_time_past_the_largest_is_an_error(text: str, fmt: str, line: int) -> None:
+    with pytest.raises(InputError, match="cue time too large") as info:
+        parse_captions(text, fmt=fmt, source="x")  # type: ignore[arg-type]
+    assert info.value.line == line
+
+
+def test_the_largest_cue_times_still_read() -> None:
+    srt = "1\n00000000009999999999:59:59,000 --> 9999999999:59:59,999\nb\n"
+    assert times(parse_captions(srt, fmt="srt")) == [(35999999999999.0, 35999999999999.999)]
+    vtt = "WEBVTT\n\n9999999999:00:01.000 --> 9999999999:00:02.000\nb\n"
+    assert texts(parse_captions(vtt, fmt="vtt")) == ["b"]
+
+
+def test_an_inline_word_time_with_absurd_hours_is_only_a_tag() -> None:
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\na<" + "9" * 5000 + ":00:01.000><c> b</c>\n"
+    assert texts(parse_captions(vtt, fmt="vtt")) == ["a b"]
+
+
+def test_srt_cue_text_may_quote_an_arrow() -> None:
+    """QA: a text line holding ``-->`` failed the whole file; only a line opening a block or after
+    a cue number is a timing, for webvtt-py as for other SRT readers."""
+    srt = ("1\n00:00:01,000 --> 00:00:02,000\nx --> y\n00:00:05,000 --> 00:00:06,000\n\n"
+           "2\n00:00:03,000 --> 00:00:04,000\nz\n")
+    assert texts(parse_captions(srt, fmt="srt")) == ["x --> y 00:00:05,000 --> 00:00:06,000", "z"]
+    assert times(parse_captions(srt, fmt="srt")) == [(1.0, 2.0), (3.0, 4.0)]
+
+
+@pytest.mark.parametrize(
+    ("srt", "line"),
+    [
+        ("1\n00:00:01,000 --> 00:00:02,000\nx\n\n2\nx --> y\nz\n", 6),  # after a cue number
+        ("1\n00:00:01,000 --> 00:00:02,000\nx\n\nx --> y\nz\n", 5),  # opening a block
+        ("x --> y\n", 1),
+    ],
+)
+def test_an_srt_line_where_a_timing_goes_must_be_one(srt: str, line: int) -> None:
+    with pytest.raises(InputError, match="malformed cue timing 'x --> y'") as info:
+        parse_captions(srt, fmt="srt")
+    assert info.value.line == line
 
 
 def test_empty_but_valid_files_give_empty_transcripts() -> None:
@@ -386,6 +477,16 @@ def test_srt_and_vtt_output_of_a_youtube_file_read_back_the_same() -> None:
     assert "00:00:02,010 --> 00:00:04,510\nso here is the idea\n" in to_srt(t)
 
 
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_a_cue_text_with_an_arrow_is_written_so_it_reads_back(fmt: str) -> None:
+    """QA: to_srt wrote ``-->`` in cue text as it was, which readers take for a timing line."""
+    t = manual((1.0, 2.0, "x --> y"), (2.0, 3.0, "00:00:05,000 --> 00:00:06,000"))
+    rendered = to_srt(t) if fmt == "srt" else to_vtt(t)
+    assert len([ln for ln in rendered.splitlines() if "-->" in ln]) == 2  # the two timing lines
+    back = parse_captions(rendered, fmt=fmt)  # type: ignore[arg-type]
+    assert texts(back) == ["x --> y", "00:00:05,000 --> 00:00:06,000"]
+
+
 def test_to_json() -> None:
     t = load_captions(DATA / "captions_auto.vtt", kind="auto")
     doc = json.loads(to_json(t))
@@ -400,6 +501,11 @@ cue_text = st.text(
 ).map(lambda s: " ".join(s.split()))
 
 
+# Text quoting a timing arrow or a whole timing line, which writers must keep from reading as one.
+arrows = st.sampled_from(["-->", " --> ", "00:00:01,000 --> 00:00:02,000"])
+arrow_text = st.tuples(cue_text, arrows, cue_text).map(lambda parts: " ".join("".join(parts).split()))
+
+
 @st.composite
 def cue_lists(draw: st.DrawFn) -> list[tuple[int, int, str]]:
     n = draw(st.integers(1, 8))
@@ -408,7 +514,7 @@ def cue_lists(draw: st.DrawFn) -> list[tuple[int, int, str]]:
     for _ in range(n):
         at += draw(st.integers(0, 10**7))
         end = at + draw(st.integers(0, 10**6))
-        text = draw(cue_text.filter(lambda s: bool(s) and "-->" not in s))
+        text = draw(cue_text.filter(bool) | arrow_text)
         if out and text == out[-1][2]:
             continue  # identical neighbours merge by design (rolling captions)
         out.append((at, end, text))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 from rich.console import Console
 
 from cliptool import report
@@ -310,6 +311,34 @@ def test_markdown_headings_tables_and_escaping() -> None:
     assert "[00:03:20](https://youtu.be/vidA?t=200)" in rows[1] and "-50s" in rows[1]
     assert "00:01:40 (also 00:06:40)" in rows[3]
     assert lines[-1] == report.summary_line(REPORTS).replace("|", "\\|")
+
+
+def test_markdown_renders_note_and_caption_text_literally() -> None:
+    """QA: a title, claim or evidence written in Markdown rendered as a live link, emphasis or code."""
+    title = "[a](javascript:alert(1)) *bold* C# ##"
+    claim = "**Neurons** `fire` ~~never~~ | ![i](u) \\* a_b_ <b>x</b> &amp; [c]: d"
+    evidence = "_so_ [b][1] <i>x</i> | y\\"
+    r = NoteReport(
+        path="n.md", video_id="vidA", status="checked", duration_s=100.0, title=title,
+        captions=CaptionInfo(language="en", kind="manual", source="cache/vidA/en_x.srt"),
+        claims=(_claim(0, "00:00:10", 10.0, claim),),
+        alignments=(Alignment(0, "ok", start=9.0, end=20.0, score=0.8, evidence=evidence),),
+    )  # fmt: skip
+    md = report.to_markdown([r])
+    # markdown-it (rich's own Markdown parser) with GitHub's tables and strikethrough
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(md)
+    inline = {"".join(k.content for k in t.children or [] if k.type == "text"): t
+              for t in tokens if t.type == "inline"}
+    for text in (title, claim, evidence, "captions: en, manual (cache/vidA/en_x.srt)"):
+        assert {k.type for k in inline[text].children or []} == {"text"}, text
+    links = [k.attrs["href"] for t in tokens if t.type == "inline"
+             for k in t.children or [] if k.type == "link_open"]
+    assert links and all(str(href).startswith("https://youtu.be/vidA") for href in links)
+    assert sum(t.type == "td_open" for t in tokens) == 7  # one row, no cell split by a "|"
+    assert "\\$x\\$" in report.to_markdown([replace(r, title="$x$")])  # no math on GitHub either
+    # a file name can hold a line break: the next line would be a heading of its own
+    odd_path = report.to_markdown([replace(r, path="notes/a`\n# b.md")])
+    assert "- path: `notes/a # b.md`" in odd_path.splitlines()
 
 
 # --- HTML -----------------------------------------------------------------------------------------

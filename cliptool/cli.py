@@ -9,6 +9,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import math
 import os
 import signal
 import sys
@@ -867,8 +868,9 @@ def clip_cmd(
         "--video-id", metavar="ID", help="Only notes about this video (an id or a YouTube link); without NOTE, the video to cut from.")] = None,
     media: Annotated[Path | None, typer.Option(
         "--media", metavar="FILE", dir_okay=False, help="Cut from this local file instead of downloading.")] = None,
-    before: Annotated[float, typer.Option("--before", metavar="S", min=0.0, help="Seconds before the moment.")] = 2.0,
-    after: Annotated[float, typer.Option("--after", metavar="S", min=0.0, help="Seconds after the moment.")] = 8.0,
+    # No min=0.0: typer would refuse nan as a usage error (exit 2) and pass inf; both are bad values (exit 3).
+    before: Annotated[float, typer.Option("--before", metavar="S", help="Seconds before the moment (>= 0).")] = 2.0,
+    after: Annotated[float, typer.Option("--after", metavar="S", help="Seconds after the moment (>= 0).")] = 8.0,
     snap: Annotated[bool | None, typer.Option(
         "--snap/--no-snap", show_default=False,
         help="Span the passage verify located, or cut around the cited time. "
@@ -898,6 +900,7 @@ def clip_cmd(
     if verbose:
         _logging(True)
     from cliptool.clip import (
+        check_padding,
         clip_jobs,
         label_of,
         make_clips,
@@ -911,6 +914,10 @@ def clip_cmd(
     from cliptool.report import plural, shorten
     from cliptool.verify import VerifyOptions
 
+    for value, name in ((before, "--before"), (after, "--after")):
+        if math.isfinite(value) and value < 0:  # out of the option's range, as typer's min= said: a usage error
+            raise typer.BadParameter("must be seconds >= 0", param_hint=name)
+    check_padding(before, after)  # nan and inf are no number of seconds (exit 3): said once, not once per note
     if subs == _SubsMode.burn and (fast or audio_only):
         raise typer.BadParameter("burned captions need re-encoded video: drop --fast and --audio-only, "
                                  "or use --subs sidecar", param_hint="--subs burn")
@@ -968,7 +975,7 @@ def clip_cmd(
     served = sum(len(served_claims(j)) for j, r in zip(work, results, strict=True) if not isinstance(r, CliptoolError))
     failed = len(failures)
     err_console.print(f"{plural(made, 'clip')} made" + (f" for {plural(served, 'claim')}" if served > made else "")
-                      + f" in {out}"
+                      + f" in {_escape(str(out))}"
                       + (f", {failed} failed" if failed else ""), highlight=False)
     if failed:
         raise typer.Exit(max(problem.exit_code for _, problem in failures))  # as claims and fix: the highest

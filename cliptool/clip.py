@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import ffmpeg
 
 from cliptool import __version__
-from cliptool.errors import CaptionsError, CliptoolError, InputError, MediaError
+from cliptool.errors import CaptionsError, CliptoolError, InputError, MediaError, UsageError
 from cliptool.fix import is_renotation
 from cliptool.media import (
     DEFAULT_FORMAT,
@@ -44,7 +44,7 @@ from cliptool.media import (
 from cliptool.models import Alignment, CaptionInfo, Claim, Note, Status, Transcript
 from cliptool.notes import find_notes, no_notes_error, read_note, video_id_of
 from cliptool.parallel import result_of
-from cliptool.safe_write import file_lock, text_bytes, write_atomic
+from cliptool.safe_write import check_writable, file_lock, text_bytes, write_atomic
 from cliptool.timecode import TimestampError, format_ts, mmss_reading, parse_ts, utc_now
 
 if TYPE_CHECKING:  # verify pulls in the aligner (numpy): imported only when clip_jobs runs
@@ -58,6 +58,7 @@ __all__ = [
     "ClipSpec",
     "Selection",
     "SubsMode",
+    "check_padding",
     "clip_jobs",
     "clip_name",
     "cut",
@@ -122,7 +123,7 @@ class Selection:
     def __post_init__(self) -> None:
         chosen = sum((self.at_s is not None, self.anchor is not None, self.every, bool(self.statuses)))
         if chosen != 1:
-            raise InputError("choose exactly one of --claim HH:MM:SS, --anchor N, --all, --status LIST")
+            raise UsageError("choose exactly one of --claim HH:MM:SS, --anchor N, --all, --status LIST")
         bad = [s for s in self.statuses if s not in STATUSES]
         if bad:
             raise InputError(f"unknown status {', '.join(bad)} (choose from {', '.join(STATUSES)})")
@@ -245,6 +246,19 @@ def _nearest(claims: Sequence[Claim], at_s: float, *, count: int = 3) -> str:
     return "nearest cited times: " + ", ".join(parts)
 
 
+def check_padding(before_s: float, after_s: float) -> None:
+    """Refuse padding that is no number of seconds (nan, inf) or negative, with :class:`InputError`.
+
+    >>> check_padding(2.0, float("inf"))
+    Traceback (most recent call last):
+    cliptool.errors.InputError: --before/--after must be a finite number of seconds (got 2, inf)
+    """
+    if not (math.isfinite(before_s) and math.isfinite(after_s)):
+        raise InputError(f"--before/--after must be a finite number of seconds (got {before_s:g}, {after_s:g})")
+    if before_s < 0 or after_s < 0:
+        raise InputError(f"--before/--after must be seconds >= 0 (got {before_s:g}, {after_s:g})")
+
+
 def plan_clip(
     note: Note,
     claim: Claim,
@@ -262,10 +276,7 @@ def plan_clip(
     or the local media file whose length ``duration_s`` is) and :class:`InputError` for
     negative padding or an empty range.
     """
-    if not (math.isfinite(before_s) and math.isfinite(after_s)):
-        raise InputError(f"--before/--after must be a finite number of seconds (got {before_s:g}, {after_s:g})")
-    if before_s < 0 or after_s < 0:
-        raise InputError(f"--before/--after must be seconds >= 0 (got {before_s:g}, {after_s:g})")
+    check_padding(before_s, after_s)
     where = f"anchor {claim.index}"
     located = alignment is not None and alignment.start is not None and alignment.end is not None
     snapped = snap and located
@@ -454,7 +465,9 @@ def _font_family(font: Path) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+    # A json3 caption can hold a lone surrogate ("\ud800"), which UTF-8 cannot encode: written as
+    # that escape, as text_bytes writes records, rather than failing the clip.
+    with open(path, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as fh:
         fh.write(text)
 
 
@@ -509,12 +522,44 @@ def cut(
     decoding from before the start, see :func:`_audio_from`) so the clip starts on the asked frame
     with its sound; ``fast`` stream-copies, which starts the file at the keyframe before.
     Everything is written under a temp folder in ``out_dir`` and renamed at the end: a failure
-    leaves no partial file.
+    leaves no partial file, and an earlier cut of the same clip as it was.
     """
+    with _cut_staged(spec, media, out_dir, media_offset_s=media_offset_s, fast=fast, audio_only=audio_only,
+                     subs=subs, transcript=transcript, font_file=font_file, crf=crf, preset=preset) as staged:
+        _put_in_place(staged.moves, staged.work)
+        return staged.result
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """A cut made in a temp folder: the result it will be once in place, and the renames that put it there."""
+
+    result: ClipResult
+    work: Path  # the temp folder, removed when the cut is done with
+    moves: tuple[tuple[Path, Path], ...]  # (temp file, final path): captions first, the clip last
+
+
+@contextlib.contextmanager
+def _cut_staged(
+    spec: ClipSpec,
+    media: Path,
+    out_dir: Path,
+    *,
+    media_offset_s: float,
+    fast: bool,
+    audio_only: bool,
+    subs: SubsMode,
+    transcript: Transcript | None,
+    font_file: Path | None,
+    crf: int = CRF,
+    preset: str = PRESET,
+) -> Iterator[_Staged]:
+    """:func:`cut` up to the renames: the clip and its captions wait in a temp folder of ``out_dir``
+    (removed after the block), so a caller can put its record beside them and rename all or none."""
     if subs not in ("sidecar", "burn", "none"):
         raise InputError(f"unknown subtitles mode {subs!r} (sidecar, burn or none)")
     if subs == "burn" and (fast or audio_only):
-        raise InputError("--subs burn draws into the picture: it needs re-encoded video (no --fast, no --audio-only)")
+        raise UsageError("--subs burn draws into the picture: it needs re-encoded video (no --fast, no --audio-only)")
     if subs == "burn" and transcript is None:
         raise InputError("--subs burn needs the video's captions, and none are available")
     info = probe(media)
@@ -543,7 +588,6 @@ def cut(
     except OSError as exc:
         raise media_error(exc, f"cannot write to {out_dir}") from exc
     final = out_dir / spec.filename(ext)
-    moved: list[Path] = []
     try:
         notes: list[str] = []
         shifted = None
@@ -610,32 +654,50 @@ def cut(
         if prog.frames == 0 and info.has_video and not audio_only:
             raise MediaError(f"{what}: ffmpeg wrote no video frames")
         sha = _sha256_file(tmp_clip)
-        subtitles: list[Path] = []
-        try:
-            for side in ("srt", "vtt"):
-                tmp = work / f"clip.{side}"
-                if tmp.exists():
-                    dest = final.with_suffix(f".{side}")
-                    os.replace(tmp, dest)
-                    moved.append(dest)
-                    subtitles.append(dest)
-            os.replace(tmp_clip, final)
-            moved.append(final)
-        except OSError as exc:
-            raise media_error(exc, f"cannot write {final}") from exc
+        captions = [(work / f"clip.{side}", final.with_suffix(f".{side}")) for side in ("srt", "vtt")]
+        moves = (*((tmp, dest) for tmp, dest in captions if tmp.exists()), (tmp_clip, final))
         actual_start = media_offset_s + local_start
-        return ClipResult(
+        result = ClipResult(
             spec=spec, path=final, mode="fast" if fast else "accurate", start_s=round(actual_start, 3),
             end_s=round(actual_start + actual, 3), duration_s=round(actual, 3), sha256=sha, frames=prog.frames,
-            subtitles=tuple(subtitles), burned=burned, notes=tuple(notes),
+            subtitles=tuple(dest for _, dest in moves[:-1]), burned=burned, notes=tuple(notes),
         )
-    except BaseException:
-        for p in moved:
-            with contextlib.suppress(OSError):
-                p.unlink()
-        raise
+        yield _Staged(result=result, work=work, moves=moves)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _put_in_place(moves: Sequence[tuple[Path, Path]], work: Path) -> list[tuple[Path, Path, Path]]:
+    """Rename each temp file over its final path, keeping the file it replaces in ``work``.
+
+    Returns what :func:`_roll_back` needs to bring the earlier files back when a later step (the
+    index) fails; on success the kept files go with ``work``. A failure here is rolled back at once.
+    """
+    done: list[tuple[Path, Path, Path]] = []
+    try:
+        for n, (tmp, dest) in enumerate(moves):
+            kept = work / f"earlier-{n}"
+            done.append((tmp, dest, kept))  # before any rename: an interrupt anywhere can be undone
+            if not dest.is_dir() or dest.is_symlink():  # a folder in the way is left alone: the rename fails
+                with contextlib.suppress(FileNotFoundError):
+                    os.replace(dest, kept)
+            os.replace(tmp, dest)
+    except BaseException as exc:
+        _roll_back(done)
+        if isinstance(exc, OSError):
+            raise media_error(exc, f"cannot write {done[-1][1]}") from exc
+        raise
+    return done
+
+
+def _roll_back(done: Sequence[tuple[Path, Path, Path]]) -> None:
+    """Undo :func:`_put_in_place`: each earlier file back where it was, each new one with none before it gone."""
+    for tmp, dest, kept in reversed(done):
+        with contextlib.suppress(OSError):
+            if os.path.lexists(kept):
+                os.replace(kept, dest)
+            elif not os.path.lexists(tmp):  # the new file was renamed over nothing
+                dest.unlink()
 
 
 # --------------------------------------------------------------------------- provenance
@@ -650,10 +712,13 @@ def source_url(video_id: str, start_s: float) -> str:
     return f"https://www.youtube.com/watch?v={video_id}&t={int(start_s)}s"
 
 
+def _json_bytes(doc: Any) -> bytes:
+    return text_bytes(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+
+
 def _atomic_json(path: Path, doc: Any) -> None:
-    data = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     try:
-        write_atomic(path, text_bytes(data), expected_sha256=None, backup=None)
+        write_atomic(path, _json_bytes(doc), expected_sha256=None, backup=None)
     except OSError as exc:
         raise media_error(exc, f"cannot write {path}") from exc
 
@@ -765,17 +830,36 @@ def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:
         "page_url": manifest.get("page_url"),
         "created_at": manifest["created_at"],
     }
-    with file_lock(Path(out_dir) / ".index.lock"):  # one writer of index.json, safe with --jobs
+    lock = Path(out_dir) / ".index.lock"
+    with contextlib.ExitStack() as held:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-            rows = [r for r in doc.get("clips", []) if isinstance(r, dict)]
-        except (OSError, ValueError, AttributeError):
-            rows = []
-        rows = [r for r in rows if r.get("clip") != row["clip"]]
+            held.enter_context(file_lock(lock))  # one writer of index.json, safe with --jobs
+        except OSError as exc:  # a folder or a read-only file by that name
+            raise media_error(exc, f"cannot lock {lock}") from exc
+        rows = [r for r in _index_rows(path) if r.get("clip") != row["clip"]]
         rows.append(row)
         rows.sort(key=lambda r: str(r.get("clip")))
         _atomic_json(path, {"tool": {"name": "cliptool", "version": __version__}, "clips": rows})
     return path
+
+
+def _index_rows(path: Path) -> list[dict[str, Any]]:
+    """The clips an ``index.json`` lists: none when there is no file, or it is JSON without a
+    ``clips`` list. :class:`InputError` when it could not be rewritten (a folder, a read-only file)
+    or is no JSON at all: replacing it would lose rows nobody can read back."""
+    check_writable(path, path.absolute().parent)  # what the write would refuse, said before any cut
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise media_error(exc, f"cannot read {path}") from exc
+    except (ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"not a clips index ({why}); nothing written (move it away to start a new one)",
+                         path=str(path)) from None
+    clips = doc.get("clips") if isinstance(doc, dict) else None
+    return [r for r in clips if isinstance(r, dict)] if isinstance(clips, list) else []
 
 
 # -------------------------------------------------------------------------------- batch
@@ -835,19 +919,27 @@ def make_clip(
         # The video's length learnt from the download: trim there, as plan_clip does for --media,
         # so the file name tells the clip's real end.
         job = replace(job, spec=replace(spec, end_s=round(end, 3)))
-    earlier = _sidecars_of(Path(out_dir) / job.spec.filename("m4a" if audio_only else "mp4"))
-    result = cut(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
-                 audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file)
-    try:
+    out_dir = Path(out_dir)
+    earlier = _sidecars_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
+    _index_rows(out_dir / INDEX_NAME)  # an index that cannot be updated fails the clip before ffmpeg runs
+    with _cut_staged(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
+                     audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file) as staged:
+        result = staged.result
         manifest = manifest_of(result, source=job.source, note_path=job.note_path, title=job.title,
                                captions=job.captions, serves=served_claims(job))
-        path = write_manifest(result, manifest)
-        update_index(out_dir, manifest)
-    except BaseException:
-        for p in (result.path, *result.subtitles):
-            with contextlib.suppress(OSError):
-                p.unlink()
-        raise
+        path = result.path.with_suffix(result.path.suffix + ".json")
+        try:
+            (staged.work / "clip.json").write_bytes(_json_bytes(manifest))
+        except OSError as exc:
+            raise media_error(exc, f"cannot write {path}") from exc
+        # Clip, captions and record replace an earlier cut's only together with its index row:
+        # a failing index puts the earlier files back (or removes the new ones), so nothing new stays.
+        placed = _put_in_place([*staged.moves, (staged.work / "clip.json", path)], staged.work)
+        try:
+            update_index(out_dir, manifest)
+        except BaseException:
+            _roll_back(placed)
+            raise
     # A rerun with other --subs: no captions of a past cut stay, unless the audio-only cut of the
     # same span (``.m4a`` beside ``.mp4``, one stem) still lists them as its own.
     siblings = [result.path.with_suffix(ext) for ext in (".mp4", ".m4a") if result.path.suffix != ext]
@@ -862,8 +954,10 @@ def _sidecars_of(clip: Path) -> list[Path]:
     """The caption files the clip's earlier record lists; only ``<clip stem>.srt/.vtt`` are believed."""
     try:
         doc = json.loads(clip.with_suffix(clip.suffix + ".json").read_text(encoding="utf-8"))
-        names = doc.get("subtitles") or []
-    except (OSError, ValueError, AttributeError):
+        names = doc.get("subtitles") if isinstance(doc, dict) else None
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return []
+    if not isinstance(names, list):
         return []
     own = {f"{clip.stem}.srt", f"{clip.stem}.vtt"}
     return [clip.with_name(n) for n in names if isinstance(n, str) and n in own]
@@ -927,11 +1021,11 @@ def read_clip_notes(
 
     if note is None:
         if video_id is None or select.at_s is None:
-            raise InputError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
+            raise UsageError("give a NOTE, or --video-id ID with --claim HH:MM:SS")
         cited = Claim(index=0, line=0, column=0, cited_s=select.at_s, raw="", text="")
         return [Note(path="", video_id=check_video_id(video_id_of(video_id) or video_id), claims=(cited,))], []
     if note.is_dir() and not (select.every or select.statuses):
-        raise InputError("a folder of notes needs --all or --status", path=str(note))
+        raise UsageError("a folder of notes needs --all or --status", path=str(note))
     files, notices = find_notes([note])
     for notice in notices:
         (warn or _ignore)(notice)
@@ -981,7 +1075,7 @@ def clip_jobs(
 
     tell = warn or _ignore
     if media is not None and len({n.video_id for n in notes}) > 1:
-        raise InputError(f"one media file ({media}) cannot serve notes about several videos")
+        raise UsageError(f"one media file ({media}) cannot serve notes about several videos")
     jobs: list[ClipJob] = []
     failures: list[tuple[str, CliptoolError]] = []
 

@@ -1,9 +1,9 @@
 """One error tree; ``cli.py`` is the only place these become exit codes.
 
-Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click),
-3 bad input (note, path, arguments), 4 captions unavailable (video removed/private, no
-captions, not cached with ``--offline``) or, for clip, the video itself, 5 network failure
-(captions or media), 6 ffmpeg / media failure,
+Exit codes: 0 ok, 1 verify accuracy below ``--min-accuracy``, 2 usage (click, or options that
+do not go together), 3 bad input (note, path, argument values), 4 captions unavailable (video
+removed/private, no captions, not cached with ``--offline``) or, for clip, the video itself, 5
+network failure (captions or media), 6 ffmpeg / media failure,
 7 a note changed on disk while fix was working on it, 8 a ``verify --jobs`` worker process
 died; 130 and 143 after Ctrl-C and SIGTERM. ``claims``, ``fix`` and ``clip`` exit with the
 highest code any of their notes produced; ``verify`` reports such notes in its report and exits
@@ -15,6 +15,7 @@ from __future__ import annotations
 __all__ = [
     "CliptoolError",
     "InputError",
+    "UsageError",
     "NoteError",
     "CaptionsError",
     "VideoUnavailableError",
@@ -55,6 +56,14 @@ class InputError(CliptoolError):
             where = f"{path}:{line}"
         super().__init__(f"{where}: {message}" if where else message)
         self.detail = message
+
+
+class UsageError(InputError):
+    """Options or arguments that do not go together (``--claim`` with ``--anchor``): exit 2, as
+    click says of a bad option, while a bad value (a malformed time) stays an :class:`InputError`.
+    An InputError still, so callers that catch bad input catch this too."""
+
+    exit_code = EXIT_USAGE
 
 
 class NoteError(InputError):

@@ -317,12 +317,30 @@ def _format_key(fmt: str) -> str:
 
 
 def _load_index(folder: Path) -> list[dict[str, Any]]:
+    """The cached sections ``sections.json`` lists; an unreadable index lists none (they are fetched again)."""
     try:
         doc = json.loads((folder / "sections.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         return []
     rows = doc.get("sections") if isinstance(doc, dict) else None
-    return [r for r in rows or [] if isinstance(r, dict) and (folder / str(r.get("file", ""))).is_file()]
+    if not isinstance(rows, list):
+        return []
+    return [r for r in rows if isinstance(r, dict) and _is_section(r) and (folder / r["file"]).is_file()]
+
+
+def _is_section(row: dict[str, Any]) -> bool:
+    """A row :func:`_covering` and :func:`_source` can read: a file name and numeric times (a
+    hand-edited index would otherwise fail every clip of the video with a traceback).
+
+    >>> _is_section({"file": "a.mp4", "start_s": 0, "end_s": 9.5}), _is_section({"file": "a.mp4", "start_s": "0"})
+    (True, False)
+    """
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    duration = row.get("video_duration_s")
+    return (isinstance(row.get("file"), str) and number(row.get("start_s")) and number(row.get("end_s"))
+            and (duration is None or number(duration)))
 
 
 def _save_index(folder: Path, rows: list[dict[str, Any]]) -> None:

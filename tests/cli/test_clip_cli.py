@@ -75,7 +75,6 @@ def _run(*args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "choose exactly one of --claim"),
         (["--claim", "00:75:00"], "--claim: impossible timestamp"),
         (["--claim", "00:00:03"], ("no claim cited at 00:00:03; nearest cited times: 00:00:01 (anchor 0), "
                                   "00:00:05 (anchor 1), 00:00:16 (anchor 2)")),
@@ -92,14 +91,40 @@ def test_bad_selection_is_exit_3(note: Path, tmp_path: Path, args: list[str], me
     assert not (tmp_path / "c").exists()
 
 
-def test_no_note_needs_video_id_and_claim(tmp_path: Path) -> None:
-    code, _, err = _run("--claim", "00:00:05")
-    assert code == 3 and "give a NOTE, or --video-id ID with --claim HH:MM:SS" in err
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["{note}"], "choose exactly one of --claim"),
+        (["{note}", "--anchor", "0", "--claim", "00:00:05"], "choose exactly one of --claim"),
+        (["{note}", "--all", "--status", "shifted"], "choose exactly one of --claim"),
+        (["--claim", "00:00:05"], "give a NOTE, or --video-id ID with --claim HH:MM:SS"),
+        (["--video-id", VID, "--all"], "give a NOTE, or --video-id ID with --claim HH:MM:SS"),
+        (["{folder}", "--claim", "00:00:05"], "a folder of notes needs --all or --status"),
+    ],
+)
+def test_options_that_do_not_go_together_are_a_usage_error(
+    note: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    """Exit 2, as the README's table says of a usage error; they used to exit 3 as bad input."""
+    args = [a.format(note=note, folder=note.parent) for a in args]
+    code, out, err = _run(*args, "--media", str(tmp_path / "unused.mp4"), "--out", str(tmp_path / "c"))
+    assert code == 2, err
+    assert message in " ".join(err.split()) and out == ""
+    assert not (tmp_path / "c").exists()
 
 
-def test_folder_needs_all_or_status(note: Path) -> None:
-    code, _, err = _run(str(note.parent), "--claim", "00:00:05")
-    assert code == 3 and "a folder of notes needs --all or --status" in err
+@pytest.mark.parametrize(("value", "code"), [("nan", 3), ("inf", 3), ("-inf", 3), ("-1", 2)])
+def test_padding_that_is_no_number_of_seconds_is_a_bad_value(note: Path, tmp_path: Path, value: str,
+                                                              code: int) -> None:
+    """nan and inf alike are bad values (exit 3, said once); nan was a usage error and inf failed
+    each note. A negative number stays out of the option's range (exit 2)."""
+    for option in ("--before", "--after"):
+        got, out, err = _run(str(note), "--all", option, value, "--media", str(tmp_path / "unused.mp4"),
+                             "--out", str(tmp_path / "c"))
+        assert got == code, err
+        said = " ".join(err.split())
+        assert ("must be a finite number of seconds" in said) if code == 3 else ("must be seconds >= 0" in said)
+        assert err.count("error:") <= 1 and out == "" and not (tmp_path / "c").exists()
 
 
 def test_missing_media_is_exit_6(note: Path, tmp_path: Path) -> None:
@@ -241,6 +266,62 @@ def test_a_rerun_without_captions_keeps_sidecars_the_audio_cut_of_the_same_span_
     listed = json.loads((out / f"{stem}.m4a.json").read_text(encoding="utf-8"))["subtitles"]
     assert listed == [f"{stem}.srt", f"{stem}.vtt"]
     assert all((out / name).is_file() for name in listed)
+
+
+@pytest.mark.e2e
+def test_a_rerun_whose_index_cannot_be_updated_fails_in_one_line_and_keeps_the_earlier_clip(
+    note: Path, media: Path, cached_captions: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "clips"
+    args = [str(note), "--claim", "00:00:05", "--media", str(media), "--cache", str(cached_captions),
+            "--out", str(out), "--no-snap"]
+    assert _run(*args)[0] == 0
+    kept = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix != ".lock"}
+    assert len(kept) == 5  # clip, record, .srt, .vtt, index
+    (out / "index.json").unlink()
+    (out / "index.json").mkdir()
+    code, stdout, err = _run(*args, "--fast")
+    assert code == 3, err
+    assert "index.json: not a regular file; nothing written" in err and "Traceback" not in err
+    assert stdout == "" and "0 clips made" in err
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.suffix != ".lock"} == {
+        name: data for name, data in kept.items() if name != "index.json"}
+
+
+@pytest.mark.e2e
+def test_an_index_whose_clips_are_null_is_started_again(note: Path, media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "clips"
+    out.mkdir()
+    (out / "index.json").write_text('{"clips": null}', encoding="utf-8")  # was a TypeError traceback
+    code, stdout, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--out", str(out))
+    assert code == 0, err
+    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert stdout.startswith(str(out / row["clip"]))
+
+
+@pytest.mark.e2e
+def test_a_caption_with_a_lone_surrogate_costs_no_clip(note: Path, media: Path, tmp_path: Path) -> None:
+    """json3 text may hold a lone surrogate; writing it into the .srt crashed clip mid-batch."""
+    cache = tmp_path / "cache"
+    (cache / VID).mkdir(parents=True)
+    events = [{"tStartMs": i * 5000, "dDurationMs": 5000, "segs": [{"utf8": t.replace("fox", "fox \ud800")}]}
+              for i, t in enumerate(FILLER)]
+    (cache / VID / "en.json3").write_text(json.dumps({"events": events}), encoding="utf-8")  # "\ud800" stays escaped
+    out = tmp_path / "clips"
+    code, stdout, err = _run(str(note), "--all", "--media", str(media), "--cache", str(cache), "--out", str(out),
+                             "--fast", "--no-snap")
+    assert code == 6, err  # anchor 3 is cited past the video's end; the others are all cut
+    assert "3 clips made" in err and "1 failed" in err
+    assert len(stdout.splitlines()) == 3
+    assert any("fox \\ud800" in p.read_text(encoding="utf-8") for p in out.glob("*.srt"))
+
+
+@pytest.mark.e2e
+def test_the_closing_line_shows_the_out_folder_as_given(note: Path, media: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o[b]ut"  # Rich markup in a path: printed as "out" before
+    code, _, err = _run(str(note), "--claim", "00:00:05", "--media", str(media), "--out", str(out), "--subs", "none")
+    assert code == 0, err
+    assert err.endswith(f"1 clip made in {out}\n")
 
 
 @pytest.mark.e2e

@@ -30,7 +30,7 @@ from cliptool import media as media_mod
 from cliptool.captions import load_captions
 from cliptool.cli import app
 from cliptool.clip import ClipJob, ClipResult, ClipSpec, cut, make_clip, make_clips
-from cliptool.errors import FfmpegError, MediaError, MediaNetworkError, MediaUnavailableError
+from cliptool.errors import FfmpegError, InputError, MediaError, MediaNetworkError, MediaUnavailableError
 from cliptool.media import MediaSource, fetch_sections, ffmpeg_exe, probe
 from cliptool.models import CaptionInfo, Cue, Transcript
 
@@ -220,6 +220,107 @@ def test_manifest_and_index(source: Path, tmp_path: Path, monkeypatch: pytest.Mo
     assert [r["clip"] for r in index["clips"]] == [f"{VID}_000010-000020.mp4", f"{VID}_000020-000025.mp4"]
     assert index["clips"][0]["sha256"] == result.sha256
     assert (index["clips"][0]["status"], index["clips"][0]["cited"]) == ("ok", "00:00:12")
+
+
+def _kept(folder: Path, *, but: set[str]) -> dict[str, bytes]:
+    """The bytes of every file in ``folder`` except those named (what a test broke, the lock)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and p.name not in but}
+
+
+# Ways index.json cannot be updated, each failing for root too (root ignores a file's mode, not
+# the bits safe_write checks): (files it changes, the error, its message).
+INDEX_BREAKAGES = {
+    "index is a folder": ({"index.json"}, InputError, "index.json: not a regular file; nothing written"),
+    "index is read-only": ({"index.json"}, InputError, "index.json: the file is read-only; nothing written"),
+    "index nested too deeply": ({"index.json"}, InputError, "index.json: not a clips index (nested too deeply)"),
+    # passes the check made before the cut: the clip, captions and record are renamed into place,
+    # then the index write fails and they are rolled back
+    "lock is a folder": ({".index.lock"}, MediaError, ".index.lock: Is a directory"),
+}
+
+
+def _break_index(folder: Path, breakage: str) -> None:
+    folder.mkdir(exist_ok=True)
+    index, lock = folder / "index.json", folder / ".index.lock"
+    if breakage == "index is a folder":
+        index.unlink(missing_ok=True)
+        index.mkdir()
+    elif breakage == "index is read-only":
+        if not index.exists():
+            index.write_text('{"clips": []}\n', encoding="utf-8")
+        index.chmod(0o444)
+    elif breakage == "index nested too deeply":
+        index.write_text("[" * 100_000, encoding="utf-8")
+    else:
+        lock.unlink(missing_ok=True)
+        lock.mkdir()
+
+
+@pytest.mark.parametrize("breakage", sorted(INDEX_BREAKAGES))
+def test_a_clip_whose_index_cannot_be_updated_leaves_the_earlier_cut_as_it_was(
+    source: Path, tmp_path: Path, breakage: str
+) -> None:
+    """A rerun used to delete the earlier clip and its captions and leave a record of the new cut
+    whose sha256 matched no file."""
+    job = ClipJob(spec=spec(10.0, 20.0), source=MediaSource(path=source), note_path="talk.md",
+                  transcript=TRANSCRIPT)
+    make_clip(job, tmp_path)
+    changed, error, message = INDEX_BREAKAGES[breakage]
+    before = _kept(tmp_path, but={*changed, ".index.lock"})
+    name = job.spec.filename()
+    assert {name, f"{name}.json", name.replace(".mp4", ".srt"), name.replace(".mp4", ".vtt")} <= set(before)
+    _break_index(tmp_path, breakage)
+    rerun = replace(job, spec=replace(job.spec, claim="another claim"))
+    with pytest.raises(error) as err:
+        make_clip(rerun, tmp_path, fast=True)  # other bytes than the earlier accurate cut
+    assert message in str(err.value)
+    assert _kept(tmp_path, but={*changed, ".index.lock"}) == before
+    assert not [n for n in _files(tmp_path) if n.startswith(".clip-")]
+
+
+@pytest.mark.parametrize("breakage", sorted(INDEX_BREAKAGES))
+def test_a_first_clip_whose_index_cannot_be_updated_leaves_nothing(
+    source: Path, tmp_path: Path, breakage: str
+) -> None:
+    _break_index(tmp_path, breakage)
+    changed, error, message = INDEX_BREAKAGES[breakage]
+    with pytest.raises(error, match=re.escape(message)):
+        make_clip(ClipJob(spec=spec(10.0, 20.0), source=MediaSource(path=source), transcript=TRANSCRIPT), tmp_path)
+    assert set(_files(tmp_path)) <= {*changed, ".index.lock"}  # no clip, no captions, no record
+
+
+@pytest.mark.parametrize("index", ['{"clips": null}', '{"clips": {"a.mp4": {}}}', "[]", '{"clips": [1, "x"]}'])
+def test_an_index_that_lists_no_clips_is_started_again(source: Path, tmp_path: Path, index: str) -> None:
+    (tmp_path / "index.json").write_text(index, encoding="utf-8")
+    result = make_clip(ClipJob(spec=spec(10.0, 12.0), source=MediaSource(path=source)), tmp_path, subs="none")
+    rows = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert [r["clip"] for r in rows] == [result.path.name]
+
+
+def test_an_earlier_record_nested_too_deeply_is_replaced(source: Path, tmp_path: Path) -> None:
+    job = ClipJob(spec=spec(10.0, 12.0), source=MediaSource(path=source), transcript=TRANSCRIPT)
+    record = tmp_path / f"{job.spec.filename()}.json"
+    record.write_text("[" * 100_000, encoding="utf-8")  # a RecursionError in json.loads
+    result = make_clip(job, tmp_path)
+    assert json.loads(record.read_text(encoding="utf-8"))["sha256"] == result.sha256
+
+
+def test_a_caption_with_a_lone_surrogate_is_written_escaped_and_every_clip_is_made(
+    source: Path, tmp_path: Path
+) -> None:
+    """json3 captions may hold "\\ud800", which UTF-8 cannot encode: writing the .srt crashed the
+    batch, abandoning the note's other clips."""
+    odd = replace(TRANSCRIPT, cues=(*TRANSCRIPT.cues[:2], Cue(19.0, 25.0, "GAMMA \ud800 LINE")))
+    src = MediaSource(path=source)
+    jobs = [ClipJob(spec=spec(18.0, 22.0, 0), source=src, transcript=odd),
+            ClipJob(spec=spec(10.0, 14.0, 1), source=src, transcript=odd)]
+    results = make_clips(jobs, tmp_path)
+    assert [type(r) for r in results] == [ClipResult, ClipResult]
+    first = results[0]
+    assert isinstance(first, ClipResult)
+    for caption in first.subtitles:
+        assert "GAMMA \\ud800 LINE" in caption.read_text(encoding="utf-8")
+    assert len(json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))["clips"]) == 2
 
 
 def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tmp_path: Path) -> None:

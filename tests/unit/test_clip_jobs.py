@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from cliptool.clip import ClipJob, ClipSpec, Selection, clip_jobs, label_of, parse_selection, read_clip_notes
-from cliptool.errors import CaptionsError, InputError, MediaError, NoteError
+from cliptool.errors import CaptionsError, InputError, MediaError, NoteError, UsageError
 from cliptool.media import MediaSource
 from cliptool.models import Claim, Note
 from cliptool.verify import VerifyOptions
@@ -82,8 +82,12 @@ def test_parse_selection(options: dict[str, Any], selection: Selection) -> None:
     ],
 )
 def test_parse_selection_refuses(options: dict[str, Any], message: str) -> None:
-    with pytest.raises(InputError, match=message):
+    with pytest.raises(InputError, match=message) as err:
         parse_selection(**options)
+    # options that do not go together are a usage error (exit 2); a bad value is bad input (exit 3)
+    usage = message.startswith("choose exactly one")
+    assert isinstance(err.value, UsageError) is usage
+    assert err.value.exit_code == (2 if usage else 3)
 
 
 # -------------------------------------------------------------------------------- notes
@@ -117,13 +121,15 @@ def test_a_time_without_a_note_is_one_bare_claim() -> None:
     (note,), failures = read_clip_notes(None, VID, Selection(at_s=5.0))
     assert failures == []
     assert (note.path, note.video_id, [(c.cited_s, c.text) for c in note.claims]) == ("", VID, [(5.0, "")])
-    with pytest.raises(InputError, match="give a NOTE, or --video-id ID with --claim HH:MM:SS"):
+    with pytest.raises(UsageError, match="give a NOTE, or --video-id ID with --claim HH:MM:SS"):
         read_clip_notes(None, VID, Selection(anchor=0))
+    with pytest.raises(UsageError, match="give a NOTE, or --video-id ID with --claim HH:MM:SS"):
+        read_clip_notes(None, VID, Selection(every=True))
 
 
 @pytest.mark.parametrize("select", [Selection(at_s=5.0), Selection(anchor=0)])
 def test_a_folder_needs_all_or_status(talk: Path, select: Selection) -> None:
-    with pytest.raises(InputError, match="a folder of notes needs --all or --status"):
+    with pytest.raises(UsageError, match="a folder of notes needs --all or --status"):
         read_clip_notes(talk.parent, None, select)
 
 
@@ -184,8 +190,34 @@ def test_verify_verdict_is_told_with_note_prefix(talk: Path, offline: VerifyOpti
 def test_one_media_file_cannot_serve_several_videos(tmp_path: Path, offline: VerifyOptions) -> None:
     notes = [Note(path=f"{v}.md", video_id=v, claims=(Claim(0, 5, 1, 5.0, "00:00:05", "x"),))
              for v in (VID, "zyxwvutsrqp")]
-    with pytest.raises(InputError, match="cannot serve notes about several videos"):
+    with pytest.raises(UsageError, match="cannot serve notes about several videos"):
         clip_jobs(notes, Selection(every=True), offline, media=tmp_path / "talk.mp4")
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        "[" * 100_000,  # a RecursionError in json.loads
+        '{"sections": 5}',
+        '{"sections": [{"file": "s.mp4", "start_s": "0", "end_s": 60, "format": "%s"}]}',
+        # ends before the clip, so the video's length (a string) is compared
+        '{"sections": [{"file": "s.mp4", "start_s": 0, "end_s": 5, "format": "%s", "video_duration_s": "60"}]}',
+    ],
+)
+def test_a_media_cache_index_that_cannot_be_read_holds_no_sections(
+    talk: Path, offline: VerifyOptions, sections: str
+) -> None:
+    from cliptool.media import DEFAULT_FORMAT
+
+    folder = offline.cache_dir / VID / "media"
+    folder.mkdir(parents=True)
+    (folder / "s.mp4").write_bytes(b"")
+    (folder / "sections.json").write_text(sections.replace("%s", DEFAULT_FORMAT), encoding="utf-8")
+    (note,), _ = read_clip_notes(talk, None, Selection(anchor=0))
+    jobs, failures = clip_jobs([note], Selection(anchor=0), offline, snap=False)
+    ((label, err),) = failures
+    assert jobs == [] and label == f"{talk}: anchor 0"
+    assert isinstance(err, MediaError) and "not cached and --offline is set" in str(err)
 
 
 @pytest.mark.e2e

@@ -11,6 +11,7 @@ import inspect
 import logging
 import math
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -294,6 +295,16 @@ def _warn(message: str) -> None:
     _err_console().print(_escape(message), highlight=False)
 
 
+def _note_warning(path: str | Path, message: str) -> str:
+    """``warning: notes/a.md:14: …`` for a note's warning about ``line 14``, as errors name lines.
+
+    >>> _note_warning("a.md", "line 14: odd"), _note_warning("a.md", "odd")
+    ('warning: a.md:14: odd', 'warning: a.md: odd')
+    """
+    line = re.match(r"line (\d+): ", message)
+    return f"warning: {path}:{line.group(1)}: {message[line.end():]}" if line else f"warning: {path}: {message}"
+
+
 def _walk_notes(
     paths: list[Path], on_missing: Callable[[Path, CliptoolError], None] | None = None
 ) -> list[tuple[Path, Path]]:
@@ -395,7 +406,7 @@ def claims_cmd(
             _error(str(err))
             continue
         for warning in note.warnings:
-            _warn(f"warning: {note.path}: {warning}")
+            _warn(_note_warning(note.path, warning))
         notes.append(note)
     if fmt == "json":
         rows = [
@@ -777,7 +788,7 @@ def fix(
         return verify_parsed(note, opts)
 
     def warning_about(path: Path) -> Callable[[str], None]:
-        return lambda message: err.print(f"warning: {_escape(str(path))}: {_escape(message)}", highlight=False)
+        return lambda message: err.print(_escape(_note_warning(path, message)), highlight=False)
 
     fixes: list[NoteFix] = []
     with _progress_bar("fixing", len(todo), err) as bar:

@@ -214,7 +214,7 @@ def test_an_anchor_showing_no_time_is_retimed_by_its_link_and_named_by_line(vaul
         'data-t="00:02:51">[00:02:51]', 'data-t="00:02:51">[2:75]', 1), encoding="utf-8")
     code, _, err = _run(str(note), "--write", *_offline(corpus))
     assert code == 0, err
-    assert f"warning: {note}: line 14: '2:75' shows no time" in err and "error:" not in err
+    assert f"warning: {note}:14: '2:75' shows no time" in err and "error:" not in err
     fixed = read_note_file(note).note.claims
     assert fixed[5].raw == "00:00:51" and fixed[5].visible == "2:75"
     assert all(fixed[i].raw != read_note_file(note.with_name(note.name + ".bak")).note.claims[i].raw

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from cliptool.errors import InputError, WriteConflictError
@@ -243,8 +243,12 @@ def _sweep_stale_temps(target: Path) -> None:
 
 
 def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, before_replace: str | None = None,
-                  expected_sha256: str | None = None, shown: Path | None = None) -> None:
-    """Temp file beside ``target`` -> fsync -> chmod -> (re-check) -> os.replace -> fsync folder.
+                  expected_sha256: str | None = None, shown: Path | None = None,
+                  owner: tuple[int, int] | None = None) -> None:
+    """Temp file beside ``target`` -> fsync -> chown -> chmod -> (re-check) -> os.replace -> fsync folder.
+
+    ``owner`` (uid, gid) is given back as far as the process may: root rewriting a user's note
+    must not leave it root's; a user who may not give it away leaves the file theirs.
 
     An OSError names ``shown`` (else ``target``), not the temp file: the user knows only the former
     (``<note>.bak`` being a folder fails the rename, whose error names the temp file first).
@@ -260,6 +264,9 @@ def _replace_with(target: Path, data: bytes, mode: int, *, fault: str | None, be
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        if owner is not None and hasattr(os, "chown"):
+            with suppress(PermissionError):
+                os.chown(tmp, *owner)
         os.chmod(tmp, mode)
         if before_replace:
             _fault(before_replace, fault)
@@ -310,7 +317,7 @@ def write_atomic(
     Refuses with :class:`WriteConflictError` when ``expected_sha256`` is given and the file no
     longer hashes to it, and with :class:`InputError` when ``path`` resolves outside ``root``
     (default: the folder ``path`` names) or is read-only (:func:`check_writable`). ``backup`` receives the current bytes first, itself
-    written atomically. The file mode is kept. ``fault`` (or env ``CLIPTOOL_FAULT``) names a
+    written atomically. The file mode is kept, and so is its owner where the process may. ``fault`` (or env ``CLIPTOOL_FAULT``) names a
     step of :data:`FAULT_POINTS` at which the process dies, for crash tests.
     """
     target = check_writable(path, root if root is not None else path.absolute().parent)
@@ -319,8 +326,10 @@ def write_atomic(
         current = _check_unchanged(target, expected_sha256, path)
     elif backup is not None and target.exists():
         current = target.read_bytes()
+    owner: tuple[int, int] | None = None
     if target.exists():
-        mode = stat.S_IMODE(target.stat().st_mode)
+        st = target.stat()
+        mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
     else:
         umask = os.umask(0)
         os.umask(umask)
@@ -329,11 +338,11 @@ def write_atomic(
         if backup.resolve() == target:
             raise InputError("the backup would replace the note itself; nothing written", path=str(path))
         backup.parent.mkdir(parents=True, exist_ok=True)
-        _replace_with(backup, current, mode, fault=fault)
+        _replace_with(backup, current, mode, fault=fault, owner=owner)
         log.debug("backed up %s to %s", target, backup)
         _fault("after-backup", fault)
     _replace_with(target, data, mode, fault=fault, before_replace="after-temp", expected_sha256=expected_sha256,
-                  shown=path)
+                  shown=path, owner=owner)
     log.debug("wrote %s", target)
     _fault("after-replace", fault)
     return target

@@ -108,6 +108,16 @@ def test_file_mode_is_kept(note: Path) -> None:
     assert stat.S_IMODE(bak.stat().st_mode) == 0o640
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root may give a file to another user")
+def test_owner_is_kept_when_root_rewrites_a_users_note(note: Path) -> None:
+    """Root fixing someone's note must not take it from them (nor its backup)."""
+    os.chown(note, 65534, 65534)
+    bak = note.with_name("n.md.bak")
+    write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=bak)
+    assert (note.stat().st_uid, note.stat().st_gid) == (65534, 65534)
+    assert (bak.stat().st_uid, bak.stat().st_gid) == (65534, 65534)
+
+
 def test_refuses_a_symlink_out_of_the_tree(note: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside.md"
     outside.write_bytes(OLD)

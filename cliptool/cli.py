@@ -582,7 +582,8 @@ def verify_cmd(
         show_default=False,
     )] = None,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", dir_okay=False, help="Write the report to this file (atomically) instead of stdout.",
+        "--output", "-o", dir_okay=False,
+        help="Write the report to this file (atomically) instead of stdout ('-' is stdout).",
     )] = None,
     min_accuracy: Annotated[float | None, typer.Option(
         "--min-accuracy", metavar="PCT", min=0.0, max=100.0,
@@ -603,6 +604,8 @@ def verify_cmd(
     from cliptool.models import NoteReport
     from cliptool.verify import VerifyOptions
 
+    if output is not None and str(output) == "-":
+        output = None  # the usual name for stdout
     missing: list[CliptoolError] = []
     files = _note_files(paths, missing)
     if output is not None:

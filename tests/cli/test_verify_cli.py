@@ -236,6 +236,14 @@ def test_symlink_loops_and_dangling_links_are_error_rows_not_a_crash(tiny_cache:
     assert len(doc["notes"]) == 4  # x.md named twice is read once
 
 
+def test_output_dash_is_stdout(tiny_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = _verify(str(NOTE), "--cache", str(tiny_cache), "--offline", "--format", "json", "-o", "-")
+    assert result.exit_code == 0, result.output
+    check_schema(json.loads(result.stdout))
+    assert not (tmp_path / "-").exists()
+
+
 def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

@@ -572,12 +572,13 @@ def fix_note(
     when it cannot be checked, and the plan's (shown text that is no time, left as written). A dry
     run still checks that ``--write`` could write the note, and says why not in
     :attr:`FixOutcome.refused` rather than raising, so the caller can show the diff of a read-only
-    note. Raises :class:`CliptoolError` for a note that cannot be read, checked or written.
+    note. Raises :class:`CliptoolError` for a note that cannot be read, checked or written, and
+    for one whose captions verify doubts are its video's (most claims said nowhere in them).
     """
     note_file = read_note_file(path)
     report = verify(note_file.note)
     for warning in report.warnings:
-        if warn is not None:
+        if warn is not None and warning != report.doubt:
             warn(warning)
     if report.status != "checked":
         if report.status == "error" and report.reason:
@@ -585,6 +586,10 @@ def fix_note(
         else:
             message = f"{report.path}: {report.reason or 'cannot be checked'}"
         raise UncheckedError(message, report.error_code or CliptoolError.exit_code)
+    if report.doubt is not None:
+        # Captions of another video still "say" a few claims somewhere: retiming (or marking) by them
+        # would turn right times into wrong ones. The note's videoId is what to check.
+        raise UncheckedError(f"{report.path}: not fixed: {report.doubt}", CliptoolError.exit_code)
     planned = plan_note_fix_until_stable(
         note_file, report.alignments, lambda note: verify(note).alignments,
         min_score=min_score, mark_unsupported=mark_unsupported, warn=warn)

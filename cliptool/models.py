@@ -209,3 +209,4 @@ class NoteReport:
     warnings: tuple[str, ...] = field(default=())
     duration_s: float | None = None  # the video's length (Transcript.end_s) for the HTML timeline
     error_code: int | None = None  # exit code of the error that kept the note from being checked
+    doubt: str | None = None  # why these captions may not be the note's video (also one of the warnings)

@@ -122,6 +122,7 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
                        reason=f"{NoCaptionsError.reason}: the captions ({transcript.source}) {what}")
     alignments = align_note(note.claims, index, tolerance_s=opts.tolerance_s)
     warnings = report.warnings
+    doubt: str | None = None
     # Only a note the captions mostly fail to support can be in another language or about another
     # video; checking just those keeps the word count off every other note's path.
     unsupported = sum(a.status == "unsupported" for a in alignments)
@@ -131,15 +132,17 @@ def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
             foreign = _foreign_captions(note, transcript, index, shared)
             if foreign is not None:
                 return replace(report, status="no-captions", reason=foreign, error_code=CaptionsError.exit_code)
-            warnings += (f"only {shared:.0%} of the note's words occur in the video's "
-                         f"{transcript.language or ''} captions: is the note about another video, or in another "
-                         "language?",)
+            doubt = (f"only {shared:.0%} of the note's words occur in the video's {transcript.language or ''} "
+                     "captions: is the note about another video, or in another language?")
         elif words >= _MIN_WORDS and len(alignments) >= _MIN_CLAIMS_TO_DOUBT:
             # Another video of the same channel shares a third of the words, but says few claims:
             # on the corpus a note checked against its own video has at most 3 % unsupported.
-            warnings += (f"{unsupported} of {len(alignments)} claims are said nowhere in these captions: "
-                         f"is {note.video_id} the video the note is about?",)
-    return replace(report, captions=transcript.info, warnings=warnings, alignments=alignments, duration_s=transcript.end_s)
+            doubt = (f"{unsupported} of {len(alignments)} claims are said nowhere in these captions: "
+                     f"is {note.video_id} the video the note is about?")
+    if doubt is not None:
+        warnings += (doubt,)
+    return replace(report, captions=transcript.info, warnings=warnings, alignments=alignments,
+                   duration_s=transcript.end_s, doubt=doubt)
 
 
 _SOUND_TAG = re.compile(r"\[[^\]]*\]|\([^)]*\)|[♪♫]")  # [Music], (applause), ♪: not speech

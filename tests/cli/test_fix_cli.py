@@ -207,6 +207,22 @@ def test_a_bad_note_is_one_error_line_and_the_others_go_on(vault: Path, corpus: 
     assert code == 3 and "no such file" in err
 
 
+def test_a_note_checked_against_another_videos_captions_is_not_fixed(corpus: Path, tmp_path: Path) -> None:
+    """Another video of the channel still "says" a few of the note's claims somewhere: retiming them
+    there would turn right times into wrong ones, so the note is left as written and named."""
+    src = (corpus / "notes" / "eMlx5fFNoYc" / "44602289471.md").read_text(encoding="utf-8")
+    wrong = tmp_path / "wrong.md"
+    wrong.write_text(src.replace("videoId: eMlx5fFNoYc", "videoId: p_di4Zn4wz4"), encoding="utf-8")
+    before = wrong.read_bytes()
+    for extra in ([], ["--write"], ["--write", "--mark-unsupported"]):
+        code, out, err = _run(str(wrong), *extra, *_offline(corpus))
+        assert code == 3, err
+        assert f"error: {wrong}: not fixed: " in err and "is p_di4Zn4wz4 the video the note is about?" in err
+        assert err.count("is p_di4Zn4wz4 the video") == 1  # said once, as the error, not also as a warning
+        assert "+" not in [ln[:1] for ln in out.splitlines()]  # no diff
+        assert wrong.read_bytes() == before and not (tmp_path / "wrong.md.bak").exists()
+
+
 def test_an_anchor_showing_no_time_is_retimed_by_its_link_and_named_by_line(vault: Path, corpus: Path) -> None:
     """QA: `[2:75]` shown for data-t 00:02:51 no longer fails the note with character offsets."""
     note = vault / "talks" / f"{NOTE}.md"

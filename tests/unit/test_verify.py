@@ -182,5 +182,6 @@ def test_a_note_checked_against_another_video_of_its_channel_is_warned_about(cor
     assert r.status == "checked"
     assert any(w.endswith("claims are said nowhere in these captions: is p_di4Zn4wz4 the video the note is about?")
                for w in r.warnings), r.warnings
+    assert r.doubt is not None and r.doubt in r.warnings  # what fix refuses on
     right = verify_note(corpus / "notes" / "eMlx5fFNoYc" / "44602289471.md", opts)
-    assert not any("said nowhere" in w for w in right.warnings)
+    assert not any("said nowhere" in w for w in right.warnings) and right.doubt is None

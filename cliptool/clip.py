@@ -1147,6 +1147,12 @@ def _captions_for(
         if snap is False and not need_status:
             return None, None, transcript
         raise CaptionsError(note.video_id, report.reason or "captions cannot be used")
+    if report.doubt is not None:
+        # Verdicts against what may be another video's captions would snap clips to wrong places.
+        if need_status:
+            raise InputError(f"not clipped by status: {report.doubt}", path=note.path)
+        tell(f"{note.path}: {report.doubt} Cutting around the cited times")
+        return None, report.captions, transcript
     return report.alignments, report.captions, transcript
 
 

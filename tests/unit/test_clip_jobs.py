@@ -187,6 +187,27 @@ def test_verify_verdict_is_told_with_note_prefix(talk: Path, offline: VerifyOpti
     assert heard == [f"note: {talk} anchor 1: cited 00:00:05, said at 00:00:20 (shifted): clipping there"]
 
 
+def test_a_note_whose_captions_verify_doubts_is_cut_at_its_cited_times(
+    tmp_path: Path, offline: VerifyOptions, make_media: Callable[..., Path]
+) -> None:
+    """Verdicts against what may be another video's captions would snap clips to wrong places."""
+    (offline.cache_dir / VID).mkdir(parents=True)
+    (offline.cache_dir / VID / "en.srt").write_text(SRT, encoding="utf-8")
+    note_path = _write(tmp_path / "n.md", ("The quick brown fox jumps over the lazy dog near the river bank", "00:00:05"),
+                       ("Penguins migrate across frozen Antarctic glaciers every winter season", "00:00:06"),
+                       ("Volcanic eruptions reshape tectonic plate boundaries dramatically", "00:00:07"),
+                       ("Medieval cathedrals required centuries of stonemason labour", "00:00:08"),
+                       ("Quantum computers factor enormous integers using entangled qubits", "00:00:09"))
+    (note,), _ = read_clip_notes(note_path, None, Selection(anchor=0))
+    heard: list[str] = []
+    jobs, failures = clip_jobs([note], Selection(anchor=0), offline, media=make_media("320x180", 40), warn=heard.append)
+    assert not failures and [j.spec.start_s for j in jobs] == [3.0]  # around the cited 00:00:05, not the fox at 20 s
+    assert [h for h in heard if "Cutting around the cited times" in h] and not [h for h in heard if "said at" in h]
+    _, failures = clip_jobs([note], Selection(statuses=("shifted",)), offline, media=make_media("320x180", 40))
+    ((_, err),) = failures
+    assert isinstance(err, InputError) and "not clipped by status" in str(err)
+
+
 def test_one_media_file_cannot_serve_several_videos(tmp_path: Path, offline: VerifyOptions) -> None:
     notes = [Note(path=f"{v}.md", video_id=v, claims=(Claim(0, 5, 1, 5.0, "00:00:05", "x"),))
              for v in (VID, "zyxwvutsrqp")]

@@ -246,6 +246,7 @@ class Tuning:
     moved_ratio: float = 2.0  # ... or this many times what the cited time says
     fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
+    lead_in_gap_s: float = 3.0  # ... unless a silence this long parts it from the core
     said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
     said_after: float = 0.25  # "nothing": under this share of what the passage's best sentence says
     start_window: int = 12  # words of auto captions that must say the claim most densely (see _refine_start)
@@ -412,14 +413,21 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
             # cited bonus only by running on past the sentence that says it. A sentence before
             # that says the claim clearly is where it is; weak evidence there is left to the cited
             # time, which on the corpus is more often a paraphrase than a wrong time.
-            said = [q for q in range(int(index.first[j]), first) if sc.cov[i, q] >= tuning.said_before]
+            before = int(index.first[j])
+            said = [q for q in range(before, first) if sc.cov[i, q] >= tuning.said_before]
             if said:
                 first, k, status = said[-1], 1, "shifted"
+            elif first > before and sc.cov[i, _passage_of(index, before, first - before)] >= tuning.said_before:
+                # ... or the sentences before it together, as a claim summing up two of them
+                first, k, status = before, first - before, "shifted"
         # The verdict tolerates a lead-in that says a little of the claim before its core;
         # a cited time that only meets sentences saying nothing of it is not "ok".
         lead, _ = _trim(sc.cov[i], index, j, floor_s=cited, ratio=tuning.lead_in_ratio)
-        if index.sentences[min(lead, first)].start - tolerance_s > cited:
+        lead = min(lead, first)
+        if index.sentences[lead].start - tolerance_s > cited:
             status = "shifted"
+        elif any(index.sentences[q + 1].start - index.sentences[q].end > tuning.lead_in_gap_s for q in range(lead, first)):
+            status = "shifted"  # a lead-in runs straight into the claim: after a silence it is another passage
     else:
         first, k = _trim(sc.cov[i], index, j, ratio=1.0)
     start = index.sentences[first].start
@@ -490,6 +498,13 @@ def _nearer_next(cov_row: np.ndarray, index: TranscriptIndex, first: int, k: int
     return first, k
 
 
+def _passage_of(index: TranscriptIndex, first: int, length: int) -> int:
+    """Column of the passage of ``length`` sentences from sentence ``first`` (passages are laid out by
+    length, then start: see :func:`build_index`)."""
+    n = len(index.sentences)
+    return (length - 1) * (n + 1) - (length - 1) * length // 2 + first
+
+
 def _clip01(x: float) -> float:
     return round(float(min(1.0, max(0.0, x))), 3)
 
@@ -526,8 +541,10 @@ def _place_prior(trusted_t: np.ndarray, i: int, index: TranscriptIndex, tuning: 
 
 
 def _rivals(total: np.ndarray, index: TranscriptIndex, j: int, *, margin: float, far_s: float) -> list[int]:
-    """Passages far from ``j`` scoring within ``margin`` of it: the claim is said twice."""
-    close = np.where((total >= total[j] - margin) & (np.abs(index.starts - index.starts[j]) > far_s))[0]
+    """Passages far from ``j`` scoring within ``margin`` of it: the claim is said twice. A window that
+    holds ``j``'s passage (from a cited sentence well before it, say) is the same place, not a rival."""
+    apart = (index.ends <= index.starts[j]) | (index.starts >= index.ends[j])
+    close = np.where((total >= total[j] - margin) & (np.abs(index.starts - index.starts[j]) > far_s) & apart)[0]
     picked: list[int] = []
     for r in close[np.argsort(-total[close])]:
         if all(abs(index.starts[r] - index.starts[q]) > far_s for q in picked):
@@ -565,6 +582,9 @@ def _mmss_reading(claim: Claim, end_s: float) -> float | None:
     return reading
 
 
+_MMSS_SHARE = 0.2  # of a note's times ending in ":00" before their MM:SS reading is weighed
+
+
 def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> list[float]:
     """The cited second of each claim under the reading the transcript supports best.
 
@@ -578,6 +598,11 @@ def _note_readings(claims: Sequence[Claim], lex: np.ndarray, index: TranscriptIn
     alt = [_mmss_reading(c, index.end_s) for c in claims]
     if not any(a is not None and a != c.cited_s for a, c in zip(alt, claims, strict=True)):
         return literal
+    slots = sum(c.raw.endswith(":00") for c in claims)
+    if slots < 2 or slots < _MMSS_SHARE * len(claims):
+        # One time in sixty ends in ":00" by chance: a note that does not write them as a habit
+        # reads its times literally (a wrong 00:09:00 must not turn into the intro's 00:00:09).
+        return [a if a is not None and c > index.end_s >= a else c for a, c in zip(alt, literal, strict=True)]
 
     def support(times: Sequence[float]) -> float:
         t = np.array(times)

@@ -471,3 +471,59 @@ def test_a_claims_place_among_its_neighbours_never_moves_a_cited_time_that_says_
     # even with a prior far stronger than the tuned one, which would carry it to 05:00
     a = align_note(_claims(*rows), _index(), tuning=Tuning(place_bonus=0.5))
     assert (a[1].status, a[1].start) == ("ok", 900.0)
+
+
+def test_a_claim_summing_up_two_sentences_before_the_cited_time_is_shifted_there() -> None:
+    # Each sentence says under a third of the claim, together most of it; the cited time is on the
+    # next, unrelated sentence, which must be neither confirmed nor where the claim goes.
+    talk = [(0.0, "Welcome to a short talk about lighthouses."),
+            (45.0, "The Cape Hatteras lighthouse was moved inland on rails in nineteen ninety nine."),
+            (65.0, "Moving it took twenty three days and cost nearly twelve million dollars."),
+            (85.0, "Lightships were anchored where no tower could be built on the seabed."),
+            (105.0, "Their crews lived aboard for weeks in very rough conditions.")]
+    sentences = [Sentence(i, t, t + 19.5, text) for i, (t, text) in enumerate(talk)]
+    claims = _claims(("00:01:27", "The Cape Hatteras lighthouse was relocated inland on rails, a move that took "
+                                  "23 days and cost almost 12 million dollars"))
+    (a,) = align_note(claims, build_index(sentences, end_s=130.0))
+    assert (a.status, a.start) == ("shifted", 45.0)
+    assert "Hatteras" in a.evidence and "Lightships" not in a.evidence
+
+
+def test_a_lead_in_after_a_silence_does_not_make_a_cited_time_ok() -> None:
+    # Sentences of 5 s, 15 s apart: the one at the cited time shares a word with the claim, but a
+    # silence parts it from where the claim is said, so it is no lead-in running into it.
+    talk = [(t, SAID[t]) for t in (0.0, 60.0, 120.0)] + [(40.0, "Every morning a scout leaves the hive.")]
+    sentences = [Sentence(i, t, t + 5.0, text) for i, (t, text) in enumerate(sorted(talk))]
+    claims = _claims(("00:00:40", "A scout bee performs a waggle dance telling the hive where nectar is"))
+    (a,) = align_note(claims, build_index(sentences, end_s=180.0))
+    assert (a.status, a.start) == ("shifted", 60.0)
+    (lenient,) = align_note(claims, build_index(sentences, end_s=180.0), tuning=Tuning(lead_in_gap_s=60.0))
+    assert lenient.status == "ok"  # only the silence made the difference
+    # Right after the lead-in, as in speech, it is the claim's lead-in and the cited time stands.
+    near = [Sentence(i, t, t + (20.0 if t == 40.0 else 5.0), text) for i, (t, text) in enumerate(sorted(talk))]
+    (b,) = align_note(claims, build_index(near, end_s=180.0))
+    assert (b.status, b.start) == ("ok", 60.0)
+
+
+def test_a_window_holding_the_claims_passage_is_no_second_place() -> None:
+    # Sentences of 4 s every 20 s; cited two sentences early, on one sharing a word with the claim:
+    # the three-sentence window from there holds the sentence that says it. That window starts 40 s
+    # away, but it is the same place, not a second one.
+    said = {545.0: "His method of dovetailed masonry is still studied by civil engineers.",
+            565.0: "Volunteers maintain several historic towers through preservation societies.",
+            585.0: "Tourism brings money that pays for repainting and structural repairs.",
+            605.0: "Some towers are slowly being lost to coastal erosion."}
+    talk = [(t, said.get(t, f"Now we count slowly, item {n}.")) for n, t in enumerate(float(x) for x in range(5, 1200, 20))]
+    sentences = [Sentence(i, t, t + 4.0, text) for i, (t, text) in enumerate(talk)]
+    claims = _claims(("00:09:25", "Some towers are slowly being lost to coastal erosion"))
+    (a,) = align_note(claims, build_index(sentences, end_s=END_S))
+    assert (a.status, a.start, a.alternatives) == ("shifted", 605.0, ())
+
+
+def test_a_lone_time_ending_in_00_is_read_literally_not_as_mmss() -> None:
+    # 00:09:00 is wrong (the guest is introduced at 00:00:12), but one ":00" among a note's times
+    # is chance, not the MM:SS habit: read as 00:00:09 it would be "right", and fix would write 9 s.
+    talk = [(t, "Our guest today is a queen breeder from Slovenia." if t == 12.0 else text) for t, text in TALK]
+    a = align_note(_claims(("00:09:00", "Our guest is a queen breeder from Slovenia"),
+                           ("00:13:03", "Varroa mites are the biggest threat to managed hives")), _index(talk))
+    assert (a[0].status, a[0].start, a[0].corrected_s) == ("shifted", 12.0, 12.0)

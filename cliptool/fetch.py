@@ -538,6 +538,10 @@ def _extract(ydl: Any, url: str, video_id: str) -> dict[str, Any]:
         info = ydl.extract_info(url, download=False)
     except (YoutubeDLError, OSError) as exc:
         raise _classify(exc, video_id, url) from exc
+    except Exception as exc:
+        # yt-dlp's own bug on an odd page (a caption track without srclang raises TypeError) is this
+        # note's failure, not the run's: one line for it, and the other notes go on.
+        raise CaptionsError(video_id, f"yt-dlp failed on {url}: {type(exc).__name__}: {error_line(exc)}") from exc
     if not isinstance(info, dict):
         raise VideoUnavailableError(video_id, f"no video found at {url}")
     entries = info.get("entries")

@@ -27,6 +27,7 @@ import pytest
 
 from cliptool import __version__
 from cliptool.errors import (
+    CaptionsError,
     InputError,
     NetworkError,
     NoCaptionsError,
@@ -215,6 +216,15 @@ def test_page_without_tracks_has_no_captions(site: LocalServer, tmp_path: Path) 
     with pytest.raises(NoCaptionsError, match=r"no en captions .*has: none"):
         fetch_captions("no_captions", cache_dir=tmp_path / "c", url_template=_template(site), retry_delay_s=DELAY)
     assert site.hits == ["/no_captions.html"]
+
+
+@pytest.mark.e2e
+def test_a_page_yt_dlp_itself_fails_on_is_one_captions_error(site: LocalServer, tmp_path: Path) -> None:
+    """A track without srclang (valid HTML) makes yt-dlp raise TypeError: that note's failure, not a crash."""
+    with pytest.raises(CaptionsError, match=r"yt-dlp failed on .*nosrclang01\.html: TypeError") as err:
+        fetch_captions("nosrclang01", cache_dir=tmp_path / "c", url_template=_template(site), retry_delay_s=DELAY)
+    assert err.value.exit_code == 4 and "\n" not in str(err.value)
+    assert cached_files("nosrclang01", tmp_path / "c") == []
 
 
 @pytest.mark.e2e

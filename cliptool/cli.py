@@ -180,10 +180,12 @@ def _url_template(url_template: str | None) -> str:
     return url_template or os.environ.get("CLIPTOOL_URL_TEMPLATE") or DEFAULT_URL_TEMPLATE
 
 
-def _checked_lang(lang: str) -> str:
+def _checked_lang(lang: str | None) -> str | None:
     """``--lang`` checked while the options are parsed: one usage error (exit 2), not one per note."""
     from cliptool.fetch import check_lang
 
+    if lang is None:
+        return None
     try:
         return check_lang(lang)
     except CliptoolError as exc:
@@ -214,8 +216,8 @@ def _nonempty_path(value: str) -> Path:
 CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
                          help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
-LANG_OPT = typer.Option("en", "--lang", callback=_checked_lang,
-                        help="Language of the captions to use (the notes' language).")
+LANG_OPT = typer.Option(None, "--lang", callback=_checked_lang, metavar="LANG", show_default=False,
+                        help="Language of the captions to use [default: each note's lang, else en].")
 TOLERANCE_OPT = typer.Option(5.0, "--tolerance", metavar="S", min=0.0,
                              help="Seconds a cited time may precede its passage and still be ok.")
 URL_OPT = typer.Option(None, "--url-template", callback=_checked_url_template,
@@ -428,26 +430,29 @@ def claims_cmd(
 
 
 # --- captions --------------------------------------------------------------------------------
-def _video_id_of(source: str) -> str:
-    """The video id a ``captions`` argument names: a note file's ``videoId``, the id itself or a link to it."""
+def _video_of(source: str, lang: str | None, cache_dir: Path) -> tuple[str, str]:
+    """(video id, captions language) a ``captions`` argument names: a note file's ``videoId`` and
+    ``lang``, or the id itself or a link to it; ``lang`` (``--lang``) wins when given."""
     from cliptool.errors import InputError
     from cliptool.notes import read_note, video_id_of
+    from cliptool.verify import DEFAULT_LANG, VerifyOptions, caption_lang
 
     path = Path(source)
     if path.is_file():
-        return read_note(path).video_id
+        note = read_note(path)
+        return note.video_id, caption_lang(note, VerifyOptions(cache_dir, lang=lang))
     video_id = video_id_of(source)
     if video_id is None:
         raise InputError(f"{source!r} is neither a note file, a video id (11 characters of A-Z a-z 0-9 _ -) "
                          "nor a YouTube link")
-    return video_id
+    return video_id, lang or DEFAULT_LANG
 
 
 @app.command("captions")
 @_signals_handled("the cache holds only whole files")
 def captions_cmd(
     source: Annotated[str, typer.Argument(metavar="VIDEO_ID|NOTE", help="A video id or YouTube link, or a note whose videoId to use.")],
-    lang: str = LANG_OPT,
+    lang: str | None = LANG_OPT,
     fmt: Annotated[Literal["text", "srt", "vtt", "json"], typer.Option(
         "--format", help="text: one sentence per line with its time; srt/vtt: the cues; json: cues and word times.",
     )] = "text",
@@ -465,8 +470,9 @@ def captions_cmd(
 
     if refresh and offline:
         raise typer.BadParameter("--refresh needs the network; drop --offline", param_hint="--refresh")
+    video_id, lang = _video_of(source, lang, _cache_dir(cache))
     transcript = fetch_captions(
-        _video_id_of(source), lang=lang, cache_dir=_cache_dir(cache), url_template=_url_template(url_template),
+        video_id, lang=lang, cache_dir=_cache_dir(cache), url_template=_url_template(url_template),
         offline=offline, refresh=refresh,
     )
     render = {"text": to_text, "srt": to_srt, "vtt": to_vtt, "json": to_json}[fmt]
@@ -575,7 +581,7 @@ def verify_cmd(
     paths: Annotated[list[Path], _PATHS_ARG],
     cache: Path | None = CACHE_OPT,
     offline: bool = OFFLINE_OPT,
-    lang: str = LANG_OPT,
+    lang: str | None = LANG_OPT,
     url_template: str | None = URL_OPT,
     fmt: Annotated[_ReportFormat | None, typer.Option(
         "--format", help="Report format [default: from --output's extension (.json .csv .md .html), else table]",
@@ -736,7 +742,7 @@ def fix(
     = "text",
     cache: Path | None = CACHE_OPT,
     offline: bool = OFFLINE_OPT,
-    lang: str = LANG_OPT,
+    lang: str | None = LANG_OPT,
     url_template: str | None = URL_OPT,
     tolerance: float = TOLERANCE_OPT,
     verbose: bool = VERBOSE_OPT,
@@ -900,7 +906,7 @@ def clip_cmd(
         "--format", metavar="FMT", help="yt-dlp format when downloading. Default: H.264/AAC, at most 720p.")] = None,
     cache: Path | None = CACHE_OPT,
     offline: bool = OFFLINE_OPT,
-    lang: str = LANG_OPT,
+    lang: str | None = LANG_OPT,
     url_template: str | None = URL_OPT,
     verbose: bool = VERBOSE_OPT,
 ) -> None:

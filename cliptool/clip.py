@@ -1127,10 +1127,10 @@ def _captions_for(
     The network is asked only when ``snap``, a status selection or burned subs say captions are
     required; otherwise only the cache is read.
     """
-    from cliptool.verify import transcript_for, verify_parsed
+    from cliptool.verify import caption_lang, transcript_for, verify_parsed
 
     required = bool(snap) or need_status or subs == "burn"
-    lookup = opts if required else replace(opts, offline=True)
+    lookup = replace(opts, lang=caption_lang(note, opts), offline=opts.offline or not required)
     try:
         transcript = transcript_for(note.video_id, lookup)
     except CaptionsError:

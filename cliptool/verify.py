@@ -31,7 +31,10 @@ from cliptool.models import Note, NoteReport, Transcript
 from cliptool.notes import read_note
 from cliptool.parallel import kill_workers, process_context, result_of
 
-__all__ = ["VerifyOptions", "verify_note", "verify_parsed", "verify_paths", "transcript_for"]
+__all__ = ["DEFAULT_LANG", "VerifyOptions", "caption_lang", "verify_note", "verify_parsed", "verify_paths",
+           "transcript_for"]
+
+DEFAULT_LANG = "en"
 
 _MAX_BATCH = 16  # notes a --jobs worker takes at a time
 
@@ -41,7 +44,7 @@ class VerifyOptions:
     """Where captions come from and how strict the verdict is; hashable, so it keys the cache."""
 
     cache_dir: Path
-    lang: str = "en"
+    lang: str | None = None  # None: each note's own ``lang`` (see caption_lang)
     offline: bool = False
     url_template: str | None = None
     tolerance_s: float = 5.0
@@ -62,7 +65,7 @@ def _fetch(video_id: str, opts: VerifyOptions) -> Transcript:
     from cliptool.fetch import DEFAULT_URL_TEMPLATE, fetch_captions
 
     return fetch_captions(
-        video_id, lang=opts.lang, cache_dir=opts.cache_dir,
+        video_id, lang=opts.lang or DEFAULT_LANG, cache_dir=opts.cache_dir,
         url_template=opts.url_template or DEFAULT_URL_TEMPLATE, offline=opts.offline,
     )
 
@@ -104,8 +107,31 @@ def verify_note(path: str | Path, opts: VerifyOptions) -> NoteReport:
     return verify_parsed(note, opts)
 
 
+def caption_lang(note: Note, opts: VerifyOptions) -> str:
+    """The language of the captions to check ``note`` against: ``--lang`` when given, else the note's
+    own ``lang`` (a note written in German is checked against German captions, or YouTube's
+    translation into German), else English.
+
+    >>> from pathlib import Path
+    >>> note = Note(path="n.md", video_id="abcdefghijk", claims=(), language="de")
+    >>> caption_lang(note, VerifyOptions(Path("c"))), caption_lang(note, VerifyOptions(Path("c"), lang="fr"))
+    ('de', 'fr')
+    """
+    if opts.lang:
+        return opts.lang
+    if note.language:
+        from cliptool.fetch import check_lang
+
+        try:
+            return check_lang(note.language)
+        except InputError:  # "lang: English" names no code: the default stands
+            pass
+    return DEFAULT_LANG
+
+
 def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
     """Like :func:`verify_note` for a note already parsed."""
+    opts = replace(opts, lang=caption_lang(note, opts))
     report = NoteReport(path=note.path, video_id=note.video_id, status="checked", title=note.title,
                         claims=note.claims, warnings=note.warnings)
     got = _indexed(note.video_id, opts)

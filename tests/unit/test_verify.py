@@ -126,7 +126,13 @@ def test_a_declared_note_language_unlike_the_captions_is_no_captions(tmp_path: P
         f"Drohnen leben hauptsächlich zur Paarung und können niemanden stechen {_anchor('00:00:41')}.\n",
         encoding="utf-8",
     )
+    # The note's own language picks the captions: German ones (or YouTube's translation into German).
     r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "no-captions" and r.reason is not None and "no cached de captions" in r.reason, r.reason
+    (tiny_cache / VIDEO_ID / "de.srt").write_bytes((tiny_cache / VIDEO_ID / "en.srt").read_bytes())
+    assert verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True)).captions.language == "de"
+    # --lang overrules it, and English captions cannot check a German note.
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, lang="en"))
     assert r.status == "no-captions"
     assert r.reason is not None and "(en, " in r.reason and "captions in de" in r.reason
 

@@ -54,6 +54,16 @@ def test_a_note_path_names_its_video(tiny_cache: Path) -> None:
     assert by_note.stdout == by_id.stdout
 
 
+def test_a_note_path_names_its_language_too_unless_lang_is_given(tiny_cache: Path, tmp_path: Path) -> None:
+    note = tmp_path / "de.md"
+    note.write_text(f"---\nvideoId: {VIDEO_ID}\nlang: de\n---\n", encoding="utf-8")
+    (tiny_cache / VIDEO_ID / "de.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nGuten Tag.\n", encoding="utf-8")
+    german = runner.invoke(app, ["captions", str(note), "--cache", str(tiny_cache), "--offline"])
+    assert german.exit_code == 0 and "Guten Tag." in german.stdout
+    english = runner.invoke(app, ["captions", str(note), "--lang", "en", "--cache", str(tiny_cache), "--offline"])
+    assert english.exit_code == 0 and "Guten Tag." not in english.stdout and english.stdout
+
+
 @pytest.mark.parametrize("link", ["https://youtu.be/{id}", "https://www.youtube.com/watch?v={id}&t=5s"])
 def test_a_youtube_link_names_its_video(tiny_cache: Path, link: str) -> None:
     by_link = runner.invoke(app, ["captions", link.format(id=VIDEO_ID), "--cache", str(tiny_cache), "--offline"])

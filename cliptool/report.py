@@ -149,6 +149,11 @@ def _fmt_offset(offset: float | None) -> str:
     return f"{offset:+.0f}s"
 
 
+def _offset_cell(claim: Claim, a: Alignment | None) -> str:
+    """The offset column of every report: a time past the video's end is no time in it."""
+    return "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a)
+
+
 def _shown_offset(claim: Claim, a: Alignment | None) -> str:
     """The offset as the cited and located columns show it: the difference of their whole seconds.
 
@@ -415,7 +420,7 @@ def to_markdown(reports: Sequence[NoteReport]) -> str:
                     _md_link(_ts(claim.cited_s), r.video_id, claim.cited_s),
                     ("—" if a is None else a.status) + (f" {WEAK_MARK}" if is_weak(a) else ""),
                     located,
-                    "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
+                    _offset_cell(claim, a),
                     _md(claim.text),
                     "" if a is None else _md(a.evidence),
                 ]
@@ -533,7 +538,7 @@ class _NoteTable:
                 _ts(claim.cited_s),
                 shown,
                 _located(a, every_place=False),
-                "past end" if a is not None and a.status == "out-of-range" else _shown_offset(claim, a),
+                _offset_cell(claim, a),
                 # One line per claim keeps a long note scannable; JSON/HTML carry the full texts.
                 Text(shorten(claim.text, 80), no_wrap=True, overflow="ellipsis"),
             ]
@@ -691,7 +696,7 @@ def _claim_row(anchor: str, r: NoteReport, claim: Claim, a: Alignment | None) ->
         f'<td class="cited">{_a(vid, claim.cited_s, _ts(claim.cited_s))}</td>'
         f"<td>{_badge(status)}{weak}</td>"
         f'<td class="located">{located}</td>'
-        f'<td class="num">{_e(_shown_offset(claim, a))}</td>'
+        f'<td class="num">{_e(_offset_cell(claim, a))}</td>'
         f'<td class="num">{score}</td>'
         f"<td>{''.join(body)}</td></tr>"
     )

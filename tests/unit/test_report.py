@@ -392,6 +392,11 @@ def test_html_one_section_and_one_claim_row_per_claim(page: _Tree) -> None:
     }
 
 
+def test_html_offset_of_a_time_past_the_end_says_so_as_the_other_formats_do(page: _Tree) -> None:
+    text = "".join(page.text)
+    assert "past end" in text and "+7257s" not in text
+
+
 def test_html_links_open_the_video_at_cited_and_located_seconds(page: _Tree) -> None:
     hrefs = [a["href"] for a, s in page.find("a") if s == "note1"]
     assert hrefs[0] == "https://youtu.be/vidA"

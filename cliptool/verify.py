@@ -37,6 +37,7 @@ __all__ = ["DEFAULT_LANG", "VerifyOptions", "caption_lang", "verify_note", "veri
 DEFAULT_LANG = "en"
 
 _MAX_BATCH = 16  # notes a --jobs worker takes at a time
+_UNKNOWN_END_SLACK_S = 30.0  # past the last caption, when the video's length is not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,10 @@ def _indexed(video_id: str, opts: VerifyOptions) -> _Indexed:
     except CaptionsError as err:
         got: _Indexed = err
     else:
-        got = transcript, build_index(segment(transcript), end_s=transcript.end_s)
+        # Without the video's length (no info.json) its end is the last caption's, and talks end
+        # in music or thanks: a time a little past that is not "past the video's end".
+        end_s = transcript.end_s if transcript.duration_s else transcript.end_s + _UNKNOWN_END_SLACK_S
+        got = transcript, build_index(segment(transcript), end_s=end_s)
     if len(_seen) >= 8:  # a batch goes video by video; the oldest entry is the one done with
         del _seen[next(iter(_seen))]
     _seen[key] = got

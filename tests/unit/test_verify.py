@@ -35,6 +35,22 @@ def test_checked_note_has_one_alignment_per_claim(tiny_cache: Path) -> None:
     assert r.duration_s == 145.0  # last cue's end: the cache has no info.json with the duration
 
 
+def test_a_time_just_past_the_last_caption_is_past_the_end_only_when_the_video_length_says_so(
+    tmp_path: Path, tiny_cache: Path
+) -> None:
+    """Without info.json the end is the last caption's (02:25), and talks end in music or thanks."""
+    note = tmp_path / "end.md"
+    note.write_text(f"---\nvideoId: {VIDEO_ID}\n---\n\nThanks for watching, see you next time {_anchor('00:02:40')}.\n",
+                    encoding="utf-8")
+    opts = VerifyOptions(cache_dir=tiny_cache, offline=True)
+    (a,) = verify_note(note, opts).alignments
+    assert (a.status, a.start) == ("shifted", 140.0)
+    (tiny_cache / VIDEO_ID / "info.json").write_text('{"duration_s": 150}', encoding="utf-8")
+    # (other options: verify remembers a video's captions per process and options)
+    (a,) = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, tolerance_s=4.0)).alignments
+    assert (a.status, a.start) == ("out-of-range", 140.0)
+
+
 def test_not_cached_offline_is_no_captions_with_the_reason(tmp_path: Path) -> None:
     r = verify_note(DATA / "verify_note.md", VerifyOptions(cache_dir=tmp_path / "empty", offline=True))
     assert r.status == "no-captions"

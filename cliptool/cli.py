@@ -169,9 +169,15 @@ def _logging(verbose: bool) -> None:
 
 
 def _cache_dir(cache: Path | None) -> Path:
-    if cache is not None:
-        return cache
-    return Path(os.environ.get("CLIPTOOL_CACHE") or "cache")
+    """``--cache``, else CLIPTOOL_CACHE, else ./cache; also the option's callback, so a cache path
+    through a file is one usage error while the options are parsed, not a failure after the fetch."""
+    from cliptool.fetch import check_cache_dir
+
+    path = cache if cache is not None else Path(os.environ.get("CLIPTOOL_CACHE") or "cache")
+    try:
+        return check_cache_dir(path)
+    except CliptoolError as exc:
+        raise typer.BadParameter(str(exc), param_hint=None if cache is not None else "CLIPTOOL_CACHE") from None
 
 
 def _url_template(url_template: str | None) -> str:
@@ -213,7 +219,7 @@ def _nonempty_path(value: str) -> Path:
     return Path(value)
 
 
-CACHE_OPT = typer.Option(None, "--cache", file_okay=False,
+CACHE_OPT = typer.Option(None, "--cache", file_okay=False, callback=_cache_dir,
                          help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option(None, "--lang", callback=_checked_lang, metavar="LANG", show_default=False,

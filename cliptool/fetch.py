@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import re
 import socket
 import time
@@ -40,9 +41,11 @@ from cliptool.timecode import utc_now
 __all__ = [
     "CACHE_EXTS",
     "DEFAULT_URL_TEMPLATE",
+    "MAX_CAPTION_BYTES",
     "Track",
     "YtdlpLog",
     "cached_files",
+    "check_cache_dir",
     "check_lang",
     "check_video_id",
     "choose_track",
@@ -68,6 +71,10 @@ _FETCH_EXTS: tuple[CaptionFormat, ...] = ("json3", "vtt", "srt")
 # Cached files without an info.json (e.g. ../shared/corpus/cache): manual formats first.
 CACHE_EXTS: tuple[CaptionFormat, ...] = ("srt", "vtt", "json3")
 INFO_NAME = "info.json"
+# An 11-hour talk's automatic captions are ~10 MB of vtt, some 30 MB of json3; parsing takes ~25x
+# a file's size in memory, so a 300 MB answer (a broken or hostile server) would take 8 GB.
+MAX_CAPTION_BYTES = 50_000_000
+_READ_CHUNK = 1 << 16
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 _KINDS = frozenset(get_args(CaptionKind))
@@ -238,7 +245,15 @@ def page_url(video_id: str, url_template: str) -> str:
     """
     if "{id}" not in url_template:
         raise InputError(f"URL template {url_template!r} has no {{id}}")
-    return url_template.replace("{id}", video_id)
+    url = url_template.replace("{id}", video_id)
+    try:
+        parts = urlsplit(url)
+        is_http = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [ in the host
+        is_http = False
+    if not is_http:  # yt-dlp would say "not a valid URL" only once the run is under way, once per video
+        raise InputError(f"URL template {url_template!r} is not an http(s) URL (expected e.g. {DEFAULT_URL_TEMPLATE})")
+    return url
 
 
 def shown_url(url: str) -> str:
@@ -256,6 +271,38 @@ def check_lang(lang: str) -> str:
     if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
     return lang
+
+
+def _size(n_bytes: int) -> str:
+    """A byte count as an error line shows it.
+
+    >>> _size(50_000_000), _size(300_123_456), _size(2048)
+    ('50 MB', '300.1 MB', '2048 bytes')
+    """
+    return f"{n_bytes / 1e6:.4g} MB" if n_bytes >= 1_000_000 else f"{n_bytes} bytes"
+
+
+def _not_a_folder(folder: Path) -> str | None:
+    """Why ``folder`` cannot be a folder (it, or the nearest of its parents that exists, is a
+    file), or None: the OS only says "File exists" or "Not a directory", naming neither."""
+    for path in (folder, *folder.parents):
+        try:
+            if path.is_dir():
+                return None
+        except OSError:  # cannot look (no permission): the write will tell
+            return None
+        if os.path.lexists(path):
+            return "it is a file, not a folder" if path == folder else f"{path} is a file, not a folder"
+    return None
+
+
+def check_cache_dir(cache_dir: Path) -> Path:
+    """``cache_dir`` when it is a folder or can be made one; a file in its place or on its path
+    is an InputError now, not after the network work it would waste."""
+    reason = _not_a_folder(Path(cache_dir))
+    if reason:
+        raise InputError(f"cannot use the captions cache: {reason}", path=str(cache_dir))
+    return cache_dir
 
 
 def video_dir(video_id: str, cache_dir: Path) -> Path:
@@ -287,7 +334,7 @@ def read_info(video_id: str, cache_dir: Path) -> dict[str, Any] | None:
     path = video_dir(video_id, cache_dir) / INFO_NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # NotADirectory: the cache path is a file
         return None
     except (OSError, ValueError, RecursionError) as exc:  # RecursionError: arrays nested too deeply
         log.warning("ignoring unreadable %s: %s", path, exc)
@@ -314,7 +361,14 @@ def _cached_path(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, A
     return files[0] if files else None
 
 
-def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None) -> Transcript:
+def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None, *, max_bytes: int) -> Transcript:
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # load_captions says why it cannot be read
+    if size > max_bytes:  # put there by hand: parsing it would take minutes and gigabytes
+        raise InputError(f"cached caption file is {_size(size)}, over the {_size(max_bytes)} cap for captions; "
+                         "delete it", path=str(path))
     entry = _track_entry(info, lang)
     # An entry for another file (e.g. info.json names en.json3, which was deleted) says nothing
     # about this one.
@@ -360,7 +414,8 @@ def _store(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any], t
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create the captions cache: {exc.strerror or exc}", path=str(folder)) from exc
+        reason = _not_a_folder(folder) or exc.strerror or str(exc)
+        raise InputError(f"cannot create the captions cache: {reason}", path=str(folder)) from exc
     path = folder / f"{lang}.{track.ext}"
     _write(path, data)
     now = _now_utc()
@@ -485,6 +540,10 @@ def _classify(exc: BaseException, video_id: str, what: str) -> CaptionsError:
 
     msg = error_line(exc)
     for cur in _chain(exc):
+        if isinstance(cur, HTTPError) and cur.redirect_loop:  # its status is only the loop's last 30x
+            if what.startswith("captions"):
+                return NoCaptionsError(video_id, f"{what} cannot be had: too many redirects")
+            return VideoUnavailableError(video_id, f"video unavailable: too many redirects at {what}")
         if isinstance(cur, HTTPError):
             status = cur.status
             if status >= 500 or status in _RETRY_STATUS:
@@ -553,7 +612,25 @@ def _extract(ydl: Any, url: str, video_id: str) -> dict[str, Any]:
     return info
 
 
-def _download(ydl: Any, track: Track, video_id: str) -> bytes:
+def _read_capped(resp: Any, max_bytes: int, video_id: str, what: str) -> bytes:
+    """The body of ``resp``, refused (NoCaptionsError) once it is past ``max_bytes``: by its
+    Content-Length before reading, else as it comes, so a giant answer is never held whole."""
+    def too_big(seen: str) -> NoCaptionsError:
+        return NoCaptionsError(video_id, f"{what} is over the {_size(max_bytes)} cap for a caption file ({seen}); "
+                                         "nothing was cached")
+
+    length = str(resp.headers.get("Content-Length") or "").strip()
+    if length.isdigit() and int(length) > max_bytes:
+        raise too_big(f"Content-Length {_size(int(length))}")
+    data = bytearray()
+    while chunk := resp.read(_READ_CHUNK):
+        data += chunk
+        if len(data) > max_bytes:
+            raise too_big(f"stopped reading at {_size(len(data))}")
+    return bytes(data)
+
+
+def _download(ydl: Any, track: Track, video_id: str, *, max_bytes: int) -> bytes:
     """The track's bytes through yt-dlp's own HTTP stack (its headers, proxy, impersonation)."""
     from yt_dlp.networking import Request
     from yt_dlp.networking.exceptions import HTTPError, RequestError, TransportError
@@ -565,7 +642,7 @@ def _download(ydl: Any, track: Track, video_id: str) -> bytes:
 
     def get(extensions: dict[str, Any]) -> bytes:
         with ydl.urlopen(Request(track.url, headers=headers, extensions=extensions)) as resp:
-            return cast(bytes, resp.read())
+            return _read_capped(resp, max_bytes, video_id, what)
 
     try:
         if not track.impersonate:
@@ -583,12 +660,13 @@ def _download(ydl: Any, track: Track, video_id: str) -> bytes:
         raise _classify(exc, video_id, what) from exc
 
 
-def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str, Any], Track, bytes]:
+def _fetch_once(ydl: Any, url: str, video_id: str, lang: str, *,
+                max_bytes: int) -> tuple[dict[str, Any], Track, bytes]:
     info = _extract(ydl, url, video_id)
     track = choose_track(info, lang)
     if track is None:
         raise NoCaptionsError(video_id, f"no {lang} captions in any readable form (the video has: {_available(info)})")
-    data = _download(ydl, track, video_id)
+    data = _download(ydl, track, video_id, max_bytes=max_bytes)
     try:
         # Parse before caching: a garbled or empty answer must never become a cache hit.
         text = data.decode("utf-8-sig")
@@ -601,14 +679,14 @@ def _fetch_once(ydl: Any, url: str, video_id: str, lang: str) -> tuple[dict[str,
 
 
 def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_delay_s: float,
-                    socket_timeout_s: float) -> tuple[dict[str, Any], Track, bytes]:
+                    socket_timeout_s: float, max_bytes: int) -> tuple[dict[str, Any], Track, bytes]:
     import yt_dlp
 
     with yt_dlp.YoutubeDL(_ydl_params(lang, socket_timeout_s)) as ydl:
         attempt = 0
         while True:
             try:
-                return _fetch_once(ydl, url, video_id, lang)
+                return _fetch_once(ydl, url, video_id, lang, max_bytes=max_bytes)
             except NetworkError as err:
                 offline = _offline(err.__cause__)
                 if offline:  # waiting will not bring the network back within seconds
@@ -635,6 +713,7 @@ def fetch_captions(
     retries: int = 2,
     retry_delay_s: float = 0.5,
     socket_timeout_s: float = 20.0,
+    max_caption_bytes: int = MAX_CAPTION_BYTES,
 ) -> Transcript:
     """The video's captions in ``lang``: from the cache, else fetched with yt-dlp and cached.
 
@@ -642,8 +721,10 @@ def fetch_captions(
     (refused, timed out, HTTP 5xx/408/429) are retried ``retries`` times, waiting ``retry_delay_s``
     doubled each time (1.5 s in all by default), then raise :class:`NetworkError`; an offline
     machine (host name does not resolve, network unreachable) raises it at once; a missing video raises :class:`VideoUnavailableError`, a video without
-    usable captions :class:`NoCaptionsError`, ``offline`` without a cached file
-    :class:`NotCachedError`.
+    usable captions (or a caption file over ``max_caption_bytes``) :class:`NoCaptionsError`,
+    ``offline`` without a cached file :class:`NotCachedError`. A file where the video's cache
+    folder or one of its parents should be is an :class:`InputError` before any network work, as
+    is a cached caption file over ``max_caption_bytes``.
     """
     check_video_id(video_id)
     check_lang(lang)
@@ -653,13 +734,18 @@ def fetch_captions(
         path = _cached_path(video_id, lang, cache_dir, info)
         if path is not None:
             log.debug("%s: cache hit %s", video_id, path)
-            return _load_cached(path, lang, info)
+            return _load_cached(path, lang, info, max_bytes=max_caption_bytes)
+    folder = video_dir(video_id, cache_dir)
     if offline:
-        raise NotCachedError(video_id, f"no cached {lang} captions under {video_dir(video_id, cache_dir)} (offline)")
+        raise NotCachedError(video_id, f"no cached {lang} captions under {folder} (offline)")
     url = page_url(video_id, url_template)
+    reason = _not_a_folder(folder)
+    if reason:  # found now, not after the fetch it would waste
+        raise InputError(f"cannot create the captions cache: {reason}", path=str(folder))
     info, track, data = _fetch_retrying(
-        url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s, socket_timeout_s=socket_timeout_s
+        url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s, socket_timeout_s=socket_timeout_s,
+        max_bytes=max_caption_bytes,
     )
     path = _store(video_id, lang, cache_dir, info, track, data, url)
     log.info("%s: cached %s captions (%s, %s) at %s", video_id, lang, track.kind, track.ext, path)
-    return _load_cached(path, lang, read_info(video_id, cache_dir))
+    return _load_cached(path, lang, read_info(video_id, cache_dir), max_bytes=max_caption_bytes)

@@ -104,3 +104,41 @@ def test_unreadable_note_argument_exits_3(tmp_path: Path) -> None:
 def test_refresh_and_offline_contradict() -> None:
     result = runner.invoke(app, ["captions", VIDEO_ID, "--offline", "--refresh"])
     assert result.exit_code == 2
+
+
+# Nothing listens on port 9 (discard): a run that got as far as the network would fail with exit 5.
+_NO_SERVER = "http://127.0.0.1:9/{id}"
+
+
+def test_a_cache_path_through_a_file_is_a_usage_error_before_any_fetch(tmp_path: Path) -> None:
+    (tmp_path / "somefile").write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tmp_path / "somefile" / "sub"),
+                                 "--url-template", _NO_SERVER], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.stderr
+    assert "'--cache'" in result.stderr and f"{tmp_path / 'somefile'} is a file, not a folder" in result.stderr
+    assert "warning" not in result.stderr and result.stdout == ""
+
+
+def test_a_cache_from_the_environment_that_is_a_file_is_one_error_before_any_fetch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "somefile").write_text("", encoding="utf-8")
+    monkeypatch.setenv("CLIPTOOL_CACHE", str(tmp_path / "somefile"))
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--url-template", _NO_SERVER], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.stderr
+    assert "CLIPTOOL_CACHE" in result.stderr and "it is a file, not a folder" in result.stderr
+    assert "ignoring unreadable" not in result.stderr and result.stdout == ""
+
+
+def test_a_cached_caption_file_over_the_cap_is_refused_quickly(tiny_cache: Path) -> None:
+    with (tiny_cache / VIDEO_ID / "en.srt").open("r+b") as fh:
+        fh.truncate(60_000_000)  # sparse: 60 MB on paper, nothing on disk
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--cache", str(tiny_cache), "--offline"])
+    assert result.exit_code == 3, result.stderr
+    assert "en.srt: cached caption file is 60 MB, over the 50 MB cap for captions; delete it" in result.stderr
+
+
+def test_a_url_template_that_is_no_http_url_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["captions", VIDEO_ID, "--url-template", "not a url {id}"], env={"COLUMNS": "400"})
+    assert result.exit_code == 2, result.stderr
+    assert "'--url-template'" in result.stderr and "is not an http(s) URL" in result.stderr

@@ -7,21 +7,27 @@ is pure and is tested on hand-made info dicts shaped like YouTube's.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import json
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -362,6 +368,107 @@ def test_failed_write_keeps_old_cache_and_leaves_no_temp(
     assert fetch_captions("withcaption", cache_dir=cache, offline=True).cues[0].text.startswith("The months")
 
 
+class _OddHandler(SimpleHTTPRequestHandler):
+    """The test site, plus answers the shared server cannot give: redirects to themselves, a
+    Content-Length of 300 MB, a body with no length that goes on and on."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path in ("/loop.vtt", "/pageloop01x.html"):
+            self.send_response(302)
+            self.send_header("Location", path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif path == "/huge.vtt":  # what the QA server sent: 300 MB announced, a header, then it hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "text/vtt")
+            self.send_header("Content-Length", str(300_000_000))
+            self.end_headers()
+            self.wfile.write(b"WEBVTT\n\n")
+            self.close_connection = True
+        elif path == "/endless.vtt":  # no Content-Length: the body ends when the connection does
+            self.send_response(200)
+            self.send_header("Content-Type", "text/vtt")
+            self.end_headers()
+            self.close_connection = True
+            cues = b"".join(b"00:00:%02d.000 --> 00:00:%02d.500\nand on and on\n\n" % (s, s) for s in range(60))
+            with contextlib.suppress(OSError):  # the client stops reading: it should
+                self.wfile.write(b"WEBVTT\n\n")
+                for _ in range(2_000_000 // len(cues)):
+                    self.wfile.write(cues)
+        else:
+            super().do_GET()
+
+
+@pytest.fixture
+def odd_site() -> Iterator[str]:
+    """The URL template of a server on 127.0.0.1 that answers as :class:`_OddHandler`."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_OddHandler, directory=str(SITE)))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/{{id}}.html"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.e2e
+def test_a_caption_file_announced_past_the_cap_is_refused_unread(odd_site: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(NoCaptionsError) as err:
+        fetch_captions("hugecaption", cache_dir=tmp_path / "c", url_template=odd_site, retry_delay_s=DELAY)
+    assert time.monotonic() - started < 10
+    assert err.value.exit_code == 4
+    assert re.search(r"captions en\.vtt \(http://127\.0\.0\.1:\d+/huge\.vtt\) is over the 50 MB cap for a caption "
+                     r"file \(Content-Length 300 MB\); nothing was cached$", str(err.value)), str(err.value)
+    assert cached_files("hugecaption", tmp_path / "c") == []
+    assert read_info("hugecaption", tmp_path / "c") is None
+
+
+@pytest.mark.e2e
+def test_a_caption_file_without_length_is_read_only_up_to_the_cap(odd_site: str, tmp_path: Path) -> None:
+    with pytest.raises(NoCaptionsError, match=r"endless\.vtt\) is over the 100000 bytes cap for a caption file "
+                                              r"\(stopped reading at \d+ bytes\); nothing was cached$") as err:
+        fetch_captions("endlesscap1", cache_dir=tmp_path / "c", url_template=odd_site, retry_delay_s=DELAY,
+                       max_caption_bytes=100_000)
+    assert err.value.exit_code == 4
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("video_id", "want"), [
+    pytest.param("redirloop01", r"captions en\.vtt \(http://127\.0\.0\.1:\d+/loop\.vtt\) cannot be had: "
+                 r"too many redirects$", id="caption-track"),
+    pytest.param("pageloop01x", r"video unavailable: too many redirects at http://127\.0\.0\.1:\d+/pageloop01x\.html$",
+                 id="page"),
+])
+def test_a_redirect_loop_says_so(odd_site: str, tmp_path: Path, video_id: str, want: str) -> None:
+    with pytest.raises(CaptionsError) as err:
+        fetch_captions(video_id, cache_dir=tmp_path / "c", url_template=odd_site, retry_delay_s=DELAY)
+    assert re.search(want, str(err.value)), str(err.value)
+    assert err.value.exit_code == 4 and "302" not in str(err.value)
+
+
+@pytest.mark.e2e
+def test_a_file_where_a_cache_folder_should_be_fails_before_the_network(
+    site: LocalServer, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    cache = tmp_path / "c"
+    cache.mkdir()
+    (cache / "withcaption").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"/c/withcaption: cannot create the captions cache: it is a file, not a folder$"):
+        fetch_captions("withcaption", cache_dir=cache, url_template=_template(site))
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"cannot create the captions cache: \S+/file is a file, not a folder$"):
+        fetch_captions("withcaption", cache_dir=tmp_path / "file" / "sub", url_template=_template(site))
+    assert site.hits == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []  # no "unreadable info.json"
+
+
 # --------------------------------------------------------------------------- cache only (no network)
 
 
@@ -394,6 +501,14 @@ def test_cache_info_names_the_file_kind_and_duration(tmp_path: Path) -> None:
     (folder / "en.vtt").unlink()
     got = fetch_captions("AAAAAAAAAAA", cache_dir=tmp_path / "c", offline=True)
     assert (Path(got.source).name, got.kind) == ("en.srt", "unknown")
+
+
+def test_a_cached_caption_file_over_the_cap_is_refused_unread(tmp_path: Path) -> None:
+    _write_cache(tmp_path / "c" / "AAAAAAAAAAA")
+    with pytest.raises(InputError, match=r"en\.srt: cached caption file is \d+ bytes, over the 40 bytes cap for "
+                                         r"captions; delete it$") as err:
+        fetch_captions("AAAAAAAAAAA", cache_dir=tmp_path / "c", offline=True, max_caption_bytes=40)
+    assert err.value.exit_code == 3
 
 
 def test_corpus_cache_reads_offline(corpus: Path) -> None:
@@ -431,6 +546,14 @@ def test_bad_language_is_refused(tmp_path: Path, lang: str) -> None:
 def test_url_template_needs_id(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no \{id\}"):
         fetch_captions("AAAAAAAAAAA", cache_dir=tmp_path / "c", url_template="http://127.0.0.1/page")
+
+
+@pytest.mark.parametrize("template", ["not a url {id}", "ftp://127.0.0.1/{id}", "http:///{id}", "/{id}.html",
+                                      "http://[::1/{id}"])
+def test_url_template_must_be_http(tmp_path: Path, template: str) -> None:
+    with pytest.raises(InputError, match=r"is not an http\(s\) URL"):
+        fetch_captions("AAAAAAAAAAA", cache_dir=tmp_path / "c", url_template=template)
+    assert not (tmp_path / "c").exists()
 
 
 # --------------------------------------------------------------------------- choose_track (pure)

@@ -42,6 +42,8 @@ __all__ = [
     "CACHE_EXTS",
     "DEFAULT_URL_TEMPLATE",
     "MAX_CAPTION_BYTES",
+    "RETRIES",
+    "RETRY_DELAY_S",
     "Track",
     "YtdlpLog",
     "cached_files",
@@ -52,6 +54,7 @@ __all__ = [
     "download_failure",
     "error_line",
     "fetch_captions",
+    "offline_reason",
     "page_url",
     "read_info",
     "shown_url",
@@ -71,6 +74,8 @@ _FETCH_EXTS: tuple[CaptionFormat, ...] = ("json3", "vtt", "srt")
 # Cached files without an info.json (e.g. ../shared/corpus/cache): manual formats first.
 CACHE_EXTS: tuple[CaptionFormat, ...] = ("srt", "vtt", "json3")
 INFO_NAME = "info.json"
+RETRIES = 2  # a transient network failure (5xx, 429, a dropped connection) is tried this many times more
+RETRY_DELAY_S = 0.5  # ... after this long, doubling each time
 # An 11-hour talk's automatic captions are ~10 MB of vtt, some 30 MB of json3; parsing takes ~25x
 # a file's size in memory, so a 300 MB answer (a broken or hostile server) would take 8 GB.
 MAX_CAPTION_BYTES = 50_000_000
@@ -568,12 +573,12 @@ def download_failure(exc: BaseException) -> Literal["network", "unavailable", "o
     return "unavailable" if isinstance(failure, VideoUnavailableError) else "other"
 
 
-def _offline(exc: BaseException | None) -> str | None:
+def offline_reason(exc: BaseException | None) -> str | None:
     """Why ``exc`` says this machine is offline (no name resolution, no route), or None.
 
-    >>> _offline(OSError(101, "Network is unreachable"))
+    >>> offline_reason(OSError(101, "Network is unreachable"))
     'network is unreachable'
-    >>> _offline(ConnectionRefusedError(111, "Connection refused")) is None
+    >>> offline_reason(ConnectionRefusedError(111, "Connection refused")) is None
     True
     """
     if exc is None:
@@ -688,7 +693,7 @@ def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_d
             try:
                 return _fetch_once(ydl, url, video_id, lang, max_bytes=max_bytes)
             except NetworkError as err:
-                offline = _offline(err.__cause__)
+                offline = offline_reason(err.__cause__)
                 if offline:  # waiting will not bring the network back within seconds
                     raise NetworkError(video_id, f"{err.detail} ({offline}: not retried)") from err
                 if attempt >= retries:
@@ -710,8 +715,8 @@ def fetch_captions(
     url_template: str = DEFAULT_URL_TEMPLATE,
     offline: bool = False,
     refresh: bool = False,
-    retries: int = 2,
-    retry_delay_s: float = 0.5,
+    retries: int = RETRIES,
+    retry_delay_s: float = RETRY_DELAY_S,
     socket_timeout_s: float = 20.0,
     max_caption_bytes: int = MAX_CAPTION_BYTES,
 ) -> Transcript:

@@ -20,15 +20,18 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 import ffmpeg
 
 from cliptool.errors import FfmpegError, InputError, MediaError, MediaNetworkError, MediaUnavailableError
+from cliptool.fetch import RETRIES, RETRY_DELAY_S  # yt-dlp itself is imported only when media is fetched
 from cliptool.safe_write import file_lock, write_atomic
 from cliptool.timecode import format_ts, utc_now
 
@@ -46,6 +49,7 @@ __all__ = [
     "probe",
     "progress_of",
     "RW_TIMEOUT_S",
+    "STALE_DOWNLOAD_S",
     "stopping",
     "run_ffmpeg",
     "stop_ffmpeg",
@@ -79,6 +83,7 @@ _SIZE = re.compile(r"\b(\d{2,5})x(\d{2,5})\b")
 _TEXT_INPUT = re.compile(r"^Input #0, tty\b", re.MULTILINE)
 _INPUT_FORMAT = re.compile(r"^Input #0, (.+?),? from ", re.MULTILINE)
 _HTTP_STATUS = re.compile(r"(?:HTTP error|Server returned) (\d{3}\b[^\r\n]*)")
+_HTTP_URL = re.compile(r"https?://", re.IGNORECASE)
 _FFMPEG_EXIT = re.compile(r"\bffmpeg exited with code \d+")
 _NO_FORMAT = "Requested format is not available"
 _NO_SPACE = ("No space left on device", "Disk quota exceeded")
@@ -91,6 +96,16 @@ _LENGTH_SLACK_S = 2.0  # ... when it ends this close to the video's known length
 # A media server silent this long is given up on (ffmpeg's rw_timeout, for each read): without
 # it, ffmpeg waits forever on a server that accepted the connection and sends nothing.
 RW_TIMEOUT_S = 20.0
+# A download temp folder nothing was written into for this long was left by a killed run: a live
+# download writes all the time, and one whose server goes silent is given up on after RW_TIMEOUT_S.
+STALE_DOWNLOAD_S = 15 * 60.0
+_HEAD_BYTES = 64 * 1024  # of a media file, asked for to see whether its server serves ranges
+# A request's failure as yt-dlp's HTTP stack words it (urllib3, http.client, the OS) in a few words.
+_CONNECTION_CLOSED = re.compile(
+    r"remote end closed|connection aborted|connection reset|reset by peer|closed connection|incompleteread"
+    r"|broken pipe", re.IGNORECASE)
+_TIMED_OUT = re.compile(r"timed out", re.IGNORECASE)
+_REFUSED = re.compile(r"connection refused", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,15 +425,21 @@ def fetch_sections(
     fmt: str = DEFAULT_FORMAT,
     offline: bool = False,
     margin_s: float = 1.0,
+    retries: int = RETRIES,
+    retry_delay_s: float = RETRY_DELAY_S,
 ) -> list[MediaSource | MediaError]:
     """For each (start_s, end_s) a cached file that covers it, or the error that range alone met.
 
     yt-dlp fetches just the missing sections (its ``download_ranges``) in format ``fmt`` into
     ``cache_dir/<id>/media/``; a later clip of the same stretch reuses the file. A range past the
     video's end, or not cached with ``offline``, is a :class:`MediaError` in its place, so the other
-    clips of a note are still cut; a failed download or an unwritable cache raises.
+    clips of a note are still cut; a failed download or an unwritable cache raises. A download the
+    network fails (HTTP 5xx/408/425/429, a dropped or silent connection) is tried again as captions
+    are: ``retries`` times, waiting ``retry_delay_s`` doubled each time, then it raises
+    :class:`MediaNetworkError`.
     """
     folder = _media_dir(video_id, cache_dir)
+    _sweep_downloads(folder)
     # Everything cached: read without the lock, so a read-only cache (a shared or mounted one) serves.
     rows = _load_index(folder)
     if offline or all(_covering(rows, fmt, a, b) is not None for a, b in ranges):
@@ -434,11 +455,31 @@ def fetch_sections(
         if missing:
             # Whole-second section bounds keep the section's frames on the video's frame grid.
             wanted = _merge([(max(0.0, math.floor(a - margin_s)), math.ceil(b + margin_s)) for a, b in missing])
-            got = _download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt)
+            got = _download_retrying(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt,
+                                     retries=max(0, retries), retry_delay_s=retry_delay_s)
             names = {r["file"] for r in got}  # a section fetched again replaces its row, never doubles it
             rows = [r for r in rows if r.get("file") not in names] + got
             _save_index(folder, rows)
         return [_found(video_id, folder, rows, fmt, a, b, offline=False) for a, b in ranges]
+
+
+def _sweep_downloads(folder: Path, *, max_age_s: float = STALE_DOWNLOAD_S) -> None:
+    """Remove the ``.download.*`` temp folders a killed run left in the media folder.
+
+    Only folders nothing was written into for ``max_age_s``: another process may be downloading
+    into its own right now (where flock is missing, the media lock does not keep it out). A
+    read-only cache keeps them, silently: they cost space, not correctness.
+    """
+    now = time.time()
+    for work in folder.glob(".download.*"):
+        with contextlib.suppress(OSError):
+            if work.is_symlink() or not work.is_dir():
+                continue  # not a folder mkdtemp made
+            # The folder's own mtime changes only when a file is made in it; the files' as they grow.
+            with os.scandir(work) as entries:
+                newest = max([work.stat().st_mtime, *(e.stat(follow_symlinks=False).st_mtime for e in entries)])
+            if now - newest > max_age_s:
+                shutil.rmtree(work, ignore_errors=True)
 
 
 def _found(
@@ -499,29 +540,159 @@ def _remote_duration(formats: Sequence[tuple[str, dict[str, str]]]) -> float | N
     return None
 
 
-def _media_failure(formats: Sequence[tuple[str, dict[str, str]]]) -> str | None:
-    """Why ffmpeg could not read a media URL: ``media <url>: HTTP 404 Not Found`` (or its last line)."""
+def _ask_media(media_url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """Status and first bytes of a small ranged GET of a media URL; raises yt-dlp's request errors.
+
+    It goes through yt-dlp's HTTP stack (its proxy and TLS settings, the format's headers), which
+    gives the exact status: ffmpeg says only "5XX Server Error" of any 5xx.
+    """
+    import yt_dlp
+    from yt_dlp.networking import Request
+
+    from cliptool.fetch import YtdlpLog
+
+    # A healthy server answers this at once; a silent one has had RW_TIMEOUT_S already, in ffmpeg.
+    params = {"quiet": True, "no_warnings": True, "logger": YtdlpLog(), "socket_timeout": min(RW_TIMEOUT_S, 5.0)}
+    request = Request(media_url, headers={**headers, "Range": f"bytes=0-{_HEAD_BYTES - 1}"})
+    with yt_dlp.YoutubeDL(params) as ydl, ydl.urlopen(request) as resp:
+        # A server that ignores the range sends the whole file: read no more than asked.
+        return int(resp.status), bytes(resp.read(_HEAD_BYTES))
+
+
+def _request_failure(exc: BaseException) -> str:
+    """A failed media request in a few words: ``HTTP 503 Service Unavailable``, ``connection closed``."""
+    from yt_dlp.networking.exceptions import HTTPError
+
+    from cliptool.fetch import error_line
+
+    if isinstance(exc, HTTPError):
+        # The standard phrase, as ffmpeg says it: a server's own ("File not found") varies, HTTP/2 has none.
+        with contextlib.suppress(ValueError):
+            return f"HTTP {exc.status} {HTTPStatus(exc.status).phrase}"
+        return f"HTTP {exc.status} {exc.reason or ''}".strip()
+    text = str(exc)  # the causes' words too: urllib3 nests them in its message
+    for pattern, words in ((_CONNECTION_CLOSED, "connection closed"), (_TIMED_OUT, "timed out"),
+                           (_REFUSED, "connection refused")):
+        if pattern.search(text):
+            return words
+    return error_line(exc)
+
+
+def _media_failure(formats: Sequence[tuple[str, dict[str, str]]]) -> tuple[str, bool] | None:
+    """Why a media URL could not be read, and whether that was the network's fault (worth another
+    try): ``("media <url>: HTTP 404 Not Found", False)``, ``("media <url>: connection closed", True)``.
+
+    The status comes from an HTTP request; a media URL that answers is then read by ffmpeg, whose
+    last line says what is wrong with it. None when both go well.
+    """
+    from yt_dlp.utils import YoutubeDLError
+
+    from cliptool.fetch import download_failure, shown_url
+
     for media_url, headers in formats:
+        try:
+            if _HTTP_URL.match(media_url):  # HLS, DASH and the like are HTTP too; rtmp and files are not
+                _ask_media(media_url, headers)
+        except (YoutubeDLError, OSError) as exc:
+            return f"media {shown_url(media_url)}: {_request_failure(exc)}", download_failure(exc) == "network"
         try:
             run_ffmpeg(ffmpeg.output(_remote_input(media_url, headers), "-", f="null", t=0),
                        what=f"reading {media_url}")
         except FfmpegError as err:
-            from cliptool.fetch import shown_url
-
             shown = shown_url(media_url)
             status = _HTTP_STATUS.search(err.stderr)
             if status:
-                return f"media {shown}: HTTP {status.group(1).strip()}"
+                return f"media {shown}: HTTP {status.group(1).strip()}", False
             tail = next((ln for ln in reversed(err.stderr.splitlines()) if ln.strip()), "")
-            return f"media {shown}: {tail.strip() or 'ffmpeg cannot read it'}"
+            return f"media {shown}: {tail.strip() or 'ffmpeg cannot read it'}", False
         except MediaError:
             continue
     return None
 
 
-def _download(
-    video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str
+def _index_at_end(head: bytes) -> bool:
+    """True when an MP4's top-level boxes, read from its first bytes, reach its media data (mdat)
+    before its index (moov): without byte ranges, ffmpeg cannot seek to the index to read a section.
+
+    >>> def box(kind: bytes, body: bytes = b"") -> bytes: return (8 + len(body)).to_bytes(4, "big") + kind + body
+    >>> _index_at_end(box(b"ftyp", b"isom") + box(b"free") + box(b"mdat", b"...")), _index_at_end(box(b"ftyp") + box(b"moov"))
+    (True, False)
+    """
+    pos = 0
+    while pos + 8 <= len(head):
+        kind = head[pos + 4:pos + 8]
+        if kind in (b"moov", b"mdat"):
+            return kind == b"mdat"
+        size = int.from_bytes(head[pos:pos + 4], "big")
+        if size == 1 and pos + 16 <= len(head):  # a 64-bit size follows the type
+            size = int.from_bytes(head[pos + 8:pos + 16], "big")
+        if size < 8:  # 0 (the box runs to the end of the file), or not an MP4
+            return False
+        pos += size
+    return False
+
+
+def _unreadable_section(video_id: str, formats: Sequence[tuple[str, dict[str, str]]], err: MediaError,
+                        got: Path) -> MediaError:
+    """The error for a downloaded section ffmpeg cannot read, naming the media URL (its temp file
+    means nothing to the user) and, when it is so, the server's part in it."""
+    from yt_dlp.utils import YoutubeDLError
+
+    from cliptool.fetch import shown_url
+
+    for media_url, headers in formats:
+        if not _HTTP_URL.match(media_url):
+            continue
+        with contextlib.suppress(YoutubeDLError, OSError):
+            status, head = _ask_media(media_url, headers)
+            if status == 200 and _index_at_end(head):
+                return MediaError(
+                    f"{video_id}: cannot download a section of media {shown_url(media_url)}: its server does not "
+                    "serve byte ranges (it answers a ranged request with the whole file) and the file's index "
+                    "is at its end, so no part of it can be read alone; download the whole file and pass it "
+                    "with --media FILE")
+    why = str(err).removeprefix(f"{got}: ").removeprefix(f"{got.resolve()}: ")
+    shown = ", ".join(f"media {shown_url(u)}" for u, _ in formats) or "the video"
+    return MediaError(f"{video_id}: the section downloaded from {shown} cannot be read: {why}")
+
+
+def _download_retrying(
+    video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str, retries: int,
+    retry_delay_s: float,
 ) -> list[dict[str, Any]]:
+    """:func:`_download`, tried again after a failure that was the network's, with the captions' policy."""
+    # one reading of "this machine is offline" for captions and media
+    from cliptool.fetch import offline_reason
+
+    attempt = 0
+    while True:
+        try:
+            return _download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt,
+                             last_try=attempt >= retries)
+        except MediaNetworkError as err:
+            offline = offline_reason(err.__cause__)
+            if offline:  # waiting will not bring the network back within seconds
+                raise MediaNetworkError(f"{err} ({offline}: not retried)") from err
+            if stopping():  # SIGTERM or Ctrl-C killed the download: no second one
+                raise
+            if attempt >= retries:
+                raise MediaNetworkError(f"{err} (gave up after {attempt + 1} attempt{'s' if attempt else ''})") from err
+            delay = retry_delay_s * 2**attempt
+            log.info("%s; retrying in %.3g s", err, delay)
+            time.sleep(delay)
+            attempt += 1
+
+
+def _download(
+    video_id: str, wanted: list[tuple[float, float]], *, folder: Path, url_template: str, fmt: str,
+    last_try: bool = True,
+) -> list[dict[str, Any]]:
+    """yt-dlp's download of the ``wanted`` sections into ``folder``: their index rows, files in place.
+
+    A failure the network may have caused raises :class:`MediaNetworkError`; so does one nothing
+    explains (the media reads fine when asked again, as after a single 503 or dropped connection)
+    unless this is the ``last_try``.
+    """
     import contextvars
 
     import yt_dlp
@@ -568,10 +739,15 @@ def _download(
             msg = error_line(exc)
             if _NO_FORMAT in msg:  # yt-dlp's text sends the user to its own --list-formats
                 msg = f"no format of the video matches {fmt!r} (try another --format, or leave it out)"
-            elif _FFMPEG_EXIT.search(msg):  # yt-dlp ran ffmpeg quietly: ask the media URL ourselves why
-                msg = _media_failure(formats) or msg
             failure = {"network": MediaNetworkError, "unavailable": MediaUnavailableError}.get(
                 download_failure(exc), MediaError)
+            if _FFMPEG_EXIT.search(msg):  # yt-dlp ran ffmpeg quietly: ask the media URL ourselves why
+                found = _media_failure(formats)
+                if found is not None:
+                    msg, network = found
+                    failure = MediaNetworkError if network else MediaError
+                elif not last_try:  # gone when asked again: a passing fault another try gets past
+                    failure = MediaNetworkError
             raise failure(f"{video_id}: cannot download the video from {url}: {msg}") from exc
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -589,7 +765,10 @@ def _download(
                 continue
             start = float(d.get("section_start") or 0.0)
             requested_end = d.get("section_end")
-            media = probe(got)
+            try:
+                media = probe(got)
+            except MediaError as err:  # e.g. an empty file: ffmpeg could not seek in the media
+                raise _unreadable_section(video_id, formats, err, got) from err
             end = start + media.duration_s
             video_end = length
             if requested_end is not None and end < float(requested_end) - _SHORT_S:
@@ -603,9 +782,9 @@ def _download(
                 # only a section stopping well before it is one cut short.
                 if length is None or end < min(float(requested_end) - _SHORT_S, length - _LENGTH_SLACK_S):
                     said = "the video is longer" if length is not None else "the video's length cannot be read"
-                    raise MediaError(
+                    raise MediaNetworkError(  # tried again, as any dropped connection
                         f"{video_id}: the download of {format_ts(start)}-{format_ts(float(requested_end))} stopped "
-                        f"at {format_ts(end)} and {said}: the connection was cut; nothing was kept, try again")
+                        f"at {format_ts(end)} and {said}: the connection was cut; nothing was kept")
                 if end - start < _SHORT_S:
                     got.unlink(missing_ok=True)
                     past_end += 1

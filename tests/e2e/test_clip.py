@@ -507,7 +507,7 @@ def test_a_download_the_network_fails_exits_as_a_network_failure(tmp_path: Path)
         port = probe_port.getsockname()[1]  # closed again: nothing listens there
     template = f"http://127.0.0.1:{port}/{{id}}.html"
     with pytest.raises(MediaNetworkError, match="Connection refused") as err:
-        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template, retry_delay_s=0.01)
     assert err.value.exit_code == 5
     note = tmp_path / "talk.md"
     note.write_text(f'---\nvideoId: {VID}\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>.\n',
@@ -533,12 +533,14 @@ def test_a_download_the_server_cuts_short_is_an_error_not_a_short_clip(
     source: Path, tmp_path: Path, site: tuple[Any, str]
 ) -> None:
     """ffmpeg takes a dropped connection for the end of the file: a section shorter than asked
-    while the video goes on is a failed download, and nothing of it is cached."""
+    while the video goes on is a failed download (the network's: tried again, then exit 5), and
+    nothing of it is cached."""
     server, template = site
     cache = tmp_path / "cache"
-    server.cut("/talk.mp4", source.stat().st_size // 4, times=10)
-    with pytest.raises(MediaError, match=rf"{VID}: the download of 00:00:\d\d-00:00:\d\d stopped at 00:00:\d\d and the video is longer"):
-        fetch_sections(VID, [(20.0, 30.0)], cache_dir=cache, url_template=template)
+    server.cut("/talk.mp4", source.stat().st_size // 4, times=100)
+    with pytest.raises(MediaNetworkError, match=rf"{VID}: the download of 00:00:\d\d-00:00:\d\d stopped at 00:00:\d\d "
+                       r"and the video is longer: the connection was cut; nothing was kept \(gave up after 3 attempts\)$"):
+        fetch_sections(VID, [(20.0, 30.0)], cache_dir=cache, url_template=template, retry_delay_s=0.01)
     media = cache / VID / "media"
     assert not list(media.glob("*.mp4")) and not (media / "sections.json").exists()
     server.reset()
@@ -553,9 +555,10 @@ def test_a_media_server_that_stalls_is_given_up_on(
     monkeypatch.setattr(media_mod, "RW_TIMEOUT_S", 2.0)
     server.stall("/talk.mp4", 30.0, times=10)
     t0 = time.monotonic()
-    with pytest.raises(MediaError, match=f"{VID}: cannot download the video"):
-        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template)
+    with pytest.raises(MediaNetworkError, match=f"{VID}: cannot download the video .*: timed out") as err:
+        fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template, retries=0)
     assert time.monotonic() - t0 < 25  # not the 30 s stall, let alone forever
+    assert err.value.exit_code == 5  # the network's failure (test_media_download: it is tried again)
 
 
 def test_a_format_no_stream_matches_is_said_without_yt_dlp_options(tmp_path: Path, site: tuple[Any, str]) -> None:

@@ -42,10 +42,10 @@ from cliptool.errors import (
 )
 from cliptool.fetch import (
     Track,
-    _offline,
     cached_files,
     choose_track,
     fetch_captions,
+    offline_reason,
     read_info,
     ytdlp_version,
 )
@@ -337,7 +337,7 @@ def _transport_error(cause: BaseException) -> BaseException:
     ],
 )
 def test_offline_failures_are_told_from_retryable_ones(exc: BaseException | None, want: str | None) -> None:
-    assert _offline(exc) == want
+    assert offline_reason(exc) == want
 
 
 @pytest.mark.e2e

@@ -246,7 +246,7 @@ class Tuning:
     moved_ratio: float = 2.0  # ... or this many times what the cited time says
     fallback_coverage: float = 0.3  # ... else a passage elsewhere saying this much takes its place
     lead_in_ratio: float = 0.1  # a lead-in sentence saying this share of the core keeps "ok"
-    lead_in_gap_s: float = 3.0  # ... unless a silence this long parts it from the core
+    lead_in_gap_s: float = 5.0  # ... unless a silence longer than this parts it from the core
     said_before: float = 0.3  # a sentence before the cited time saying this much, when the rest says nothing
     said_after: float = 0.25  # "nothing": under this share of what the passage's best sentence says
     start_window: int = 12  # words of auto captions that must say the claim most densely (see _refine_start)

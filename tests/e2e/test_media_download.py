@@ -104,9 +104,12 @@ def test_a_media_server_silent_every_time_is_a_network_failure(
     server, template = site
     monkeypatch.setattr(media_mod, "RW_TIMEOUT_S", 0.5)
     server.stall("/talk.mp4", 30.0, times=100)
+    t0 = time.monotonic()
     with pytest.raises(MediaNetworkError) as err:
         fetch_sections(VID, [(10.0, 15.0)], cache_dir=tmp_path / "cache", url_template=template, retries=1, **FAST)
+    assert time.monotonic() - t0 < 25  # not the 30 s stall, let alone forever
     assert str(err.value).endswith(f"media {server.url('talk.mp4')}: timed out (gave up after 2 attempts)")
+    assert err.value.exit_code == 5  # the network's failure
 
 
 def test_cli_clip_exits_5_when_the_media_server_keeps_failing(tmp_path: Path, site: tuple[Any, str]) -> None:

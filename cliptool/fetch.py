@@ -17,16 +17,17 @@ import os
 import re
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from cliptool import __version__
 from cliptool.captions import CaptionFormat, load_captions, parse_captions
 from cliptool.errors import (
     CaptionsError,
+    CliptoolError,
     InputError,
     NetworkError,
     NoCaptionsError,
@@ -59,6 +60,7 @@ __all__ = [
     "read_info",
     "shown_url",
     "video_dir",
+    "with_retries",
     "ytdlp_version",
 ]
 
@@ -688,20 +690,39 @@ def _fetch_retrying(url: str, video_id: str, lang: str, *, retries: int, retry_d
     import yt_dlp
 
     with yt_dlp.YoutubeDL(_ydl_params(lang, socket_timeout_s)) as ydl:
-        attempt = 0
-        while True:
-            try:
-                return _fetch_once(ydl, url, video_id, lang, max_bytes=max_bytes)
-            except NetworkError as err:
-                offline = offline_reason(err.__cause__)
-                if offline:  # waiting will not bring the network back within seconds
-                    raise NetworkError(video_id, f"{err.detail} ({offline}: not retried)") from err
-                if attempt >= retries:
-                    raise NetworkError(video_id, f"{err.detail} (gave up after {attempt + 1} attempt{'s' if attempt else ''})") from err
-                delay = retry_delay_s * 2**attempt
-                log.info("%s: %s; retrying in %.3g s", video_id, err.detail, delay)
-                time.sleep(delay)
-                attempt += 1
+        return with_retries(lambda _last: _fetch_once(ydl, url, video_id, lang, max_bytes=max_bytes), NetworkError,
+                            lambda err, note: NetworkError(video_id, f"{err.detail} ({note})"),
+                            retries=retries, retry_delay_s=retry_delay_s)
+
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=CliptoolError)
+
+
+def with_retries(attempt: Callable[[bool], _T], network_error: type[_E], reword: Callable[[_E, str], _E], *,
+                 retries: int, retry_delay_s: float, stop: Callable[[], bool] = lambda: False) -> _T:
+    """``attempt(last_try)``, tried again after ``network_error`` (the network's fault) up to
+    ``retries`` times, waiting ``retry_delay_s`` doubled each time: captions' and media's one policy.
+
+    An offline machine is not retried (waiting will not bring the network back within seconds), nor
+    a run being stopped (``stop``); the error that ends it is ``reword`` of the last one with why.
+    """
+    tried = 0
+    while True:
+        try:
+            return attempt(tried >= retries)
+        except network_error as err:
+            offline = offline_reason(err.__cause__)
+            if offline:
+                raise reword(err, f"{offline}: not retried") from err
+            if stop():
+                raise
+            if tried >= retries:
+                raise reword(err, f"gave up after {tried + 1} attempt{'s' if tried else ''}") from err
+            delay = retry_delay_s * 2**tried
+            log.info("%s; retrying in %.3g s", err, delay)
+            time.sleep(delay)
+            tried += 1
 
 
 # --------------------------------------------------------------------------- public entry

@@ -661,26 +661,13 @@ def _download_retrying(
     retry_delay_s: float,
 ) -> list[dict[str, Any]]:
     """:func:`_download`, tried again after a failure that was the network's, with the captions' policy."""
-    # one reading of "this machine is offline" for captions and media
-    from cliptool.fetch import offline_reason
+    from cliptool.fetch import with_retries
 
-    attempt = 0
-    while True:
-        try:
-            return _download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt,
-                             last_try=attempt >= retries)
-        except MediaNetworkError as err:
-            offline = offline_reason(err.__cause__)
-            if offline:  # waiting will not bring the network back within seconds
-                raise MediaNetworkError(f"{err} ({offline}: not retried)") from err
-            if stopping():  # SIGTERM or Ctrl-C killed the download: no second one
-                raise
-            if attempt >= retries:
-                raise MediaNetworkError(f"{err} (gave up after {attempt + 1} attempt{'s' if attempt else ''})") from err
-            delay = retry_delay_s * 2**attempt
-            log.info("%s; retrying in %.3g s", err, delay)
-            time.sleep(delay)
-            attempt += 1
+    return with_retries(
+        lambda last_try: _download(video_id, wanted, folder=folder, url_template=url_template, fmt=fmt,
+                                   last_try=last_try),
+        MediaNetworkError, lambda err, note: MediaNetworkError(f"{err} ({note})"),
+        retries=retries, retry_delay_s=retry_delay_s, stop=stopping)
 
 
 def _download(

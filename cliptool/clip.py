@@ -79,7 +79,6 @@ __all__ = [
     "update_index",
     "verdict_notice",
     "verdict_notices",
-    "write_manifest",
 ]
 
 log = logging.getLogger(__name__)
@@ -800,13 +799,6 @@ def _absolute(source: str) -> str:
     if not source or "://" in source:
         return source
     return str(Path(source).resolve())
-
-
-def write_manifest(result: ClipResult, manifest: dict[str, Any]) -> Path:
-    """``<clip>.json`` beside the clip, written atomically."""
-    path = result.path.with_suffix(result.path.suffix + ".json")
-    _atomic_json(path, manifest)
-    return path
 
 
 def update_index(out_dir: Path, manifest: dict[str, Any]) -> Path:

@@ -129,6 +129,7 @@ _CALLOUT = re.compile(r"^[ \t]*\[!\w[\w-]*(?:\|([^\]\n]*))?\][+-]?", re.MULTILIN
 _BLOCK_MARKER = re.compile(
     r"^[ \t]*(?:#{1,6}(?=[ \t]|$)|(?:[*+-]|(\d{1,9})[.)])(?=[ \t])(?:[ \t]+\[[ xX]\])?)", re.MULTILINE
 )
+_ATX_CLOSE = re.compile(r"[ \t]+#+[ \t]*\Z")
 _ORDERED = re.compile(r"[ \t]*\d{1,9}[.)][ \t]")
 _MID_LINE = "\ue002"  # held before a segment that starts mid-line, where no line-start markup can be
 _WIKI_LINK = re.compile(r"!?\[\[([^\[\]|\n]*)(?:\|([^\[\]\n]*))?\]\]")
@@ -997,7 +998,10 @@ def _clean(segment: str, keys: frozenset[str] = frozenset(), *, block_start: boo
         s = _QUOTE_PREFIX.sub("", s)
     if "[!" in s:
         s = _CALLOUT.sub(lambda m: f"{m.group(1) or ''} ", s)
+    heading = block_start and _HEADING.match(s) is not None
     s = _BLOCK_MARKER.sub(_unmarked, s)
+    if heading:
+        s = _ATX_CLOSE.sub("", s)  # "## Heading ##": the closing run is markup too
     if ">" in s:
         s = _QUOTE_PREFIX.sub("", s)  # "- > quote": a list item holding a quote
     if not block_start:

@@ -911,6 +911,7 @@ def test_a_number_ending_a_wrapped_line_is_no_list_item(body: str, expected: lis
         ("Call my__private__name, not __bold__ {a}", ["Call my__private__name, not bold"]),
         ("A hard break\\\ngoes on {a}", ["A hard break goes on"]),
         ("Cause {a} -> effect {b} → result {c}", ["Cause", "effect", "result"]),
+        ("## Heading ## {a}\n\n# C# rocks {b}", ["Heading", "C# rocks"]),  # an ATX heading's closing run
         # a row citing two times in one cell: both back the row's claim
         ("| # | time | claim |\n|---|---|---|\n| 3 | {a}, {b} | claim three |\n| 4 | {c} | claim four |",
          ["claim three", "claim three", "claim four"]),

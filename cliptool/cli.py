@@ -220,10 +220,10 @@ def _nonempty_path(value: str) -> Path:
 
 
 CACHE_OPT = typer.Option(None, "--cache", file_okay=False, callback=_cache_dir,
-                         help="Caption cache folder (env CLIPTOOL_CACHE, default ./cache).")
+                         help="Cache folder for captions, and clip's media sections (env CLIPTOOL_CACHE, default ./cache).")
 OFFLINE_OPT = typer.Option(False, "--offline", help="Never touch the network; use the cache only.")
 LANG_OPT = typer.Option(None, "--lang", callback=_checked_lang, metavar="LANG", show_default=False,
-                        help="Language of the captions to use [default: each note's lang, else en].")
+                        help="Language of the captions to use (default: each note's lang, else en).")
 TOLERANCE_OPT = typer.Option(5.0, "--tolerance", metavar="S", min=0.0,
                              help="Seconds a cited time may precede its passage and still be ok.")
 URL_OPT = typer.Option(None, "--url-template", callback=_checked_url_template,
@@ -590,7 +590,7 @@ def verify_cmd(
     lang: str | None = LANG_OPT,
     url_template: str | None = URL_OPT,
     fmt: Annotated[_ReportFormat | None, typer.Option(
-        "--format", help="Report format [default: from --output's extension (.json .csv .md .html), else table]",
+        "--format", help="Report format (default: from --output's extension, .json .csv .md .html, else table).",
         show_default=False,
     )] = None,
     output: Annotated[Path | None, typer.Option(

@@ -234,3 +234,21 @@ def site_copy(tmp_path: Path) -> Callable[[Path], Path]:
         return dest
 
     return copy
+
+
+@pytest.fixture
+def clip_one_claim(tmp_path: Path) -> Callable[[str, str], Any]:
+    """Run ``cliptool clip --all`` on a one-claim note about ``video_id`` whose media comes from the
+    page ``url_template`` names (cache and clips under tmp_path); the CliRunner result."""
+    from typer.testing import CliRunner
+
+    from cliptool.cli import app
+
+    def run(video_id: str, url_template: str) -> Any:
+        note = tmp_path / "talk.md"
+        note.write_text(f'---\nvideoId: {video_id}\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:12">'
+                        "[00:00:12]</a>.\n", encoding="utf-8")
+        return CliRunner().invoke(app, ["clip", str(note), "--all", "--url-template", url_template, "--cache",
+                                        str(tmp_path / "cache"), "--out", str(tmp_path / "clips")])
+
+    return run

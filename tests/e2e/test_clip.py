@@ -497,7 +497,7 @@ def test_download_failure_is_a_media_error(tmp_path: Path, site: tuple[Any, str]
     assert not list((tmp_path / "cache" / VID / "media").glob("*.mp4"))
 
 
-def test_a_download_the_network_fails_exits_as_a_network_failure(tmp_path: Path) -> None:
+def test_a_download_the_network_fails_exits_as_a_network_failure(tmp_path: Path, clip_one_claim: Any) -> None:
     """A refused connection is the network's failure, exit code 5 as for captions, not a media one (6)."""
     import socket
 
@@ -508,11 +508,7 @@ def test_a_download_the_network_fails_exits_as_a_network_failure(tmp_path: Path)
     with pytest.raises(MediaNetworkError, match="Connection refused") as err:
         fetch_sections(VID, [(1.0, 3.0)], cache_dir=tmp_path / "cache", url_template=template, retry_delay_s=0.01)
     assert err.value.exit_code == 5
-    note = tmp_path / "talk.md"
-    note.write_text(f'---\nvideoId: {VID}\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>.\n',
-                    encoding="utf-8")
-    run = CliRunner().invoke(app, ["clip", str(note), "--all", "--url-template", template, "--cache",
-                                   str(tmp_path / "cache"), "--out", str(tmp_path / "clips")])
+    run = clip_one_claim(VID, template)
     assert run.exit_code == 5, run.output
     assert "cannot download the video" in run.stderr and "0 clips made" in run.stderr
 

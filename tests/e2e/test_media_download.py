@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from cliptool import media as media_mod
-from cliptool.cli import app
 from cliptool.errors import MediaError, MediaNetworkError
 from cliptool.media import fetch_sections, ffmpeg_exe, probe
 
@@ -112,14 +110,10 @@ def test_a_media_server_silent_every_time_is_a_network_failure(
     assert err.value.exit_code == 5  # the network's failure
 
 
-def test_cli_clip_exits_5_when_the_media_server_keeps_failing(tmp_path: Path, site: tuple[Any, str]) -> None:
+def test_cli_clip_exits_5_when_the_media_server_keeps_failing(site: tuple[Any, str], clip_one_claim: Any) -> None:
     server, template = site
     server.fail("/talk.mp4", 503, times=100)
-    note = tmp_path / "talk.md"
-    note.write_text(f'---\nvideoId: {VID}\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:12">[00:00:12]</a>.\n',
-                    encoding="utf-8")
-    run = CliRunner().invoke(app, ["clip", str(note), "--all", "--url-template", template, "--cache",
-                                   str(tmp_path / "cache"), "--out", str(tmp_path / "clips")])
+    run = clip_one_claim(VID, template)
     assert run.exit_code == 5, run.output
     assert f"media {server.url('talk.mp4')}: HTTP 503 Service Unavailable (gave up after 3 attempts)" in run.stderr
     assert "0 clips made" in run.stderr

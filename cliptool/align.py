@@ -62,6 +62,12 @@ _SPOKEN = str.maketrans({
     }.items()
 })
 # ... and write function names short that the speaker says in full ("sin(θ)" is "sine of theta").
+# Notes write "3 layers" where the speaker says "three layers", and the other way round: small
+# numbers spelled out are read as digits on both sides. "one" and "two" stay function words
+# ("one of the", "the two"): read as digits they matched any "1" or "2" and lost on the corpus.
+_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero - - three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty".split()) if w != "-"}
 _SPOKEN_WORDS = {"sin": "sine", "cos": "cosine", "tan": "tangent", "sqrt": "square root", "ln": "natural log",
                  "det": "determinant"}
 
@@ -71,12 +77,15 @@ def tokens(text: str) -> list[str]:
 
     >>> tokens("The networks are recognizing handwritten digits!")
     ['netwo', 'recog', 'handw', 'digit']
+    >>> tokens("Three layers of 16 neurons") == tokens("3 layers of sixteen neurons")
+    True
     >>> tokens("θ-double-dot = −g/L·sin(θ)")
     ['theta', 'doubl', 'dot', 'sine', 'theta']
     """
     out: list[str] = []
     for w in _WORD.findall(text.translate(_SPOKEN).lower()):
         w = w.split("'")[0]
+        w = _NUMBERS.get(w, w)
         if w in _STOP or (len(w) < 2 and not w.isdigit()):
             continue
         out.extend(_stem(p) for p in _SPOKEN_WORDS.get(w, w).split())

@@ -403,6 +403,18 @@ def test_function_names_a_note_abbreviates_meet_the_words_the_speaker_says() -> 
     assert (a.status, a.start) == ("shifted", 300.0)
 
 
+@pytest.mark.parametrize(("said", "claim"), [("three", "3"), ("3", "three"), ("sixteen", "16")])
+def test_numbers_in_digits_meet_the_same_numbers_spelled_out(said: str, claim: str) -> None:
+    # Only the number tells the two frames apart; the note cites a moment that says neither.
+    other = "five" if said.isalpha() else "5"
+    talk = [(t, SAID.get(t, f"Now we count slowly, item {n}.")) for n, t in enumerate(range(0, 600, 6))]
+    talk[5] = (30.0, f"The old frame holds {other} combs of brood.")
+    talk[50] = (300.0, f"The new frame holds {said} combs of brood.")
+    claims = _claims(("00:07:06", f"A frame holds {claim} combs of brood"))
+    (a,) = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    assert (a.status, a.start) == ("shifted", 300.0)
+
+
 def test_a_claim_said_twice_goes_where_the_notes_order_puts_it() -> None:
     # Pollination is said at 05:00 and 15:00; the claim's own time points at filler, but its
     # neighbours in the note are confirmed at 14:00 and 19:00.

@@ -274,10 +274,19 @@ def shown_url(url: str) -> str:
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` if it is a language code yt-dlp and the cache can use (en, pt-BR, zh-Hans), else an InputError."""
+    """``lang`` in the case YouTube writes it (en, pt-BR, zh-Hans) if it is a language code yt-dlp
+    and the cache can use, else an InputError.
+
+    Language tags ignore case, so ``EN`` is ``en``: one spelling keeps one cache file per language.
+
+    >>> check_lang("EN"), check_lang("pt-br"), check_lang("ZH-HANS"), check_lang("es-419")
+    ('en', 'pt-BR', 'zh-Hans', 'es-419')
+    """
     if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
-    return lang
+    first, *rest = lang.split("-")
+    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p.lower()
+                                      for p in rest)])
 
 
 def _size(n_bytes: int) -> str:
@@ -382,7 +391,13 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None, *, max_b
     if entry is not None and entry.get("file") != path.name:
         entry = None
     kind = entry.get("kind") if entry else None
-    transcript = load_captions(path, language=lang, kind=cast(CaptionKind, kind) if kind in _KINDS else "unknown")
+    # The track's own language: asked for en-US, a video with only "en" captions is checked
+    # against those, and the report must say en, not what was asked.
+    # (A translation's key is yt-dlp's "<target>-<source>": its text is in the language asked.)
+    track = entry.get("track") if entry and kind != "auto-translated" else None
+    language = track.removesuffix("-orig") if isinstance(track, str) and _LANG.fullmatch(track) else lang
+    transcript = load_captions(path, language=language,
+                               kind=cast(CaptionKind, kind) if kind in _KINDS else "unknown")
     duration = (info or {}).get("duration_s")
     if isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > 0:
         transcript = replace(transcript, duration_s=float(duration))
@@ -753,7 +768,7 @@ def fetch_captions(
     is a cached caption file over ``max_caption_bytes``.
     """
     check_video_id(video_id)
-    check_lang(lang)
+    lang = check_lang(lang)
     cache_dir = Path(cache_dir)
     if not refresh:
         info = read_info(video_id, cache_dir)

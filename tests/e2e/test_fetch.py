@@ -142,6 +142,27 @@ def test_fetch_writes_cache_then_offline_reread_makes_no_request(site: LocalServ
 
 
 @pytest.mark.e2e
+def test_a_language_in_capitals_is_the_same_language_and_cache_file(site: LocalServer, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    got = fetch_captions("withcaption", lang="EN", cache_dir=cache, url_template=_template(site))
+    assert got.language == "en"
+    assert cached_files("withcaption", cache) == [cache / "withcaption" / "en.vtt"]
+    site.reset()
+    assert fetch_captions("withcaption", lang="en", cache_dir=cache, url_template=_template(site)) == got
+    assert site.hits == []
+
+
+@pytest.mark.e2e
+def test_a_regional_language_the_video_lacks_reports_the_track_used(site: LocalServer, tmp_path: Path) -> None:
+    """Asked for en-US, a video with only "en" captions is checked against those, and says so."""
+    cache = tmp_path / "cache"
+    got = fetch_captions("withcaption", lang="en-us", cache_dir=cache, url_template=_template(site))
+    assert (got.language, got.kind) == ("en", "manual")
+    assert read_info("withcaption", cache)["tracks"]["en-US"]["track"] == "en"
+    assert fetch_captions("withcaption", lang="en-US", cache_dir=cache, offline=True) == got
+
+
+@pytest.mark.e2e
 def test_cache_hit_does_not_import_ytdlp(site: LocalServer, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     fetch_captions("withcaption", cache_dir=cache, url_template=_template(site))

@@ -120,7 +120,7 @@ _YT_URL = re.compile(
     re.IGNORECASE,
 )
 _T_PARAM = re.compile(r"(?:[?&#]|&amp;)(?:t|start)=([^&#\s]*)")  # start= on embed links; an href may write &amp;
-_T_MORE = re.compile(r"[.,:]\d")
+_T_MORE = re.compile(r"[.,:]\d|[^\W_]")  # "36.5", "1e3", "36sec": more of the value, not punctuation after it
 _T_VALUE = re.compile(r"\d+(?::\d{1,2}){1,2}(?![\d:])|\d+(?:[hms]\d*)*", re.IGNORECASE)  # t=22:47 too
 
 # Claim text clean-up.
@@ -1111,7 +1111,7 @@ def _t_of_url(url: str, video_id: str) -> tuple[int, int] | None:
     # A value with no time at its start ("t=soon") stays whole, to be reported as impossible.
     value = _T_VALUE.match(t.group(1))
     if value and _T_MORE.match(t.group(1), value.end()):
-        value = None  # "t=36.5": not a value fix could rewrite, so reported whole as impossible
+        value = None  # "t=36.5", "t=1e3": not a value fix could rewrite, so reported whole as impossible
     end = value.end() if value else len(t.group(1).rstrip(".,;:!?"))
     return (t.start(1), t.start(1) + end) if end else None
 

@@ -399,6 +399,8 @@ ERRORS = [
     ("not a time", note(f"x {anchor('soon')}"), 6, "impossible timestamp 'soon'"),
     ("bad t=", note(f"x [a](https://youtu.be/{VID}?t=zz)"), 6, "impossible timestamp 'zz'"),
     ("t= with a fraction", note(f"x https://youtu.be/{VID}?t=36.5"), 6, "impossible timestamp '36.5'"),
+    ("t= in exponent form", note(f"x [a](https://youtu.be/{VID}?t=1e3)"), 6, "impossible timestamp '1e3'"),
+    ("t= with a word after it", note(f"x https://youtu.be/{VID}?t=36sec"), 6, "impossible timestamp '36sec'"),
     ("anchor without a time", note('x <a class="yt-timestamp">here</a>'), 6, "no data-t"),
     ("videoId twice", note("x", front=f"videoId: {VID}\ntitle: t\nvideoId: {OTHER}\n"), 4,
      "videoId given twice (first on line 2)"),

@@ -69,6 +69,10 @@ def label_key(label: str) -> str:
 # it, so a later run does not take the backups for notes and rewrite the only clean originals.
 BACKUP_TAG = ".cliptool-backups"
 
+# The first line of verify's Markdown report: the note finder skips such a file in a folder it
+# walks, so a report written beside the notes is not read back as a broken note on the next run.
+REPORT_HEADING = "# cliptool verify report"
+
 
 @dataclass(frozen=True, slots=True)
 class Span:

@@ -26,6 +26,7 @@ from cliptool.models import (
     EMPHASIS_CLOSER,
     LINE_BREAK,
     MARK_CLASS,
+    REPORT_HEADING,
     Claim,
     Note,
     Span,
@@ -281,6 +282,8 @@ def find_notes(paths: Sequence[str | Path]) -> tuple[list[Path], list[str]]:
                         notices.append(f"skipped {child}: not a {'/'.join(NOTE_SUFFIXES)} file")
                     elif _is_special(child):
                         notices.append(f"skipped {child}: not a regular file")
+                    elif _is_report(child):
+                        notices.append(f"skipped {child}: a cliptool verify report, not a note")
                     else:
                         take(child)
         elif p.is_file():
@@ -1187,6 +1190,17 @@ def _inside(ranges: list[tuple[int, int]], pos: int) -> bool:
 
 def _is_note_name(p: Path) -> bool:
     return p.suffix.lower() in NOTE_SUFFIXES
+
+
+def _is_report(p: Path) -> bool:
+    """A Markdown report verify wrote (its first line is :data:`REPORT_HEADING`)."""
+    head = REPORT_HEADING.encode()
+    try:
+        with p.open("rb") as f:
+            first = f.read(len(head) + 4).removeprefix(b"\xef\xbb\xbf")
+    except OSError:
+        return False  # reading it as a note says why
+    return first.startswith(head) and first[len(head):len(head) + 1] in (b"", b"\n", b"\r")
 
 
 def _is_special(p: Path) -> bool:

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from cliptool import DEFAULT_MIN_SCORE
 from cliptool.fix import NoteFix, retime_target
-from cliptool.models import Alignment, Claim, NoteReport, Status
+from cliptool.models import REPORT_HEADING, Alignment, Claim, NoteReport, Status
 from cliptool.timecode import format_like, format_ts
 
 __all__ = [
@@ -395,7 +395,7 @@ def _md_link(label: str, video_id: str | None, seconds: float | None) -> str:
 
 def to_markdown(reports: Sequence[NoteReport]) -> str:
     """Per note a heading, its caption track (or why none) and a claims table; the summary last."""
-    out: list[str] = ["# cliptool verify report", ""]
+    out: list[str] = [REPORT_HEADING, ""]
     for r in reports:
         out.append(f"## {_md(r.title or r.path)}")
         out.append("")

@@ -263,6 +263,7 @@ class Tuning:
     far_s: float = 30.0  # two places closer than this are one place
     offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
     offset_min_claims: int = 5  # ... and it takes this many of them agreeing
+    between_ratio: float = 2 / 3  # a moved claim goes between its `ok` neighbours where a passage says this share as much
 
 
 DEFAULT_TUNING = Tuning()
@@ -295,7 +296,9 @@ def align_note(
     time falls in it (the note is usually right), plus ``order_bonus`` when it lies between the
     times of the nearest confirmed claims before and after (notes mostly follow the video), and,
     when the cited time says next to nothing of the claim, ``place_bonus`` fading with the distance
-    from where its place in the note puts it between those two.
+    from where its place in the note puts it between those two. A claim this moves away from its
+    cited time is then weighed again with ``order_bonus`` between its nearest ``ok`` neighbours
+    (see :func:`_between_prior`).
 
     Which passage is chosen does not depend on ``tolerance_s``: the priors use the tuned
     ``cited_window_s``; the tolerance judges the cited time against the passage chosen. (Used
@@ -308,9 +311,39 @@ def align_note(
     claim_toks = [tokens(c.text) for c in claims]
     scores = _score_note(claims, claim_toks, index, tuning.cited_window_s, tuning)
     words = [frozenset(toks) for toks in claim_toks]
-    return tuple(
-        _align_claim(i, claim, index, scores, words[i], tolerance_s, tuning) for i, claim in enumerate(claims)
-    )
+    out = [_align_claim(i, claim, index, scores, words[i], tolerance_s, tuning) for i, claim in enumerate(claims)]
+    # A second look at the claims moved away from their cited times, among their neighbours as
+    # the first pass placed them. Those are judged at the tuned window, not at ``tolerance_s``,
+    # so that a user's tolerance still never moves a claim.
+    first = tuple(out) if tolerance_s == tuning.cited_window_s else tuple(
+        _align_claim(i, claim, index, scores, words[i], tuning.cited_window_s, tuning) for i, claim in enumerate(claims))
+    for i, a in enumerate(first):
+        if a.status in ("shifted", "ambiguous", "out-of-range"):
+            extra = _between_prior(first, i, index, scores.lex[i], a.score, tuning)
+            if extra is not None:
+                out[i] = _align_claim(i, claims[i], index, scores, words[i], tolerance_s, tuning, extra)
+    return tuple(out)
+
+
+def _between_prior(first: Sequence[Alignment], i: int, index: TranscriptIndex, lex_row: np.ndarray, chosen: float,
+                   tuning: Tuning) -> np.ndarray | None:
+    """For a claim moved away from its cited time: ``order_bonus`` for the passages between the claims
+    before and after it that the video confirms at their own cited times (``ok``), when they say at
+    least ``between_ratio`` of what the chosen passage says; None without such neighbours on both sides.
+
+    The order bracket leans only on claims confirmed without doubt (``trust_coverage``), so where a
+    note's neighbouring times were moved it can span half the video, and a claim said twice (a
+    definition and its recap) goes to the place that says it in slightly more words. The claims
+    next to it in the note, confirmed where they cite however weakly, are the nearer evidence of
+    where the note is at that point. Only claims relocated in the first pass are reconsidered: an
+    ``ok`` verdict stands on its own cited time.
+    """
+    ok_t = np.array([a.start if a.status == "ok" and a.start is not None else np.nan for a in first])
+    lo, hi = _bracket(ok_t, i)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return None
+    inside = (index.starts >= lo) & (index.starts <= hi)
+    return tuning.order_bonus * (inside & (lex_row >= tuning.between_ratio * chosen))
 
 
 def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> np.ndarray:
@@ -366,13 +399,13 @@ def _systematic_offset(readings: np.ndarray, lex: np.ndarray, rank: np.ndarray, 
 
 
 def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, words: frozenset[str],
-                 tolerance_s: float, tuning: Tuning) -> Alignment:
+                 tolerance_s: float, tuning: Tuning, between: np.ndarray | float = 0.0) -> Alignment:
     row, cited = sc.lex[i], float(sc.readings[i])
     unsupported = Alignment(index=claim.index, status="unsupported", score=_clip01(sc.best[i]))
     if sc.best[i] < tuning.min_coverage:
         return unsupported
     lo, hi = _bracket(sc.trusted_t, i)
-    prior = tuning.order_bonus * ((index.starts >= lo) & (index.starts <= hi))
+    prior = tuning.order_bonus * ((index.starts >= lo) & (index.starts <= hi)) + between
     if sc.near_best[i] < tuning.cited_evidence:
         # The cited time says next to nothing of the claim: where the note puts it among its
         # confirmed neighbours is then the best guess of where it is said (a claim said twice in

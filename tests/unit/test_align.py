@@ -485,6 +485,28 @@ def test_a_claims_place_among_its_neighbours_never_moves_a_cited_time_that_says_
     assert (a[1].status, a[1].start) == ("ok", 900.0)
 
 
+@pytest.mark.parametrize("tolerance_s", [0.0, 5.0, 30.0])
+def test_a_moved_claim_said_twice_goes_to_the_place_between_its_ok_neighbours(tolerance_s: float) -> None:
+    # The neighbours are confirmed where they cite, but only loosely paraphrased (too weakly to
+    # anchor the order bracket); the cited time of the claim between them says nothing of it.
+    # It is said at 240 s, between them, and at 420 s in a few more words: the note is at 240.
+    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
+    for t, text in [(120, "The hive entrance faces south in most apiaries."),
+                    (240, "Propolis seals the small cracks and gaps of the hive."),
+                    (300, "Guard bees check the smell of every returning forager."),
+                    (420, "Propolis is a resin that seals the small cracks and gaps of the hive walls.")]:
+        talk[t // 6] = (t, text)
+    claims = _claims(("00:02:00", "Keepers turn the entrance of a colony toward the warm southern side"),
+                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
+                     ("00:05:00", "Guards sniff each forager that comes home to the colony"))
+    index = _index([(float(t), x) for t, x in talk], end_s=600.0)
+    a = align_note(claims, index, tolerance_s=tolerance_s)
+    assert [(x.status, x.start) for x in a] == [("ok", 120.0), ("shifted", 240.0), ("ok", 300.0)]
+    # Without ok neighbours on both sides nothing says where the note is: the fuller place wins.
+    (alone,) = align_note(claims[1:2], index, tolerance_s=tolerance_s)
+    assert (alone.status, alone.start) == ("shifted", 420.0)
+
+
 def test_a_claim_summing_up_two_sentences_before_the_cited_time_is_shifted_there() -> None:
     # Each sentence says under a third of the claim, together most of it; the cited time is on the
     # next, unrelated sentence, which must be neither confirmed nor where the claim goes.

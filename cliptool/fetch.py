@@ -17,7 +17,7 @@ import os
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeVar, cast, get_args
@@ -76,6 +76,7 @@ _FETCH_EXTS: tuple[CaptionFormat, ...] = ("json3", "vtt", "srt")
 # Cached files without an info.json (e.g. ../shared/corpus/cache): manual formats first.
 CACHE_EXTS: tuple[CaptionFormat, ...] = ("srt", "vtt", "json3")
 INFO_NAME = "info.json"
+FETCH_LOCK = ".fetch.lock"  # held while a video's captions are fetched, so parallel runs fetch once
 RETRIES = 2  # a transient network failure (5xx, 429, a dropped connection) is tried this many times more
 RETRY_DELAY_S = 0.5  # ... after this long, doubling each time
 # An 11-hour talk's automatic captions are ~10 MB of vtt, some 30 MB of json3; parsing takes ~25x
@@ -783,10 +784,47 @@ def fetch_captions(
     reason = _not_a_folder(folder)
     if reason:  # found now, not after the fetch it would waste
         raise InputError(f"cannot create the captions cache: {reason}", path=str(folder))
-    info, track, data = _fetch_retrying(
-        url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s, socket_timeout_s=socket_timeout_s,
-        max_bytes=max_caption_bytes,
-    )
-    path = _store(video_id, lang, cache_dir, info, track, data, url)
+    made = [p for p in (folder, *folder.parents) if not p.exists()]  # removed again if nothing is cached
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the captions cache: {exc.strerror or exc}", path=str(folder)) from exc
+    lock = folder / FETCH_LOCK
+    stored = False
+    try:
+        # Notes of one video spread over `verify --jobs` workers would each fetch it: the first
+        # holds the lock while it fetches, the others then find its captions in the cache.
+        with file_lock(lock):
+            if not refresh:
+                info = read_info(video_id, cache_dir)
+                path = _cached_path(video_id, lang, cache_dir, info)
+                if path is not None:
+                    log.debug("%s: cached meanwhile by another run: %s", video_id, path)
+                    return _load_cached(path, lang, info, max_bytes=max_caption_bytes)
+            info, track, data = _fetch_retrying(
+                url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s,
+                socket_timeout_s=socket_timeout_s, max_bytes=max_caption_bytes,
+            )
+            path = _store(video_id, lang, cache_dir, info, track, data, url)
+            stored = True
+    finally:
+        if not stored:
+            _drop_if_only_locks(folder, made)
     log.info("%s: cached %s captions (%s, %s) at %s", video_id, lang, track.kind, track.ext, path)
     return _load_cached(path, lang, read_info(video_id, cache_dir), max_bytes=max_caption_bytes)
+
+
+def _drop_if_only_locks(folder: Path, made: Sequence[Path]) -> None:
+    """Remove a video's cache folder that holds nothing but lock files, and the empty folders
+    above it this fetch created: a failed first fetch (unavailable video, no network) leaves no
+    trace. Best effort: a run that holds the lock meanwhile still works (on an unlinked file),
+    and at worst fetches once more."""
+    try:
+        names = [p.name for p in folder.iterdir()]
+        if all(n.startswith(".") and n.endswith(".lock") for n in names):
+            for n in names:
+                (folder / n).unlink(missing_ok=True)
+        for path in made:  # deepest first; a folder something else was put in meanwhile stays
+            path.rmdir()
+    except OSError:
+        pass

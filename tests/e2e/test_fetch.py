@@ -41,6 +41,7 @@ from cliptool.errors import (
     VideoUnavailableError,
 )
 from cliptool.fetch import (
+    FETCH_LOCK,
     Track,
     cached_files,
     choose_track,
@@ -85,8 +86,8 @@ def _closed_port() -> int:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    """Temp files of an unfinished write (the lock file is expected)."""
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".info.lock")
+    """Temp files of an unfinished write (the lock files are expected)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") and p.name not in (".info.lock", FETCH_LOCK))
 
 
 # --------------------------------------------------------------------------- e2e: fetch and cache
@@ -207,6 +208,18 @@ def test_prefers_json3_with_word_times(site: LocalServer, tmp_path: Path) -> Non
 
 
 @pytest.mark.e2e
+def test_parallel_runs_fetch_a_video_once(site: LocalServer, tmp_path: Path) -> None:
+    """Notes of one video spread over `verify --jobs` workers: one fetch, the others read the cache."""
+    cache = tmp_path / "cache"
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        got = list(pool.map(lambda _: fetch_captions("withcaption", cache_dir=cache, url_template=_template(site)),
+                            range(3)))
+    assert got[0] == got[1] == got[2]
+    assert site.hits == ["/withcaption.html", "/en.vtt"]
+    assert _leftovers(cache / "withcaption") == []
+
+
+@pytest.mark.e2e
 def test_two_languages_share_one_info_json(site: LocalServer, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
 
@@ -235,7 +248,7 @@ def test_missing_video_is_unavailable_without_retry(site: LocalServer, tmp_path:
     assert err.value.exit_code == 4 and "\n" not in str(err.value)
     assert err.value.__cause__ is not None  # yt-dlp's exception is kept
     assert site.hits == [f"/{video_id}.html"]
-    assert cached_files(video_id, tmp_path / "c") == []
+    assert not (tmp_path / "c").exists()  # a failed first fetch leaves no folder behind
 
 
 @pytest.mark.e2e

@@ -268,6 +268,24 @@ def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
     assert [x.corrected_s for x in a] == said
 
 
+def test_a_claim_cited_right_in_a_note_cited_late_throughout_is_ok() -> None:
+    # The note's offset says where the others are; the last claim's own time is right as written
+    # (its passage starts at 14:00), so it is ok, not "shifted" by 0 s to where it is cited.
+    said = [300.0, 420.0, 540.0, 600.0, 720.0, 780.0]
+    texts = [
+        "Pollination feeds one third of everything we eat",
+        "Queens lay up to two thousand eggs in a single summer day",
+        "Drones exist mainly to mate and cannot sting",
+        "Winter clusters keep the colony warm by shivering flight muscles",
+        "Honey is stored in wax cells and capped when its water content drops",
+        "Varroa mites are the biggest threat to managed hives",
+    ]
+    rows = [(format_ts(t + 40.0), text) for t, text in zip(said, texts, strict=True)]
+    a = _align(*rows, ("00:14:00", "Beekeepers smoke the entrance so the guards stay calm"))
+    assert [x.status for x in a] == ["shifted"] * len(said) + ["ok"]
+    assert (a[-1].start, a[-1].corrected_s) == (840.0, None)
+
+
 def test_a_few_late_claims_do_not_make_a_note_offset() -> None:
     # Two claims 40 s late among four right ones: no common offset, the right ones stay ok.
     a = _align(

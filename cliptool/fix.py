@@ -236,12 +236,14 @@ def _new_key(text: str, claim: Claim, changes: Sequence[Change]) -> tuple[str, s
     return None if label == old else (label_key(old), label_key(label), len(shown))
 
 
-def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, str, int]]]) -> list[Change]:
+def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, str, int]]],
+                    warn: Callable[[str], None] | None = None) -> list[Change]:
     """The changes of claims whose link label is renamed with its definition, in note order, each once
     its new label is free: in use, the link would name another definition or make text a link. A label
     another rename gives up is free (`A [00:02]`, `B [00:01]` retimed to 1 s and 0 s: A waits for B),
     and renames that wait only on each other (a swap) are made together. One whose label stays in use
-    keeps its label as written, and only t= moves."""
+    keeps its label as written, and only t= moves; ``warn`` names its line, as the label now shows
+    another time than the link opens."""
     if not renames:
         return []
     taken = Counter(label_key(m.group(1)) for m in _BRACKETED.finditer(text))  # bracketed labels, counted
@@ -274,7 +276,14 @@ def _settle_renames(text: str, renames: Sequence[tuple[list[Change], tuple[str, 
         together = free
     for rename in waiting:
         mine = rename[0]
-        out.extend(mine if rename in together else [c for c in mine if c.role == "t-param"])
+        if rename in together:
+            out.extend(mine)
+            continue
+        out.extend(c for c in mine if c.role == "t-param")
+        shown = next((c for c in mine if c.role != "t-param"), None)
+        if warn is not None and shown is not None:
+            warn(f"line {shown.line}: the label [{shown.old}] stays as written: [{shown.new}] is already another "
+                 f"link's label; the link's t= is retimed to {shown.new}, so its label no longer shows its time")
     return out
 
 
@@ -433,7 +442,7 @@ def plan_fixes(
             renames.append((mine, rename))
         else:
             changes.extend(mine)
-    changes.extend(_settle_renames(text, renames))
+    changes.extend(_settle_renames(text, renames, warn))
     if mark_unsupported:
         changes.extend(_plan_marks(text, note.claims, by_index, mark_unsupported))
     return sorted(changes, key=lambda c: (c.start, c.end))

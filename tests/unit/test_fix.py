@@ -544,8 +544,12 @@ def test_a_label_that_is_its_definitions_key_keeps_it_when_the_new_one_is_taken(
 
     text = _REF_NOTE.format(f"Claim [12:31].\n\n{taken}", "[12:31]: https://youtu.be/abcdefghijk?t=751")
     note = parse_note(text, path="n.md")
-    changes = plan_fixes(text, note, [Alignment(0, "shifted", score=1.0, corrected_s=451.0)])
+    warnings: list[str] = []
+    changes = plan_fixes(text, note, [Alignment(0, "shifted", score=1.0, corrected_s=451.0)], warn=warnings.append)
     assert [(c.role, c.old, c.new) for c in changes] == [("t-param", "751", "451")]
+    # the label now shows another time than the link opens: the user hears which line to mend
+    assert warnings == [f"line {note.claims[0].line}: the label [12:31] stays as written: [07:31] is already another "
+                        "link's label; the link's t= is retimed to 07:31, so its label no longer shows its time"]
     fixed = apply_changes(text, changes)
     assert [(c.cited_s, c.visible) for c in parse_note(fixed, path="n.md").claims][:1] == [(451.0, "12:31")]
     # with the label free, both places move as before

@@ -764,7 +764,7 @@ def fix(
     if verbose:
         _logging(True)
 
-    from cliptool.fix import NoteFix, fix_note
+    from cliptool.fix import NoteFix, fix_note, marker_problem
     from cliptool.notes import no_notes_error
     from cliptool.report import fix_to_json, plural
     from cliptool.safe_write import BackupPlan, backup_dir_problem
@@ -772,8 +772,8 @@ def fix(
 
     if backup_dir is not None and no_backup:
         raise typer.BadParameter("use --backup-dir or --no-backup, not both", param_hint="--backup-dir")
-    if mark_unsupported and not marker.strip():
-        raise typer.BadParameter("the marker must show something", param_hint="--marker")
+    if mark_unsupported and marker_problem(marker):
+        raise typer.BadParameter(marker_problem(marker) or "", param_hint="--marker")
     out, err = _out_console(), _err_console()
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,
                          url_template=_url_template(url_template), tolerance_s=tolerance)

@@ -63,6 +63,7 @@ __all__ = [
     "plan_note_fix_until_stable",
     "read_note_file",
     "is_renotation",
+    "marker_problem",
     "retime_target",
     "in_shared_definitions",
     "left_as_written",
@@ -383,6 +384,23 @@ def _unreadable(text: str, note: Note, span: Span, target: float, warn: Callable
     if warn is not None:
         warn(f"line {line}: {old!r} shows no time, so it stays as written while the rest of its anchor "
              f"is retimed to {format_ts(target)}; correct it by hand")
+
+
+# A link to a YouTube video in a marker would be read as a citation (of the next claim, or a new one).
+_VIDEO_LINK = re.compile(r"(?:youtube(?:-nocookie)?\.com|youtu\.be)/", re.IGNORECASE)
+
+
+def marker_problem(marker: str) -> str | None:
+    """Why ``marker`` cannot mark unsupported claims, or None.
+
+    >>> marker_problem("⚠ unverified"), marker_problem(" "), marker_problem("see [0:10](https://youtu.be/ID?t=10)")
+    (None, 'the marker must show something', 'the marker must not link to a YouTube video: the note would cite it')
+    """
+    if not marker.strip():
+        return "the marker must show something"
+    if _VIDEO_LINK.search(marker):
+        return "the marker must not link to a YouTube video: the note would cite it"
+    return None
 
 
 def plan_fixes(

@@ -300,6 +300,20 @@ def test_mark_unsupported_adds_the_marker_once(corpus: Path, tmp_path: Path) -> 
     assert code == 0 and "(not said)" not in out and "would retime 0 anchors in 0 of 1 note" in out
 
 
+@pytest.mark.parametrize(("marker", "want"), [
+    ("  ", "the marker must show something"),
+    ("unverified, see [0:10](https://youtu.be/abcdefghijk?t=10)", "must not link to a YouTube video"),
+])  # fmt: skip
+def test_a_marker_that_shows_nothing_or_would_be_a_citation_is_a_usage_error(tmp_path: Path, marker: str,
+                                                                             want: str) -> None:
+    note = tmp_path / "n.md"
+    note.write_text('---\nvideoId: abcdefghijk\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:10">[0:10]</a>.\n')
+    before = note.read_bytes()
+    code, _, err = _run(str(note), "--write", "--mark-unsupported", "--marker", marker, "--offline")
+    assert code == 2 and want in err
+    assert note.read_bytes() == before
+
+
 @pytest.mark.parametrize("point", ["after-backup", "after-temp", "after-replace"])
 def test_a_killed_fix_leaves_the_old_or_the_new_note(point: str, vault: Path, corpus: Path) -> None:
     """The real command in a subprocess, made to die between steps (CLIPTOOL_FAULT)."""

@@ -913,12 +913,16 @@ def make_clip(
         job = replace(job, spec=replace(spec, end_s=round(end, 3)))
     out_dir = Path(out_dir)
     earlier = _sidecars_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
+    served = served_claims(job)
+    mine = {(row["note"], row["index"]) for row in served}
+    served += [row for row in _served_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
+               if (row.get("note"), row.get("index")) not in mine]
     _index_rows(out_dir / INDEX_NAME)  # an index that cannot be updated fails the clip before ffmpeg runs
     with _cut_staged(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
                      audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file) as staged:
         result = staged.result
         manifest = manifest_of(result, source=job.source, note_path=job.note_path, title=job.title,
-                               captions=job.captions, serves=served_claims(job))
+                               captions=job.captions, serves=served)
         path = result.path.with_suffix(result.path.suffix + ".json")
         try:
             (staged.work / "clip.json").write_bytes(_json_bytes(manifest))
@@ -940,6 +944,19 @@ def make_clip(
         with contextlib.suppress(OSError):
             stale.unlink()
     return replace(result, manifest=path)
+
+
+def _served_of(clip: Path) -> list[dict[str, Any]]:
+    """The claims the clip's earlier record says it serves: a later run cutting the same stretch
+    for another claim (or note) adds to them rather than dropping the earlier claims' provenance."""
+    try:
+        doc = json.loads(clip.with_suffix(clip.suffix + ".json").read_text(encoding="utf-8"))
+        rows = doc.get("serves") if isinstance(doc, dict) else None
+    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return []
+    keys = ("note", "index", "line", "text", "cited", "status")
+    return [{k: r.get(k) for k in keys} for r in rows or () if isinstance(r, dict) and isinstance(r.get("index"), int)] \
+        if isinstance(rows, list) else []
 
 
 def _sidecars_of(clip: Path) -> list[Path]:

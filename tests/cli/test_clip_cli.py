@@ -376,6 +376,27 @@ def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
     assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
 
 
+@pytest.mark.e2e
+def test_a_later_run_cutting_the_same_stretch_adds_its_claim_to_the_clips_record(media: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in (("a.md", "Queens lay two thousand eggs a day"), ("b.md", "A queen lays many eggs")):
+        (notes / name).write_text(f"---\nvideoId: {VID}\n---\n\n{text} "
+                                  '<a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.\n', encoding="utf-8")
+    out = tmp_path / "clips"
+    for name in ("a.md", "b.md", "a.md"):  # the last run re-cuts a's clip: b's claim stays in its record
+        code, _, err = _run(str(notes / name), "--all", "--media", str(media), "--out", str(out))
+        assert code == 0, err
+    clip = f"{VID}_000003-000013.mp4"
+    doc = json.loads((out / f"{clip}.json").read_text(encoding="utf-8"))
+    assert [(c["note"], c["index"], c["text"]) for c in doc["serves"]] == [
+        (str(notes / "a.md"), 0, "Queens lay two thousand eggs a day"),
+        (str(notes / "b.md"), 0, "A queen lays many eggs"),
+    ]
+    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
+
+
 @pytest.mark.parametrize("fmt", ["garbage[[", "bv[height<=abc]", "bv+", "("])
 def test_a_format_selector_that_does_not_parse_is_a_usage_error(note: Path, tmp_path: Path, fmt: str) -> None:
     # yt-dlp only raises SyntaxError once a download is set up: a traceback, or every clip failing

@@ -782,6 +782,7 @@ def manifest_of(
         "burned_subtitles": result.burned,
         "media": {
             "url": source.url,
+            "title": source.title,  # the page's own title, as downloaded ("title" above may be the note's)
             "file": None if source.url else str(Path(source.path).resolve()),
             "format": source.format,
             "format_id": source.format_id,

@@ -577,7 +577,8 @@ def test_cli_clip_downloads_sections_and_writes_provenance(
         assert doc["page_url"] == template.replace("{id}", VID)
         assert doc["media"]["retrieved_at"]
         assert doc["sha256"] == hashlib.sha256((out / name).read_bytes()).hexdigest()
-        assert doc["title"] == "Generated talk"
+        assert doc["title"] == "Generated talk"  # the note's
+        assert doc["media"]["title"].startswith("A generated talk")  # the page's, as yt-dlp names its video
     first = gray_frame(out / names[1], 0)
     assert mad(first, gray_frame(source, 28.0)) < 1.5
     assert "2 clips made" in run.stderr

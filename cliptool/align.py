@@ -317,33 +317,45 @@ def align_note(
     # so that a user's tolerance still never moves a claim.
     first = tuple(out) if tolerance_s == tuning.cited_window_s else tuple(
         _align_claim(i, claim, index, scores, words[i], tuning.cited_window_s, tuning) for i, claim in enumerate(claims))
+    ok_t = np.array([a.start if a.status == "ok" and a.start is not None else np.nan for a in first])
     for i, a in enumerate(first):
         if a.status in ("shifted", "ambiguous", "out-of-range"):
-            extra = _between_prior(first, i, index, scores.lex[i], a.score, tuning)
-            if extra is not None:
-                out[i] = _align_claim(i, claims[i], index, scores, words[i], tolerance_s, tuning, extra)
+            extra = _between_prior(ok_t, i, index, scores.lex[i], tuning.between_ratio * a.score, tuning)
+        elif a.status == "ok":
+            # Confirmed where it cites, but outside the stretch its `ok` neighbours span: a moved
+            # time landing on a passage that says the claim too. Only a passage in that stretch
+            # saying at least as much may take its place (notes do jump back, with right times).
+            lo, hi = _bracket(ok_t, i)
+            if lo <= scores.readings[i] <= hi:
+                continue
+            extra = _between_prior(ok_t, i, index, scores.lex[i], a.score, tuning)
+        else:
+            continue
+        if extra is not None:
+            out[i] = _align_claim(i, claims[i], index, scores, words[i], tolerance_s, tuning, extra)
     return tuple(out)
 
 
-def _between_prior(first: Sequence[Alignment], i: int, index: TranscriptIndex, lex_row: np.ndarray, chosen: float,
+def _between_prior(ok_t: np.ndarray, i: int, index: TranscriptIndex, lex_row: np.ndarray, floor: float,
                    tuning: Tuning) -> np.ndarray | None:
-    """For a claim moved away from its cited time: ``order_bonus`` for the passages between the claims
-    before and after it that the video confirms at their own cited times (``ok``), when they say at
-    least ``between_ratio`` of what the chosen passage says; None without such neighbours on both sides.
+    """For a claim moved away from its cited time, or confirmed at one outside its neighbours' stretch:
+    ``order_bonus`` for the passages between the claims before and after it that the video confirms
+    at their own cited times (``ok``, times ``ok_t``), when they say at least ``floor`` of it
+    (``between_ratio`` of what the chosen passage says; for an ``ok`` claim, all its cited passage
+    says); None without such neighbours on both sides.
 
     The order bracket leans only on claims confirmed without doubt (``trust_coverage``), so where a
     note's neighbouring times were moved it can span half the video, and a claim said twice (a
     definition and its recap) goes to the place that says it in slightly more words. The claims
     next to it in the note, confirmed where they cite however weakly, are the nearer evidence of
-    where the note is at that point. Only claims relocated in the first pass are reconsidered: an
-    ``ok`` verdict stands on its own cited time.
+    where the note is at that point. An ``ok`` verdict inside that stretch stands on its own cited
+    time.
     """
-    ok_t = np.array([a.start if a.status == "ok" and a.start is not None else np.nan for a in first])
     lo, hi = _bracket(ok_t, i)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return None
     inside = (index.starts >= lo) & (index.starts <= hi)
-    return tuning.order_bonus * (inside & (lex_row >= tuning.between_ratio * chosen))
+    return tuning.order_bonus * (inside & (lex_row >= floor))
 
 
 def _near(readings: np.ndarray, index: TranscriptIndex, tolerance_s: float) -> np.ndarray:

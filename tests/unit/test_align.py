@@ -525,6 +525,26 @@ def test_a_moved_claim_said_twice_goes_to_the_place_between_its_ok_neighbours(to
     assert (alone.status, alone.start) == ("shifted", 420.0)
 
 
+@pytest.mark.parametrize(("inside", "where"), [
+    ("Propolis seals the small cracks and gaps of the hive walls.", ("shifted", 240.0)),
+    ("Propolis seals cracks.", ("ok", 540.0)),  # says less than the cited passage: notes do jump back
+])  # fmt: skip
+def test_a_claim_confirmed_outside_its_ok_neighbours_stretch_moves_into_it_only_for_more_evidence(
+        inside: str, where: tuple[str, float]) -> None:
+    # A moved time can land on a passage that says the claim too: when the stretch between the
+    # claim's ok neighbours says it at least as fully, that is where the note is.
+    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
+    for t, text in [(120, "The hive entrance faces south in most apiaries."), (240, inside),
+                    (300, "Guard bees check the smell of every returning forager."),
+                    (540, "Propolis seals small cracks and gaps in the hive.")]:
+        talk[t // 6] = (t, text)
+    claims = _claims(("00:02:00", "Keepers turn the entrance of a colony toward the warm southern side"),
+                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
+                     ("00:05:00", "Guards sniff each forager that comes home to the colony"))
+    a = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    assert [(x.status, x.start) for x in a] == [("ok", 120.0), where, ("ok", 300.0)]
+
+
 def test_a_claim_summing_up_two_sentences_before_the_cited_time_is_shifted_there() -> None:
     # Each sentence says under a third of the claim, together most of it; the cited time is on the
     # next, unrelated sentence, which must be neither confirmed nor where the claim goes.

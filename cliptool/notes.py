@@ -633,10 +633,18 @@ def _claims(
                 claim_text = claims[-1].text
             else:
                 # `> <a>[14:43]</a> "quote"`: nothing before the anchor, so it backs what follows
-                nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start <= b_end else b_end
-                after_start = close.end() if close else hit.end
-                after = _clean(text[after_start : max(after_start, nxt)], keys)
+                after = _after(text, hits, i, b_end, close, keys)
                 claim_text = after if _has_word(after) else claim_text
+        elif (not same_block and len(claim_text.split()) <= _LEAD_IN_WORDS
+              and not (i + 1 < len(hits) and hits[i + 1].start <= b_end)):
+            # `See [05:50](url) for the right hand rule.`: a word before the block's only
+            # anchor leads into the sentence it stands in; its rest, to the sentence's (or the
+            # line's) end, says the claim.
+            line_end = text.find("\n", hit.end)
+            rest = _SENTENCE_END.split(_after(text, hits, i, b_end if line_end < 0 else min(b_end, line_end),
+                                              close, keys), maxsplit=1)[0]
+            if _has_word(rest):
+                claim_text = f"{claim_text} {rest}"
         line, column = where(hit.start)
         claims.append(
             Claim(
@@ -653,6 +661,18 @@ def _claims(
         )
         prev_block = k
     return tuple(claims)
+
+
+_LEAD_IN_WORDS = 1  # "See [05:50](url) for ...": a word before a mid-sentence anchor only leads into it
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+def _after(text: str, hits: Sequence[_Hit], i: int, b_end: int, close: re.Match[str] | None,
+           keys: frozenset[str]) -> str:
+    """The cleaned text after ``hits[i]`` up to the next anchor or its block's end."""
+    nxt = hits[i + 1].start if i + 1 < len(hits) and hits[i + 1].start <= b_end else b_end
+    after_start = close.end() if close else hits[i].end
+    return _clean(text[after_start : max(after_start, nxt)], keys)
 
 
 def _row_text(text: str, start: int, end: int, hits: list[_Hit], i: int, keys: frozenset[str]) -> str:

@@ -318,6 +318,15 @@ TEXTS = [
     ("a definition inside a nested list item",
      f"- Item\n    - Nested [12:31][w]\n\n      [w]: https://youtu.be/{VID}?t=751\n\n- Next {anchor('00:00:01')}",
      ["Nested", "Next"]),
+    # a word before a mid-sentence anchor leads into the sentence, whose rest says the claim
+    ("a lead-in word before the anchor", f"See [05:50](https://youtu.be/{VID}?t=350) for the right hand rule. More.",
+     ["See for the right hand rule."]),
+    ("a term and its explanation", f"Determinant {anchor('00:06:45')}: how much areas scale. Next one.",
+     ["Determinant how much areas scale."]),
+    ("a short claim alone stays as written", f"Right hand rule {anchor('00:05:50')}\n\nNext {anchor('00:06:00')}",
+     ["Right hand rule", "Next"]),
+    ("a longer claim keeps the text after its anchor out",
+     f"A claim of several words {anchor('00:00:01')} and then more.", ["A claim of several words"]),
 ]
 
 

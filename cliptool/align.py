@@ -449,7 +449,10 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     status: Status = "ok" if index.starts[j] - tolerance_s <= cited <= index.ends[j] else "shifted"
     alternatives: tuple[Location, ...] = ()
     if status == "shifted":
-        rivals = _rivals(total, index, j, margin=tuning.ambiguity_margin, far_s=tuning.far_s)
+        # A claim of one content word ("Notice", "Determinant") is said wherever that word is:
+        # which place it means is then the priors' guess, so places that say it as fully are rivals.
+        scores = row if len(words) < 2 else total
+        rivals = _rivals(scores, index, j, margin=tuning.ambiguity_margin, far_s=tuning.far_s)
         if rivals:
             status = "ambiguous"
             alternatives = tuple(

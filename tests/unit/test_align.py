@@ -545,6 +545,25 @@ def test_a_claim_confirmed_outside_its_ok_neighbours_stretch_moves_into_it_only_
     assert [(x.status, x.start) for x in a] == [("ok", 120.0), where, ("ok", 300.0)]
 
 
+def test_a_one_word_claim_said_at_two_places_is_ambiguous_whatever_the_notes_order_says() -> None:
+    # "Pollination" is said at 5:00 and 15:00; its neighbours put it near the first, but one word
+    # is said wherever it is said: which place is meant is a guess, and fix must not write it.
+    a = _align(
+        ("00:02:00", "The angle of the dance points toward the food relative to the sun"),
+        ("00:10:00", "Pollination"),
+        ("00:07:00", "Queens lay up to two thousand eggs in a single summer day"),
+    )
+    assert [x.status for x in a] == ["ok", "ambiguous", "ok"]
+    assert sorted(loc.start for loc in a[1].alternatives) == [300.0, 900.0]
+    # with more words, the note's order settles it
+    (_, two, _) = _align(
+        ("00:02:00", "The angle of the dance points toward the food relative to the sun"),
+        ("00:10:00", "Pollination feeds a third of what we eat"),
+        ("00:07:00", "Queens lay up to two thousand eggs in a single summer day"),
+    )
+    assert (two.status, two.start) == ("shifted", 300.0)
+
+
 def test_a_claim_summing_up_two_sentences_before_the_cited_time_is_shifted_there() -> None:
     # Each sentence says under a third of the claim, together most of it; the cited time is on the
     # next, unrelated sentence, which must be neither confirmed nor where the claim goes.

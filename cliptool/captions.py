@@ -157,10 +157,21 @@ def _is_timing_line(lines: list[str], i: int, fmt: CaptionFormat) -> bool:
     return not prev or prev.isdigit()
 
 
+def _is_cue_number(lines: list[str], i: int) -> bool:
+    """Whether SRT line ``i`` opens a block with a cue number (after a blank line, or first)."""
+    return lines[i].strip().isdigit() and (i == 0 or not lines[i - 1].strip())
+
+
 def _check_timings(lines: list[str], fmt: CaptionFormat, source: str) -> None:
     """Fail on a timing line webvtt-py would silently skip, naming its line number."""
     pattern = _VTT_TIMING if fmt == "vtt" else _SRT_TIMING
     for number, line in enumerate(lines, start=1):
+        if fmt == "srt" and _is_cue_number(lines, number - 1) and "-->" not in (lines[number:number + 1] or [""])[0]:
+            # A cue number whose timing is garbled or cut off: webvtt-py would read the block as
+            # text of the cue before it, at that cue's time.
+            shown = lines[number].strip() if number < len(lines) else "(end of file)"
+            raise InputError(f"malformed cue timing {shown!r} after cue number {line.strip()}",
+                             path=source or None, line=min(number + 1, len(lines)))
         if not _is_timing_line(lines, number - 1, fmt):
             continue
         m = pattern.match(line)

@@ -280,6 +280,17 @@ def test_an_srt_line_where_a_timing_goes_must_be_one(srt: str, line: int) -> Non
     assert info.value.line == line
 
 
+@pytest.mark.parametrize(("srt", "shown", "line"), [
+    ("1\n00:00:01,000 --> 00:00:04,000\nhello there\n\n2\n00:00\nbroken cue text\n", "00:00", 6),
+    ("1\n00:00:01,000 --> 00:00:04,000\nhello there\n\n2\n", "(end of file)", 5),  # a file cut off
+])
+def test_an_srt_cue_number_without_its_timing_is_an_error_not_text_of_the_cue_before(srt: str, shown: str,
+                                                                                      line: int) -> None:
+    with pytest.raises(InputError, match=re.escape(f"malformed cue timing {shown!r} after cue number 2")) as info:
+        parse_captions(srt, fmt="srt")
+    assert info.value.line == line
+
+
 def test_empty_but_valid_files_give_empty_transcripts() -> None:
     assert parse_captions("WEBVTT\n", fmt="vtt").cues == ()
     assert parse_captions("\n\n", fmt="srt").cues == ()

@@ -368,14 +368,26 @@ def _track_entry(info: Mapping[str, Any] | None, lang: str) -> Mapping[str, Any]
 
 
 def _cached_path(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any] | None) -> Path | None:
-    """The file info.json names for ``lang`` if it is there, else the preferred cached file."""
+    """The file info.json names for ``lang`` if it is there, else the preferred cached file; for a
+    language the cache lacks, its base language's, then another region's, as a fetch would choose
+    them (``en-US``: ``en``, then ``en-GB``)."""
     files = cached_files(video_id, cache_dir, lang=lang)
     entry = _track_entry(info, lang)
     named = entry.get("file") if entry else None
     for path in files:
         if path.name == named:
             return path
-    return files[0] if files else None
+    if files:
+        return files[0]
+    base = lang.split("-")[0].lower()
+    kin = [p for p in cached_files(video_id, cache_dir) if _file_lang(p).split("-")[0].lower() == base]
+    kin.sort(key=lambda p: _file_lang(p).lower() != base)  # stable: by language, then CACHE_EXTS
+    return kin[0] if kin else None
+
+
+def _file_lang(path: Path) -> str:
+    """The language a cache file is named for (``en-US.vtt``: en-US)."""
+    return path.name.rpartition(".")[0]
 
 
 def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None, *, max_bytes: int) -> Transcript:
@@ -386,17 +398,18 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None, *, max_b
     if size > max_bytes:  # put there by hand: parsing it would take minutes and gigabytes
         raise InputError(f"cached caption file is {_size(size)}, over the {_size(max_bytes)} cap for captions; "
                          "delete it", path=str(path))
-    entry = _track_entry(info, lang)
-    # An entry for another file (e.g. info.json names en.json3, which was deleted) says nothing
-    # about this one.
-    if entry is not None and entry.get("file") != path.name:
-        entry = None
+    # The entry that names this file: the language asked for's, else (the base language's file
+    # standing in for a regional code) the file's own. An entry for another file (info.json names
+    # en.json3, which was deleted) says nothing about this one.
+    entry = next((e for e in (_track_entry(info, lang), _track_entry(info, _file_lang(path)))
+                  if e is not None and e.get("file") == path.name), None)
     kind = entry.get("kind") if entry else None
     # The track's own language: asked for en-US, a video with only "en" captions is checked
     # against those, and the report must say en, not what was asked.
     # (A translation's key is yt-dlp's "<target>-<source>": its text is in the language asked.)
     track = entry.get("track") if entry and kind != "auto-translated" else None
-    language = track.removesuffix("-orig") if isinstance(track, str) and _LANG.fullmatch(track) else lang
+    language = (track.removesuffix("-orig") if isinstance(track, str) and _LANG.fullmatch(track)
+                else lang if _file_lang(path).lower() == lang.lower() else _file_lang(path))
     transcript = load_captions(path, language=language,
                                kind=cast(CaptionKind, kind) if kind in _KINDS else "unknown")
     duration = (info or {}).get("duration_s")

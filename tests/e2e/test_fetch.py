@@ -164,6 +164,18 @@ def test_a_regional_language_the_video_lacks_reports_the_track_used(site: LocalS
 
 
 @pytest.mark.e2e
+def test_a_regional_language_the_cache_lacks_reads_the_base_languages_file(site: LocalServer, tmp_path: Path) -> None:
+    """en-US after en was fetched: the cached en captions, as a fetch would choose them, and no request."""
+    cache = tmp_path / "cache"
+    got = fetch_captions("withcaption", lang="en", cache_dir=cache, url_template=_template(site))
+    site.reset()
+    regional = fetch_captions("withcaption", lang="en-US", cache_dir=cache, url_template=_template(site))
+    assert regional == got and (regional.language, regional.kind) == ("en", "manual")
+    assert site.hits == []
+    assert fetch_captions("withcaption", lang="en-GB", cache_dir=cache, offline=True) == got
+
+
+@pytest.mark.e2e
 def test_cache_hit_does_not_import_ytdlp(site: LocalServer, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     fetch_captions("withcaption", cache_dir=cache, url_template=_template(site))

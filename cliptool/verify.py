@@ -197,10 +197,19 @@ def _foreign_captions(note: Note, transcript: Transcript, index: TranscriptIndex
     declared = note.language and transcript.language and _base(note.language) != _base(transcript.language)
     if note_script == caption_script and not declared:
         return None  # same alphabet: another video is as likely as another language
+    what = (f"wrong language: the captions ({transcript.language or 'unknown language'}, {transcript.source}) "
+            f"share {shared:.0%} of the note's words")
+    if note.language and not declared:
+        # The note says it is in the captions' language, but is written in another alphabet.
+        return (f"{what}, though the note's lang says {note.language}: it is written in {_title(note_script)} "
+                f"letters, the captions in {_title(caption_script)}; correct its lang, or ask for captions in its "
+                "language (--lang), which YouTube can translate automatically")
     want = note.language or "the note's language"
-    return (f"wrong language: the captions ({transcript.language or 'unknown language'}, {transcript.source}) "
-            f"share {shared:.0%} of the note's words; ask for captions in {want} (--lang), which YouTube "
-            "can translate automatically")
+    return f"{what}; ask for captions in {want} (--lang), which YouTube can translate automatically"
+
+
+def _title(script: str | None) -> str:
+    return script.title() if script else "unknown"
 
 
 def _script(text: str) -> str | None:

@@ -134,6 +134,22 @@ def test_captions_in_another_alphabet_are_no_captions_not_unsupported_claims(tmp
     assert "ru.srt" in r.reason and "--lang" in r.reason
 
 
+def test_a_note_whose_lang_says_the_captions_language_but_is_in_another_alphabet_is_told_so(
+    tmp_path: Path, tiny_cache: Path
+) -> None:
+    note = tmp_path / "ru.md"
+    note.write_text(
+        f"---\ntitle: Пчёлы\nvideoId: {VIDEO_ID}\nlang: en\n---\n\n"
+        f"Матки откладывают до двух тысяч яиц за один летний день {_anchor('00:00:30')}.\n"
+        f"Трутни живут ради спаривания и никого не жалят {_anchor('00:00:41')}.\n",
+        encoding="utf-8",
+    )
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "no-captions" and r.reason is not None
+    assert "though the note's lang says en: it is written in Cyrillic letters, the captions in Latin" in r.reason
+    assert "captions in en (--lang)" not in r.reason  # asking for what it already has would not help
+
+
 def test_a_declared_note_language_unlike_the_captions_is_no_captions(tmp_path: Path, tiny_cache: Path) -> None:
     note = tmp_path / "de.md"
     note.write_text(

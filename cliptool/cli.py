@@ -616,8 +616,8 @@ def verify_cmd(
     from cliptool.models import NoteReport
     from cliptool.verify import VerifyOptions
 
-    if output is not None and str(output) == "-":
-        output = None  # the usual name for stdout
+    if output is not None and str(output) in ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
+        output = None  # names of stdout: written to as stdout, wherever it is redirected
     missing: list[CliptoolError] = []
     files = _note_files(paths, missing)
     if output is not None:

@@ -257,6 +257,18 @@ def test_output_dash_is_stdout(tiny_cache: Path, tmp_path: Path, monkeypatch: py
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="no /dev/stdout here")
+def test_output_dev_stdout_is_stdout_even_when_it_is_redirected_to_a_file(tiny_cache: Path, tmp_path: Path) -> None:
+    """A shell's `> report.json` makes /dev/stdout a link to that file: it is still stdout."""
+    out = tmp_path / "report.json"
+    with out.open("wb") as fh:
+        done = subprocess.run([sys.executable, "-m", "cliptool", "verify", str(NOTE), "--cache", str(tiny_cache),
+                               "--offline", "--format", "json", "-o", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE,
+                              text=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    check_schema(json.loads(out.read_text(encoding="utf-8")))
+
+
 def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

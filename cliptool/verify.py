@@ -6,6 +6,7 @@ A note that cannot be read or whose captions cannot be had becomes a report with
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
@@ -222,11 +223,21 @@ def _base(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def _worker_signals() -> None:
+def _worker_init(level: int, formatter: logging.Formatter | None) -> None:
     # The main process alone answers Ctrl-C and SIGTERM (a terminal sends Ctrl-C to every
     # process): it ends the workers and says how the run ended, with no traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A worker starts from a fresh interpreter: its warnings read as the main process's do.
+    if formatter is not None:
+        handler = logging.StreamHandler()
+        handler.setFormatter(formatter)
+        logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def _logging_of_this_process() -> tuple[int, logging.Formatter | None]:
+    root = logging.getLogger()
+    return root.level, next((h.formatter for h in root.handlers if h.formatter is not None), None)
 
 
 def _verify_batch(paths: Sequence[str], opts: VerifyOptions) -> list[NoteReport]:
@@ -246,7 +257,8 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
     # Contiguous batches: a vault keeps a video's notes side by side, so a worker mostly indexes
     # each video once. Small enough that the reports come in steadily.
     size = max(1, min(len(paths) // (jobs * 4), _MAX_BATCH))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_signals, mp_context=process_context([__name__]))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=_logging_of_this_process(),
+                               mp_context=process_context([__name__]))
     try:
         futures = [pool.submit(_verify_batch, [str(p) for p in paths[i : i + size]], opts)
                    for i in range(0, len(paths), size)]

@@ -282,6 +282,19 @@ def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     assert parallel.stderr == ""  # not a terminal: no progress bar
 
 
+def test_a_workers_warning_reads_as_the_main_process_warnings_do(tiny_cache: Path, tmp_path: Path) -> None:
+    (tiny_cache / "tinyvideo01" / "info.json").write_text("{ not json", encoding="utf-8")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for i in range(4):
+        shutil.copy(NOTE, notes / f"n{i}.md")
+    done = subprocess.run([sys.executable, "-m", "cliptool", "verify", str(notes), "--cache", str(tiny_cache),
+                           "--offline", "--format", "json", "--jobs", "2"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [ln for ln in done.stderr.splitlines() if "ignoring unreadable" in ln]
+    assert lines and all(ln.startswith("warning: ignoring unreadable ") for ln in lines), done.stderr
+
+
 def test_tolerance_option(tiny_cache: Path, tmp_path: Path) -> None:
     note = tmp_path / "early.md"
     note.write_text('---\nvideoId: tinyvideo01\n---\n\nVarroa mites are the biggest threat to managed hives '

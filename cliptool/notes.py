@@ -32,7 +32,7 @@ from cliptool.models import (
     Span,
     label_key,
 )
-from cliptool.timecode import TimestampError, parse_time, parse_ts
+from cliptool.timecode import TimestampError, format_ts, parse_time, parse_ts
 
 __all__ = [
     "NOTE_SUFFIXES",
@@ -434,6 +434,10 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
 
     hits.sort(key=lambda h: h.start)
     claims = _claims(text, hits, block_starts, block_ends, where, frozenset(labels), table_rows)
+    # A time with no words around it (a bare `[00:42](url)` line) backs no claim: verify can only
+    # call it unsupported, which reads as "the video does not say it".
+    warnings += [f"line {c.line}: the time {format_ts(c.cited_s)} has no claim text around it; nothing to check there"
+                 for c in claims if not _has_word(c.text)]
     return Note(
         path=path,
         video_id=video_id,

@@ -214,6 +214,12 @@ def test_front_matter_timestamps_are_not_claims() -> None:
     assert [c.raw for c in parse_note(text).claims] == ["00:00:02"]
 
 
+def test_a_time_with_no_claim_text_is_named_in_a_warning() -> None:
+    parsed = parse_note(note(f"[00:42](https://youtu.be/{VID}?t=42)\n\nA claim {anchor('00:01:00')}"))
+    assert [c.text for c in parsed.claims] == ["", "A claim"]
+    assert parsed.warnings == ("line 6: the time 00:00:42 has no claim text around it; nothing to check there",)
+
+
 def test_misspelled_class_warns_with_its_line() -> None:
     parsed = parse_note(note(f"ok {anchor('00:00:01')}\n\nbad {anchor('00:00:02', cls='yt_timestamp')}"))
     assert len(parsed.claims) == 2

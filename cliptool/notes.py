@@ -438,6 +438,9 @@ def parse_note(text: str, *, path: str = "<string>") -> Note:
     # call it unsupported, which reads as "the video does not say it".
     warnings += [f"line {c.line}: the time {format_ts(c.cited_s)} has no claim text around it; nothing to check there"
                  for c in claims if not _has_word(c.text)]
+    if not claims:  # times in plain text ("at 1:31") cite nothing a tool can follow
+        warnings.append(f"no timestamps to check: cliptool reads yt-timestamp anchors and links to {video_id} "
+                        "with t= (plain-text times are not read)")
     return Note(
         path=path,
         video_id=video_id,

@@ -493,6 +493,8 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
             n = len(r.claims)
             if n or r.status != "error":  # a note that could not be read may well have claims: say nothing
                 line.append("\n" + (f"{plural(n, 'claim')} not checked" if n else "no claims"), style="dim")
+            if caption:
+                line.append("\n" + caption)
             tables.append(line)
             continue
         tables.append(_NoteTable(title, caption, widest, pairs))

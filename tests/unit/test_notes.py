@@ -220,6 +220,13 @@ def test_a_time_with_no_claim_text_is_named_in_a_warning() -> None:
     assert parsed.warnings == ("line 6: the time 00:00:42 has no claim text around it; nothing to check there",)
 
 
+def test_a_note_without_timestamps_says_what_cliptool_reads() -> None:
+    parsed = parse_note(note("At 1:31 the speaker says so.\n\n{{youtube-timestamp 62}} and 02:20"))
+    assert parsed.claims == ()
+    assert parsed.warnings == (f"no timestamps to check: cliptool reads yt-timestamp anchors and links to {VID} "
+                               "with t= (plain-text times are not read)",)
+
+
 def test_misspelled_class_warns_with_its_line() -> None:
     parsed = parse_note(note(f"ok {anchor('00:00:01')}\n\nbad {anchor('00:00:02', cls='yt_timestamp')}"))
     assert len(parsed.claims) == 2

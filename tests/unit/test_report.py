@@ -454,6 +454,15 @@ def test_render_table_one_table_per_note_with_titles() -> None:
         assert header in out
 
 
+def test_render_table_shows_the_warnings_of_a_note_without_a_table() -> None:
+    bare = NoteReport(path="n.md", video_id="vidA", status="checked", warnings=("no timestamps to check: …",))
+    gone = NoteReport(path="m.md", video_id="vidA", status="no-captions", reason="network: offline",
+                      warnings=("line 3: anchor class 'yt_timestamp' is misspelled",))
+    out = _render([bare, gone])
+    assert "no claims\nwarning: no timestamps to check: …" in out
+    assert "warning: line 3: anchor class 'yt_timestamp' is misspelled" in out
+
+
 def test_render_table_rows() -> None:
     out = _render([CHECKED])
     lines = out.splitlines()

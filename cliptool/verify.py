@@ -223,21 +223,22 @@ def _base(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def _worker_init(level: int, formatter: logging.Formatter | None) -> None:
+def _worker_init(level: int, fmt: str | None) -> None:
     # The main process alone answers Ctrl-C and SIGTERM (a terminal sends Ctrl-C to every
     # process): it ends the workers and says how the run ended, with no traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # A worker starts from a fresh interpreter: its warnings read as the main process's do.
-    if formatter is not None:
-        handler = logging.StreamHandler()
-        handler.setFormatter(formatter)
-        logging.basicConfig(level=level, handlers=[handler], force=True)
+    if fmt is not None:
+        logging.basicConfig(level=level, format=fmt, force=True)
 
 
-def _logging_of_this_process() -> tuple[int, logging.Formatter | None]:
+def _logging_of_this_process() -> tuple[int, str | None]:
+    """The root logger's level and its first handler's format, which a worker can be given (a
+    formatter or handler object may hold what does not pickle, such as a stream)."""
     root = logging.getLogger()
-    return root.level, next((h.formatter for h in root.handlers if h.formatter is not None), None)
+    fmt = next((h.formatter._fmt for h in root.handlers if h.formatter is not None), None)
+    return root.level, fmt
 
 
 def _verify_batch(paths: Sequence[str], opts: VerifyOptions) -> list[NoteReport]:

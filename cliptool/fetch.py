@@ -784,12 +784,9 @@ def fetch_captions(
     check_video_id(video_id)
     lang = check_lang(lang)
     cache_dir = Path(cache_dir)
-    if not refresh:
-        info = read_info(video_id, cache_dir)
-        path = _cached_path(video_id, lang, cache_dir, info)
-        if path is not None:
-            log.debug("%s: cache hit %s", video_id, path)
-            return _load_cached(path, lang, info, max_bytes=max_caption_bytes)
+    cached = None if refresh else _from_cache(video_id, lang, cache_dir, max_caption_bytes)
+    if cached is not None:
+        return cached
     folder = video_dir(video_id, cache_dir)
     if offline:
         raise NotCachedError(video_id, f"no cached {lang} captions under {folder} (offline)")
@@ -808,12 +805,9 @@ def fetch_captions(
         # Notes of one video spread over `verify --jobs` workers would each fetch it: the first
         # holds the lock while it fetches, the others then find its captions in the cache.
         with file_lock(lock):
-            if not refresh:
-                info = read_info(video_id, cache_dir)
-                path = _cached_path(video_id, lang, cache_dir, info)
-                if path is not None:
-                    log.debug("%s: cached meanwhile by another run: %s", video_id, path)
-                    return _load_cached(path, lang, info, max_bytes=max_caption_bytes)
+            cached = None if refresh else _from_cache(video_id, lang, cache_dir, max_caption_bytes)
+            if cached is not None:  # another run fetched it while this one waited for the lock
+                return cached
             info, track, data = _fetch_retrying(
                 url, video_id, lang, retries=max(0, retries), retry_delay_s=retry_delay_s,
                 socket_timeout_s=socket_timeout_s, max_bytes=max_caption_bytes,
@@ -825,6 +819,16 @@ def fetch_captions(
             _drop_if_only_locks(folder, made)
     log.info("%s: cached %s captions (%s, %s) at %s", video_id, lang, track.kind, track.ext, path)
     return _load_cached(path, lang, read_info(video_id, cache_dir), max_bytes=max_caption_bytes)
+
+
+def _from_cache(video_id: str, lang: str, cache_dir: Path, max_bytes: int) -> Transcript | None:
+    """The cached captions for ``lang`` (see :func:`_cached_path`), or None when there are none."""
+    info = read_info(video_id, cache_dir)
+    path = _cached_path(video_id, lang, cache_dir, info)
+    if path is None:
+        return None
+    log.debug("%s: cache hit %s", video_id, path)
+    return _load_cached(path, lang, info, max_bytes=max_bytes)
 
 
 def _drop_if_only_locks(folder: Path, made: Sequence[Path]) -> None:

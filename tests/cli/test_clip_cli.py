@@ -351,15 +351,21 @@ def test_burn_without_captions_fails_cleanly(note: Path, media: Path, tmp_path: 
     assert not out.exists() or not list(out.glob("*.mp4"))
 
 
-@pytest.mark.e2e
-def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
-    media: Path, tmp_path: Path
-) -> None:
+def _two_notes_citing_five_seconds(tmp_path: Path) -> Path:
+    """notes/a.md and notes/b.md, each one claim cited at 00:00:05."""
     notes = tmp_path / "notes"
     notes.mkdir()
     for name, text in (("a.md", "Queens lay two thousand eggs a day"), ("b.md", "A queen lays many eggs")):
         (notes / name).write_text(f"---\nvideoId: {VID}\n---\n\n{text} "
                                   '<a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.\n', encoding="utf-8")
+    return notes
+
+
+@pytest.mark.e2e
+def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
+    media: Path, tmp_path: Path
+) -> None:
+    notes = _two_notes_citing_five_seconds(tmp_path)
     out = tmp_path / "clips"
     code, stdout, err = _run(str(notes), "--all", "--media", str(media), "--out", str(out), "--jobs", "2")
     assert code == 0, err
@@ -378,11 +384,7 @@ def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
 
 @pytest.mark.e2e
 def test_a_later_run_cutting_the_same_stretch_adds_its_claim_to_the_clips_record(media: Path, tmp_path: Path) -> None:
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    for name, text in (("a.md", "Queens lay two thousand eggs a day"), ("b.md", "A queen lays many eggs")):
-        (notes / name).write_text(f"---\nvideoId: {VID}\n---\n\n{text} "
-                                  '<a class="yt-timestamp" data-t="00:00:05">[00:00:05]</a>.\n', encoding="utf-8")
+    notes = _two_notes_citing_five_seconds(tmp_path)
     out = tmp_path / "clips"
     for name in ("a.md", "b.md", "a.md"):  # the last run re-cuts a's clip: b's claim stays in its record
         code, _, err = _run(str(notes / name), "--all", "--media", str(media), "--out", str(out))

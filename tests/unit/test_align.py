@@ -248,21 +248,24 @@ def test_overlapping_passages_are_not_a_second_place() -> None:
     assert a[1].alternatives == ()
 
 
+# Where SAID says these claims, each once but the first (also at 15:00).
+SAID_AT: dict[float, str] = {
+    300.0: "Pollination feeds one third of everything we eat",
+    420.0: "Queens lay up to two thousand eggs in a single summer day",
+    540.0: "Drones exist mainly to mate and cannot sting",
+    600.0: "Winter clusters keep the colony warm by shivering flight muscles",
+    720.0: "Honey is stored in wax cells and capped when its water content drops",
+    780.0: "Varroa mites are the biggest threat to managed hives",
+    840.0: "Beekeepers smoke the entrance so the guards stay calm",
+}
+
+
 def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
     # Every claim cited 40 s after it is said (a copy of the video with a longer intro). The
     # pollination line is said at 5:00 and again at 15:00: only the note's common offset says
     # which of the two this note means.
-    said = [300.0, 420.0, 540.0, 600.0, 720.0, 780.0, 840.0]
-    texts = [
-        "Pollination feeds one third of everything we eat",
-        "Queens lay up to two thousand eggs in a single summer day",
-        "Drones exist mainly to mate and cannot sting",
-        "Winter clusters keep the colony warm by shivering flight muscles",
-        "Honey is stored in wax cells and capped when its water content drops",
-        "Varroa mites are the biggest threat to managed hives",
-        "Beekeepers smoke the entrance so the guards stay calm",
-    ]
-    a = _align(*((format_ts(t + 40.0), text) for t, text in zip(said, texts, strict=True)))
+    said = list(SAID_AT)
+    a = _align(*((format_ts(t + 40.0), text) for t, text in SAID_AT.items()))
     assert [x.status for x in a] == ["shifted"] * len(said)
     assert [x.start for x in a] == said
     assert [x.corrected_s for x in a] == said
@@ -271,18 +274,9 @@ def test_a_note_cited_late_throughout_is_corrected_as_a_whole() -> None:
 def test_a_claim_cited_right_in_a_note_cited_late_throughout_is_ok() -> None:
     # The note's offset says where the others are; the last claim's own time is right as written
     # (its passage starts at 14:00), so it is ok, not "shifted" by 0 s to where it is cited.
-    said = [300.0, 420.0, 540.0, 600.0, 720.0, 780.0]
-    texts = [
-        "Pollination feeds one third of everything we eat",
-        "Queens lay up to two thousand eggs in a single summer day",
-        "Drones exist mainly to mate and cannot sting",
-        "Winter clusters keep the colony warm by shivering flight muscles",
-        "Honey is stored in wax cells and capped when its water content drops",
-        "Varroa mites are the biggest threat to managed hives",
-    ]
-    rows = [(format_ts(t + 40.0), text) for t, text in zip(said, texts, strict=True)]
-    a = _align(*rows, ("00:14:00", "Beekeepers smoke the entrance so the guards stay calm"))
-    assert [x.status for x in a] == ["shifted"] * len(said) + ["ok"]
+    *late, (last_t, last) = SAID_AT.items()
+    a = _align(*((format_ts(t + 40.0), text) for t, text in late), (format_ts(last_t), last))
+    assert [x.status for x in a] == ["shifted"] * len(late) + ["ok"]
     assert (a[-1].start, a[-1].corrected_s) == (840.0, None)
 
 

@@ -31,6 +31,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+# "Per claim on one core": numpy's BLAS would otherwise spread small products over threads whose
+# CPU time counts too (the CLI sets the same; see cliptool/cli.py). Before numpy is imported.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 # Our own labels for the corpus's unlabelled notes (five more videos), in the gold's format:

@@ -454,3 +454,21 @@ def test_fix_takes_verifys_tolerance(note: Path, tiny_cache: Path) -> None:
         assert code == 0, err
         assert {c["claim_index"] for c in json.loads(out)["changes"]} == shifted
         assert (tolerance == "5") == (2 in shifted)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("4", "4")])
+def test_the_cli_runs_numpy_on_one_blas_thread_unless_the_user_says_otherwise(given: str | None,
+                                                                             expected: str) -> None:
+    """Small products: BLAS threads cost more than they save, and verify --jobs multiplies them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    # OpenBLAS reads the variable when numpy loads it, which the CLI's commands do after this import
+    code = "import os, cliptool.cli; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [expected, "1"]

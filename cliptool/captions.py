@@ -157,6 +157,9 @@ def _is_timing_line(lines: list[str], i: int, fmt: CaptionFormat) -> bool:
     return not prev or prev.isdigit()
 
 
+_TIMING_START = re.compile(r"\s*\d+:\d")  # what a cue timing starts with, however garbled after
+
+
 def _is_cue_number(lines: list[str], i: int) -> bool:
     """Whether SRT line ``i`` opens a block with a cue number (after a blank line, or first)."""
     return lines[i].strip().isdigit() and (i == 0 or not lines[i - 1].strip())
@@ -166,12 +169,14 @@ def _check_timings(lines: list[str], fmt: CaptionFormat, source: str) -> None:
     """Fail on a timing line webvtt-py would silently skip, naming its line number."""
     pattern = _VTT_TIMING if fmt == "vtt" else _SRT_TIMING
     for number, line in enumerate(lines, start=1):
-        if fmt == "srt" and _is_cue_number(lines, number - 1) and "-->" not in (lines[number:number + 1] or [""])[0]:
-            # A cue number whose timing is garbled or cut off: webvtt-py would read the block as
-            # text of the cue before it, at that cue's time.
-            shown = lines[number].strip() if number < len(lines) else "(end of file)"
-            raise InputError(f"malformed cue timing {shown!r} after cue number {line.strip()}",
-                             path=source or None, line=min(number + 1, len(lines)))
+        following = lines[number] if number < len(lines) else ""
+        if fmt == "srt" and _is_cue_number(lines, number - 1) and _TIMING_START.match(following) \
+                and "-->" not in following:
+            # A cue number whose timing is garbled or cut off ("2" then "00:00"): webvtt-py would
+            # read the block as text of the cue before it, at that cue's time. (A number alone
+            # after a blank line may also be a cue's text, "42": only a timing's start says which.)
+            raise InputError(f"malformed cue timing {following.strip()!r} after cue number {line.strip()}",
+                             path=source or None, line=number + 1)
         if not _is_timing_line(lines, number - 1, fmt):
             continue
         m = pattern.match(line)

@@ -282,13 +282,20 @@ def test_an_srt_line_where_a_timing_goes_must_be_one(srt: str, line: int) -> Non
 
 @pytest.mark.parametrize(("srt", "shown", "line"), [
     ("1\n00:00:01,000 --> 00:00:04,000\nhello there\n\n2\n00:00\nbroken cue text\n", "00:00", 6),
-    ("1\n00:00:01,000 --> 00:00:04,000\nhello there\n\n2\n", "(end of file)", 5),  # a file cut off
+    ("1\n00:00:01,000 --> 00:00:04,000\nhello there\n\n2\n00:00:05,0", "00:00:05,0", 6),  # a file cut off
 ])
 def test_an_srt_cue_number_without_its_timing_is_an_error_not_text_of_the_cue_before(srt: str, shown: str,
                                                                                       line: int) -> None:
     with pytest.raises(InputError, match=re.escape(f"malformed cue timing {shown!r} after cue number 2")) as info:
         parse_captions(srt, fmt="srt")
     assert info.value.line == line
+
+
+def test_a_number_alone_after_a_blank_line_may_be_cue_text() -> None:
+    """Not every digits-only line opening a block is a cue number: "42" here is the answer."""
+    t = parse_captions("1\n00:00:01,000 --> 00:00:04,000\nThe answer is\n\n42\n\n2\n00:00:05,000 --> "
+                       "00:00:06,000\nNext\n", fmt="srt")
+    assert [c.text for c in t.cues][-1] == "Next" and "42" in " ".join(c.text for c in t.cues)
 
 
 def test_empty_but_valid_files_give_empty_transcripts() -> None:

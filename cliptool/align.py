@@ -324,11 +324,12 @@ def align_note(
         elif a.status == "ok":
             # Confirmed where it cites, but outside the stretch its `ok` neighbours span: a moved
             # time landing on a passage that says the claim too. Only a passage in that stretch
-            # saying at least as much may take its place (notes do jump back, with right times).
+            # saying more (by more than the margin that makes two places equal) may take its
+            # place: notes do jump back with right times, and a recap says the claim as well.
             lo, hi = _bracket(ok_t, i)
             if lo <= scores.readings[i] <= hi:
                 continue
-            extra = _between_prior(ok_t, i, index, scores.lex[i], a.score, tuning)
+            extra = _between_prior(ok_t, i, index, scores.lex[i], a.score + tuning.ambiguity_margin, tuning)
         else:
             continue
         if extra is not None:
@@ -341,8 +342,8 @@ def _between_prior(ok_t: np.ndarray, i: int, index: TranscriptIndex, lex_row: np
     """For a claim moved away from its cited time, or confirmed at one outside its neighbours' stretch:
     ``order_bonus`` for the passages between the claims before and after it that the video confirms
     at their own cited times (``ok``, times ``ok_t``), when they say at least ``floor`` of it
-    (``between_ratio`` of what the chosen passage says; for an ``ok`` claim, all its cited passage
-    says); None without such neighbours on both sides.
+    (``between_ratio`` of what the chosen passage says; for an ``ok`` claim, more than its cited
+    passage says); None without such neighbours on both sides.
 
     The order bracket leans only on claims confirmed without doubt (``trust_coverage``), so where a
     note's neighbouring times were moved it can span half the video, and a claim said twice (a

@@ -558,6 +558,22 @@ def test_a_one_word_claim_said_at_two_places_is_ambiguous_whatever_the_notes_ord
     assert (two.status, two.start) == ("shifted", 300.0)
 
 
+def test_a_claim_confirmed_at_a_recap_outside_its_neighbours_stretch_stays_ok() -> None:
+    # Said at 4:00, between its confirmed neighbours, and recapped in the same words at 9:00,
+    # where the note cites it: the recap says it as fully, so the cited time is right.
+    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
+    for t, text in [(120, "The hive entrance faces south in most apiaries."),
+                    (240, "Propolis seals the small cracks and gaps of the hive walls."),
+                    (300, "Guard bees check the smell of every returning forager."),
+                    (540, "Recall: propolis seals the small cracks and gaps of the hive walls.")]:
+        talk[t // 6] = (t, text)
+    claims = _claims(("00:02:00", "The hive entrance faces south in most apiaries"),
+                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
+                     ("00:05:00", "Guard bees check the smell of every returning forager"))
+    a = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    assert [(x.status, x.start) for x in a] == [("ok", 120.0), ("ok", 540.0), ("ok", 300.0)]
+
+
 def test_a_claim_summing_up_two_sentences_before_the_cited_time_is_shifted_there() -> None:
     # Each sentence says under a third of the claim, together most of it; the cited time is on the
     # next, unrelated sentence, which must be neither confirmed nor where the claim goes.

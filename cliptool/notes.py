@@ -643,13 +643,12 @@ def _claims(
                 after = _after(text, hits, i, b_end, close, keys)
                 claim_text = after if _has_word(after) else claim_text
         elif (not same_block and len(claim_text.split()) <= _LEAD_IN_WORDS
-              and not (i + 1 < len(hits) and hits[i + 1].start <= b_end)):
+              and not (i + 1 < len(hits) and hits[i + 1].start <= b_end)
+              and not _ENDS_SENTENCE.match(text, close.end() if close else hit.end)):
             # `See [05:50](url) for the right hand rule.`: a word before the block's only
-            # anchor leads into the sentence it stands in; its rest, to the sentence's (or the
-            # line's) end, says the claim.
-            line_end = text.find("\n", hit.end)
-            rest = _SENTENCE_END.split(_after(text, hits, i, b_end if line_end < 0 else min(b_end, line_end),
-                                              close, keys), maxsplit=1)[0]
+            # anchor, mid-sentence, leads into the sentence; its rest, to the sentence's end,
+            # says the claim. (`Attention [05:50](url). Queries…`: the anchor ends the sentence.)
+            rest = _SENTENCE_END.split(_after(text, hits, i, b_end, close, keys), maxsplit=1)[0]
             if _has_word(rest):
                 claim_text = f"{claim_text} {rest}"
         line, column = where(hit.start)
@@ -671,7 +670,8 @@ def _claims(
 
 
 _LEAD_IN_WORDS = 1  # "See [05:50](url) for ...": a word before a mid-sentence anchor only leads into it
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[^a-z])")  # not inside "e.g. the value"
+_ENDS_SENTENCE = re.compile(r"[ \t]*[.!?](?:\s|$)")
 
 
 def _after(text: str, hits: Sequence[_Hit], i: int, b_end: int, close: re.Match[str] | None,

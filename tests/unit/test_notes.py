@@ -303,7 +303,7 @@ TEXTS = [
     (
         "an empty quote line ends the paragraph",
         f"> First {anchor('00:00:01')}\n> wrapped\n>\n> Second\n> wrapped {anchor('00:00:02')}",
-        ["First", "Second wrapped"],
+        ["First wrapped", "Second wrapped"],  # a one-word lead-in runs on to its paragraph's end, no further
     ),
     (
         "quote inside a list item",
@@ -338,6 +338,11 @@ TEXTS = [
      ["Determinant how much areas scale."]),
     ("a short claim alone stays as written", f"Right hand rule {anchor('00:05:50')}\n\nNext {anchor('00:06:00')}",
      ["Right hand rule", "Next"]),
+    ("an anchor ending the sentence ends the claim", f"Attention {anchor('00:05:50')}. Queries are computed.",
+     ["Attention"]),
+    ("a lead-in's sentence runs on over e.g. and a wrapped line",
+     f"Softmax: {anchor('00:05:50')} normalizes, e.g. the weights\nso that they sum to one. Next.",
+     ["Softmax normalizes, e.g. the weights so that they sum to one."]),
     ("a longer claim keeps the text after its anchor out",
      f"A claim of several words {anchor('00:00:01')} and then more.", ["A claim of several words"]),
 ]

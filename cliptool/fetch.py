@@ -280,14 +280,14 @@ def check_lang(lang: str) -> str:
 
     Language tags ignore case, so ``EN`` is ``en``: one spelling keeps one cache file per language.
 
-    >>> check_lang("EN"), check_lang("pt-br"), check_lang("ZH-HANS"), check_lang("es-419")
-    ('en', 'pt-BR', 'zh-Hans', 'es-419')
+    >>> check_lang("EN"), check_lang("pt-br"), check_lang("ZH-HANS"), check_lang("es-419"), check_lang("en-ORIG")
+    ('en', 'pt-BR', 'zh-Hans', 'es-419', 'en-orig')
     """
     if not isinstance(lang, str) or not _LANG.fullmatch(lang):
         raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
     first, *rest = lang.split("-")
-    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p.lower()
-                                      for p in rest)])
+    return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p.title() if len(p) == 4 and p.lower() != "orig"
+                                      else p.lower() for p in rest)])  # en-orig: yt-dlp's, not a script
 
 
 def _size(n_bytes: int) -> str:
@@ -367,22 +367,24 @@ def _track_entry(info: Mapping[str, Any] | None, lang: str) -> Mapping[str, Any]
     return entry if isinstance(entry, Mapping) else None
 
 
-def _cached_path(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any] | None) -> Path | None:
-    """The file info.json names for ``lang`` if it is there, else the preferred cached file; for a
-    language the cache lacks, its base language's, then another region's, as a fetch would choose
-    them (``en-US``: ``en``, then ``en-GB``)."""
+def _cached_path(video_id: str, lang: str, cache_dir: Path, info: Mapping[str, Any] | None, *,
+                 kin: bool = False) -> Path | None:
+    """The file info.json names for ``lang`` if it is there, else the preferred cached file; with
+    ``kin`` (offline, where nothing better can be had), for a language the cache lacks, its base
+    language's, then another region's, as a fetch would choose them (``en-US``: ``en``, then
+    ``en-GB``). Online the page may have the very track: pt-PT is not pt-BR."""
     files = cached_files(video_id, cache_dir, lang=lang)
     entry = _track_entry(info, lang)
     named = entry.get("file") if entry else None
     for path in files:
         if path.name == named:
             return path
-    if files:
-        return files[0]
+    if files or not kin:
+        return files[0] if files else None
     base = lang.split("-")[0].lower()
-    kin = [p for p in cached_files(video_id, cache_dir) if _file_lang(p).split("-")[0].lower() == base]
-    kin.sort(key=lambda p: _file_lang(p).lower() != base)  # stable: by language, then CACHE_EXTS
-    return kin[0] if kin else None
+    related = [p for p in cached_files(video_id, cache_dir) if _file_lang(p).split("-")[0].lower() == base]
+    related.sort(key=lambda p: _file_lang(p).lower() != base)  # stable: by language, then CACHE_EXTS
+    return related[0] if related else None
 
 
 def _file_lang(path: Path) -> str:
@@ -784,7 +786,7 @@ def fetch_captions(
     check_video_id(video_id)
     lang = check_lang(lang)
     cache_dir = Path(cache_dir)
-    cached = None if refresh else _from_cache(video_id, lang, cache_dir, max_caption_bytes)
+    cached = None if refresh else _from_cache(video_id, lang, cache_dir, max_caption_bytes, kin=offline)
     if cached is not None:
         return cached
     folder = video_dir(video_id, cache_dir)
@@ -821,10 +823,10 @@ def fetch_captions(
     return _load_cached(path, lang, read_info(video_id, cache_dir), max_bytes=max_caption_bytes)
 
 
-def _from_cache(video_id: str, lang: str, cache_dir: Path, max_bytes: int) -> Transcript | None:
+def _from_cache(video_id: str, lang: str, cache_dir: Path, max_bytes: int, *, kin: bool = False) -> Transcript | None:
     """The cached captions for ``lang`` (see :func:`_cached_path`), or None when there are none."""
     info = read_info(video_id, cache_dir)
-    path = _cached_path(video_id, lang, cache_dir, info)
+    path = _cached_path(video_id, lang, cache_dir, info, kin=kin)
     if path is None:
         return None
     log.debug("%s: cache hit %s", video_id, path)

@@ -915,9 +915,11 @@ def make_clip(
     out_dir = Path(out_dir)
     earlier = _sidecars_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
     served = served_claims(job)
-    mine = {(row["note"], row["index"]) for row in served}
+    # The notes this run read say now which of their claims the clip serves (an anchor added
+    # above renumbers them); the earlier record keeps its word for other notes only.
+    read_now = {_note_file(row["note"]) for row in served}
     served += [row for row in _served_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
-               if (row.get("note"), row.get("index")) not in mine]
+               if _note_file(row.get("note")) not in read_now]
     _index_rows(out_dir / INDEX_NAME)  # an index that cannot be updated fails the clip before ffmpeg runs
     with _cut_staged(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
                      audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file) as staged:
@@ -945,6 +947,16 @@ def make_clip(
         with contextlib.suppress(OSError):
             stale.unlink()
     return replace(result, manifest=path)
+
+
+def _note_file(note: object) -> str | None:
+    """A ``serves`` row's note as one file however it was named (relative, absolute, via a link)."""
+    if not isinstance(note, str) or not note:
+        return None
+    try:
+        return str(Path(note).resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL in a hand-edited record
+        return note
 
 
 def _served_of(clip: Path) -> list[dict[str, Any]]:

@@ -399,6 +399,25 @@ def test_a_later_run_cutting_the_same_stretch_adds_its_claim_to_the_clips_record
     assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
 
 
+@pytest.mark.e2e
+def test_a_recut_for_an_edited_note_says_which_of_its_claims_the_clip_serves_now(
+    media: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = _two_notes_citing_five_seconds(tmp_path)
+    out = tmp_path / "clips"
+    for name in ("a.md", "b.md"):
+        assert _run(str(notes / name), "--all", "--media", str(media), "--out", str(out))[0] == 0
+    # An anchor added above a's claim renumbers it; the run names the note by a relative path.
+    a = notes / "a.md"
+    a.write_text(a.read_text(encoding="utf-8").replace(
+        "Queens", 'A first claim <a class="yt-timestamp" data-t="00:00:40">[00:00:40]</a>.\n\nQueens'), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run("notes/a.md", "--anchor", "1", "--media", str(media), "--out", str(out))
+    assert code == 0, err
+    doc = json.loads((out / f"{VID}_000003-000013.mp4.json").read_text(encoding="utf-8"))
+    assert [(c["note"], c["index"]) for c in doc["serves"]] == [("notes/a.md", 1), (str(notes / "b.md"), 0)]
+
+
 @pytest.mark.parametrize("fmt", ["garbage[[", "bv[height<=abc]", "bv+", "("])
 def test_a_format_selector_that_does_not_parse_is_a_usage_error(note: Path, tmp_path: Path, fmt: str) -> None:
     # yt-dlp only raises SyntaxError once a download is set up: a traceback, or every clip failing

@@ -157,7 +157,7 @@ def _is_timing_line(lines: list[str], i: int, fmt: CaptionFormat) -> bool:
     return not prev or prev.isdigit()
 
 
-_TIMING_START = re.compile(r"\s*\d+:\d")  # what a cue timing starts with, however garbled after
+_TIMING_START = re.compile(r"[\d:,.\s>-]*\d:\d[\d:,.\s>-]*$")  # a timing's characters only, cut short or garbled
 
 
 def _is_cue_number(lines: list[str], i: int) -> bool:
@@ -195,8 +195,10 @@ def _read_cues(text: str, fmt: CaptionFormat, source: str) -> tuple[list[_RawCue
     """Cues as webvtt-py reads them and a WebVTT ``Language:`` header, errors as InputError."""
     lines = text.splitlines()
     if fmt == "srt":
-        # webvtt-py wants the cue number on the very first line.
-        while lines and not lines[0].strip():
+        # webvtt-py wants the cue number on the very first line, and takes "1 " (a trailing
+        # blank, which carries nothing in SRT) for no cue number at all.
+        lines = [line.rstrip() for line in lines]
+        while lines and not lines[0]:
             lines.pop(0)
         if not lines:
             return [], None

@@ -294,8 +294,15 @@ def test_an_srt_cue_number_without_its_timing_is_an_error_not_text_of_the_cue_be
 def test_a_number_alone_after_a_blank_line_may_be_cue_text() -> None:
     """Not every digits-only line opening a block is a cue number: "42" here is the answer."""
     t = parse_captions("1\n00:00:01,000 --> 00:00:04,000\nThe answer is\n\n42\n\n2\n00:00:05,000 --> "
-                       "00:00:06,000\nNext\n", fmt="srt")
-    assert [c.text for c in t.cues][-1] == "Next" and "42" in " ".join(c.text for c in t.cues)
+                       "00:00:06,000\nThe score\n\n3\n2:1 for the home side.\n", fmt="srt")
+    text = " ".join(c.text for c in t.cues)
+    assert "42" in text and "2:1 for the home side." in text
+
+
+def test_srt_lines_with_trailing_blanks_parse() -> None:
+    t = parse_captions("1 \n00:00:01,000 --> 00:00:03,000 \nHello world one. \n\n2\t\n00:00:04,000 --> "
+                       "00:00:06,000\nSecond cue here.\n\n", fmt="srt")
+    assert [(c.start, c.text) for c in t.cues] == [(1.0, "Hello world one."), (4.0, "Second cue here.")]
 
 
 def test_empty_but_valid_files_give_empty_transcripts() -> None:

@@ -351,6 +351,17 @@ def test_burn_without_captions_fails_cleanly(note: Path, media: Path, tmp_path: 
     assert not out.exists() or not list(out.glob("*.mp4"))
 
 
+def _assert_serves_both_notes(clip: Path, notes: Path) -> None:
+    """The clip's record and its index row name the claim of notes/a.md and of notes/b.md."""
+    doc = json.loads(clip.with_name(clip.name + ".json").read_text(encoding="utf-8"))
+    assert [(c["note"], c["index"], c["text"]) for c in doc["serves"]] == [
+        (str(notes / "a.md"), 0, "Queens lay two thousand eggs a day"),
+        (str(notes / "b.md"), 0, "A queen lays many eggs"),
+    ]
+    (row,) = json.loads((clip.parent / "index.json").read_text(encoding="utf-8"))["clips"]
+    assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
+
+
 def _two_notes_citing_five_seconds(tmp_path: Path) -> Path:
     """notes/a.md and notes/b.md, each one claim cited at 00:00:05."""
     notes = tmp_path / "notes"
@@ -373,13 +384,7 @@ def test_two_notes_citing_the_same_stretch_share_one_clip_and_keep_both_claims(
     assert stdout.count(name) == 1  # one clip line, naming both notes
     assert f"{notes / 'a.md'}: anchor 0 (also for {notes / 'b.md'}: anchor 0)" in stdout
     assert "1 clip made for 2 claims" in err
-    doc = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
-    assert [(c["note"], c["index"], c["text"]) for c in doc["serves"]] == [
-        (str(notes / "a.md"), 0, "Queens lay two thousand eggs a day"),
-        (str(notes / "b.md"), 0, "A queen lays many eggs"),
-    ]
-    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
-    assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
+    _assert_serves_both_notes(out / name, notes)
 
 
 @pytest.mark.e2e
@@ -389,14 +394,7 @@ def test_a_later_run_cutting_the_same_stretch_adds_its_claim_to_the_clips_record
     for name in ("a.md", "b.md", "a.md"):  # the last run re-cuts a's clip: b's claim stays in its record
         code, _, err = _run(str(notes / name), "--all", "--media", str(media), "--out", str(out))
         assert code == 0, err
-    clip = f"{VID}_000003-000013.mp4"
-    doc = json.loads((out / f"{clip}.json").read_text(encoding="utf-8"))
-    assert [(c["note"], c["index"], c["text"]) for c in doc["serves"]] == [
-        (str(notes / "a.md"), 0, "Queens lay two thousand eggs a day"),
-        (str(notes / "b.md"), 0, "A queen lays many eggs"),
-    ]
-    (row,) = json.loads((out / "index.json").read_text(encoding="utf-8"))["clips"]
-    assert row["serves"] == [{"note": str(notes / n), "claim_index": 0} for n in ("a.md", "b.md")]
+    _assert_serves_both_notes(out / f"{VID}_000003-000013.mp4", notes)
 
 
 @pytest.mark.e2e

@@ -913,13 +913,14 @@ def make_clip(
         # so the file name tells the clip's real end.
         job = replace(job, spec=replace(spec, end_s=round(end, 3)))
     out_dir = Path(out_dir)
-    earlier = _sidecars_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
+    clip = out_dir / job.spec.filename("m4a" if audio_only else "mp4")
+    record = _record_of(clip)  # an earlier cut's, if any
+    earlier = _sidecars_of(clip, record)
     served = served_claims(job)
     # The notes this run read say now which of their claims the clip serves (an anchor added
     # above renumbers them); the earlier record keeps its word for other notes only.
     read_now = {_note_file(row["note"]) for row in served}
-    served += [row for row in _served_of(out_dir / job.spec.filename("m4a" if audio_only else "mp4"))
-               if _note_file(row.get("note")) not in read_now]
+    served += [row for row in _served_of(record) if _note_file(row.get("note")) not in read_now]
     _index_rows(out_dir / INDEX_NAME)  # an index that cannot be updated fails the clip before ffmpeg runs
     with _cut_staged(job.spec, job.source.path, out_dir, media_offset_s=job.source.offset_s, fast=fast,
                      audio_only=audio_only, subs=subs, transcript=job.transcript, font_file=font_file) as staged:
@@ -942,7 +943,7 @@ def make_clip(
     # A rerun with other --subs: no captions of a past cut stay, unless the audio-only cut of the
     # same span (``.m4a`` beside ``.mp4``, one stem) still lists them as its own.
     siblings = [result.path.with_suffix(ext) for ext in (".mp4", ".m4a") if result.path.suffix != ext]
-    kept = {p for sibling in siblings for p in _sidecars_of(sibling)}
+    kept = {p for sibling in siblings for p in _sidecars_of(sibling, _record_of(sibling))}
     for stale in set(earlier) - set(result.subtitles) - kept:
         with contextlib.suppress(OSError):
             stale.unlink()
@@ -959,26 +960,28 @@ def _note_file(note: object) -> str | None:
         return note
 
 
-def _served_of(clip: Path) -> list[dict[str, Any]]:
-    """The claims the clip's earlier record says it serves: a later run cutting the same stretch
-    for another claim (or note) adds to them rather than dropping the earlier claims' provenance."""
+def _record_of(clip: Path) -> dict[str, Any]:
+    """The clip's record (``<clip>.json``) as written, or {} when there is none or it is unreadable."""
     try:
         doc = json.loads(clip.with_suffix(clip.suffix + ".json").read_text(encoding="utf-8"))
-        rows = doc.get("serves") if isinstance(doc, dict) else None
     except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _served_of(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The claims an earlier record says its clip serves: a later run cutting the same stretch
+    for another claim (or note) adds to them rather than dropping the earlier claims' provenance."""
+    rows = record.get("serves")
+    if not isinstance(rows, list):
         return []
     keys = ("note", "index", "line", "text", "cited", "status")
-    return [{k: r.get(k) for k in keys} for r in rows or () if isinstance(r, dict) and isinstance(r.get("index"), int)] \
-        if isinstance(rows, list) else []
+    return [{k: r.get(k) for k in keys} for r in rows if isinstance(r, dict) and isinstance(r.get("index"), int)]
 
 
-def _sidecars_of(clip: Path) -> list[Path]:
-    """The caption files the clip's earlier record lists; only ``<clip stem>.srt/.vtt`` are believed."""
-    try:
-        doc = json.loads(clip.with_suffix(clip.suffix + ".json").read_text(encoding="utf-8"))
-        names = doc.get("subtitles") if isinstance(doc, dict) else None
-    except (OSError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
-        return []
+def _sidecars_of(clip: Path, record: dict[str, Any]) -> list[Path]:
+    """The caption files the clip's earlier ``record`` lists; only ``<clip stem>.srt/.vtt`` are believed."""
+    names = record.get("subtitles")
     if not isinstance(names, list):
         return []
     own = {f"{clip.stem}.srt", f"{clip.stem}.vtt"}

@@ -497,21 +497,35 @@ def test_a_claims_place_among_its_neighbours_never_moves_a_cited_time_that_says_
     assert (a[1].status, a[1].start) == ("ok", 900.0)
 
 
+def _hive_talk(placed: dict[int, str]) -> TranscriptIndex:
+    """Ten minutes of counting with the hive entrance said at 2:00, the guards at 5:00, and ``placed``."""
+    talk = [(float(t), f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
+    for t, text in {120: "The hive entrance faces south in most apiaries.",
+                    300: "Guard bees check the smell of every returning forager.", **placed}.items():
+        talk[t // 6] = (float(t), text)
+    return _index(talk, end_s=600.0)
+
+
+# The neighbours' claims as a note paraphrases them: confirmed where cited, too weakly to anchor
+# the order bracket.
+_LOOSE_NEIGHBOURS = ("Keepers turn the entrance of a colony toward the warm southern side",
+                     "Guards sniff each forager that comes home to the colony")
+
+
+def _propolis_between(before: str, after: str) -> list[Claim]:
+    """The propolis claim cited at 9:00, between claims cited right at 2:00 and 5:00."""
+    return _claims(("00:02:00", before), ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
+                   ("00:05:00", after))
+
+
 @pytest.mark.parametrize("tolerance_s", [0.0, 5.0, 30.0])
 def test_a_moved_claim_said_twice_goes_to_the_place_between_its_ok_neighbours(tolerance_s: float) -> None:
     # The neighbours are confirmed where they cite, but only loosely paraphrased (too weakly to
     # anchor the order bracket); the cited time of the claim between them says nothing of it.
     # It is said at 240 s, between them, and at 420 s in a few more words: the note is at 240.
-    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
-    for t, text in [(120, "The hive entrance faces south in most apiaries."),
-                    (240, "Propolis seals the small cracks and gaps of the hive."),
-                    (300, "Guard bees check the smell of every returning forager."),
-                    (420, "Propolis is a resin that seals the small cracks and gaps of the hive walls.")]:
-        talk[t // 6] = (t, text)
-    claims = _claims(("00:02:00", "Keepers turn the entrance of a colony toward the warm southern side"),
-                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
-                     ("00:05:00", "Guards sniff each forager that comes home to the colony"))
-    index = _index([(float(t), x) for t, x in talk], end_s=600.0)
+    index = _hive_talk({240: "Propolis seals the small cracks and gaps of the hive.",
+                        420: "Propolis is a resin that seals the small cracks and gaps of the hive walls."})
+    claims = _propolis_between(*_LOOSE_NEIGHBOURS)
     a = align_note(claims, index, tolerance_s=tolerance_s)
     assert [(x.status, x.start) for x in a] == [("ok", 120.0), ("shifted", 240.0), ("ok", 300.0)]
     # Without ok neighbours on both sides nothing says where the note is: the fuller place wins.
@@ -527,15 +541,8 @@ def test_a_claim_confirmed_outside_its_ok_neighbours_stretch_moves_into_it_only_
         inside: str, where: tuple[str, float]) -> None:
     # A moved time can land on a passage that says the claim too: when the stretch between the
     # claim's ok neighbours says it at least as fully, that is where the note is.
-    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
-    for t, text in [(120, "The hive entrance faces south in most apiaries."), (240, inside),
-                    (300, "Guard bees check the smell of every returning forager."),
-                    (540, "Propolis seals small cracks and gaps in the hive.")]:
-        talk[t // 6] = (t, text)
-    claims = _claims(("00:02:00", "Keepers turn the entrance of a colony toward the warm southern side"),
-                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
-                     ("00:05:00", "Guards sniff each forager that comes home to the colony"))
-    a = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    index = _hive_talk({240: inside, 540: "Propolis seals small cracks and gaps in the hive."})
+    a = align_note(_propolis_between(*_LOOSE_NEIGHBOURS), index)
     assert [(x.status, x.start) for x in a] == [("ok", 120.0), where, ("ok", 300.0)]
 
 
@@ -561,16 +568,11 @@ def test_a_one_word_claim_said_at_two_places_is_ambiguous_whatever_the_notes_ord
 def test_a_claim_confirmed_at_a_recap_outside_its_neighbours_stretch_stays_ok() -> None:
     # Said at 4:00, between its confirmed neighbours, and recapped in the same words at 9:00,
     # where the note cites it: the recap says it as fully, so the cited time is right.
-    talk = [(t, f"Now we count slowly, item {n}.") for n, t in enumerate(range(0, 600, 6))]
-    for t, text in [(120, "The hive entrance faces south in most apiaries."),
-                    (240, "Propolis seals the small cracks and gaps of the hive walls."),
-                    (300, "Guard bees check the smell of every returning forager."),
-                    (540, "Recall: propolis seals the small cracks and gaps of the hive walls.")]:
-        talk[t // 6] = (t, text)
-    claims = _claims(("00:02:00", "The hive entrance faces south in most apiaries"),
-                     ("00:09:00", "Propolis seals the small cracks and gaps of the hive walls"),
-                     ("00:05:00", "Guard bees check the smell of every returning forager"))
-    a = align_note(claims, _index([(float(t), x) for t, x in talk], end_s=600.0))
+    index = _hive_talk({240: "Propolis seals the small cracks and gaps of the hive walls.",
+                        540: "Recall: propolis seals the small cracks and gaps of the hive walls."})
+    # neighbours in the talk's own words: confirmed without doubt
+    a = align_note(_propolis_between("The hive entrance faces south in most apiaries",
+                                     "Guard bees check the smell of every returning forager"), index)
     assert [(x.status, x.start) for x in a] == [("ok", 120.0), ("ok", 540.0), ("ok", 300.0)]
 
 

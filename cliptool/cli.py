@@ -566,6 +566,12 @@ def _check_output(path: Path, notes: list[Path]) -> None:
         raise InputError(f"cannot write the report: its folder {folder} {why}", path=str(path))
 
 
+# The shell links these to wherever it redirected the stream (`2> log.txt`), a file outside /dev
+# that --output would otherwise refuse to follow or replace.
+_STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+_STDERR_NAMES = ("/dev/stderr", "/dev/fd/2", "/proc/self/fd/2")
+
+
 def _write_output(path: Path, text: str) -> None:
     """Temp file + ``os.replace``: a reader never sees half a report.
 
@@ -624,8 +630,9 @@ def verify_cmd(
     from cliptool.models import NoteReport
     from cliptool.verify import VerifyOptions
 
-    if output is not None and str(output) in ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"):
-        output = None  # names of stdout: written to as stdout, wherever it is redirected
+    to_stderr = output is not None and str(output) in _STDERR_NAMES
+    if to_stderr or (output is not None and str(output) in _STDOUT_NAMES):
+        output = None  # names of the standard streams: written to as streams, wherever they are redirected
     missing: list[CliptoolError] = []
     files = _note_files(paths, missing)
     if output is not None:
@@ -641,12 +648,12 @@ def verify_cmd(
     for r in reports:
         if r.status == "error":
             _error(r.reason or r.path)
-    text = _render_report(reports, fmt, to_file=output is not None)
+    text = _render_report(reports, fmt, to_file=output is not None or to_stderr)
     if output is not None:
         _write_output(output, text)
         _warn(f"wrote {output}: {rp.summary_line(reports)}")
     elif text:
-        typer.echo(text, nl=False)
+        typer.echo(text, nl=False, err=to_stderr)
     if min_accuracy is not None:
         accuracy = rp.summary(reports)["accuracy"]
         if accuracy is None or accuracy * 100 < min_accuracy:

@@ -121,7 +121,8 @@ _YT_URL = re.compile(
     re.IGNORECASE,
 )
 _T_PARAM = re.compile(r"(?:[?&#]|&amp;)(?:t|start)=([^&#\s]*)")  # start= on embed links; an href may write &amp;
-_T_MORE = re.compile(r"[.,:]\d|[^\W_]")  # "36.5", "1e3", "36sec": more of the value, not punctuation after it
+# "36.5", "1e3", "36sec", "36_x": more of the value, not punctuation or "_" emphasis after it.
+_T_MORE = re.compile(r"[.,:]\d|_*[^\W_]")
 _T_VALUE = re.compile(r"\d+(?::\d{1,2}){1,2}(?![\d:])|\d+(?:[hms]\d*)*", re.IGNORECASE)  # t=22:47 too
 
 # Claim text clean-up.

@@ -269,6 +269,19 @@ def test_output_dev_stdout_is_stdout_even_when_it_is_redirected_to_a_file(tiny_c
     check_schema(json.loads(out.read_text(encoding="utf-8")))
 
 
+@pytest.mark.skipif(not Path("/dev/stderr").exists(), reason="no /dev/stderr here")
+def test_output_dev_stderr_is_stderr_even_when_it_is_redirected_to_a_file(tiny_cache: Path, tmp_path: Path) -> None:
+    """`-o /dev/stderr 2> log` writes the report into the log, as the shell means, not refused as a link."""
+    log = tmp_path / "log.txt"
+    with log.open("wb") as fh:
+        done = subprocess.run([sys.executable, "-m", "cliptool", "verify", str(NOTE), "--cache", str(tiny_cache),
+                               "--offline", "--format", "json", "-o", "/dev/stderr"], stdout=subprocess.PIPE,
+                              stderr=fh, text=False, timeout=60)
+    assert done.returncode == 0, log.read_text(encoding="utf-8")
+    assert done.stdout == b""
+    check_schema(json.loads(log.read_text(encoding="utf-8")))
+
+
 def test_jobs_give_the_same_report(tiny_cache: Path, tmp_path: Path) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()

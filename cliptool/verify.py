@@ -223,26 +223,47 @@ def _base(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def _worker_init(level: int, fmt: str | None) -> None:
+class _Held(logging.Handler):
+    """A worker's log records, held to be sent back with its batch: the main process prints
+    them, once each, where every worker would have printed its own copy of a cache warning."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+_HELD = _Held()
+
+
+def _worker_init(level: int) -> None:
     # The main process alone answers Ctrl-C and SIGTERM (a terminal sends Ctrl-C to every
     # process): it ends the workers and says how the run ended, with no traceback per worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # A worker starts from a fresh interpreter: its warnings read as the main process's do.
-    if fmt is not None:
-        logging.basicConfig(level=level, format=fmt, force=True)
-
-
-def _logging_of_this_process() -> tuple[int, str | None]:
-    """The root logger's level and its first handler's format, which a worker can be given (a
-    formatter or handler object may hold what does not pickle, such as a stream)."""
     root = logging.getLogger()
-    fmt = next((h.formatter._fmt for h in root.handlers if h.formatter is not None), None)
-    return root.level, fmt
+    root.handlers[:] = [_HELD]
+    root.setLevel(level)
 
 
-def _verify_batch(paths: Sequence[str], opts: VerifyOptions) -> list[NoteReport]:
-    return [verify_note(p, opts) for p in paths]
+def _verify_batch(paths: Sequence[str], opts: VerifyOptions) -> tuple[list[NoteReport], list[tuple[str, int, str]]]:
+    reports = [verify_note(p, opts) for p in paths]
+    records, _HELD.records = _HELD.records, []
+    return reports, records
+
+
+def _log_once(records: Sequence[tuple[str, int, str]], seen: set[tuple[str, int, str]]) -> None:
+    """Re-log a worker's records in this process, through its handlers and format; a warning
+    another worker already gave is dropped (debug lines are kept: -v shows every step)."""
+    for record in records:
+        name, level, message = record
+        if level >= logging.WARNING:
+            if record in seen:
+                continue
+            seen.add(record)
+        logging.getLogger(name).log(level, "%s", message)
 
 
 def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -> Iterator[NoteReport]:
@@ -258,13 +279,17 @@ def verify_paths(paths: Sequence[Path], opts: VerifyOptions, *, jobs: int = 1) -
     # Contiguous batches: a vault keeps a video's notes side by side, so a worker mostly indexes
     # each video once. Small enough that the reports come in steadily.
     size = max(1, min(len(paths) // (jobs * 4), _MAX_BATCH))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=_logging_of_this_process(),
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init,
+                               initargs=(logging.getLogger().getEffectiveLevel(),),
                                mp_context=process_context([__name__]))
+    seen: set[tuple[str, int, str]] = set()
     try:
         futures = [pool.submit(_verify_batch, [str(p) for p in paths[i : i + size]], opts)
                    for i in range(0, len(paths), size)]
         for fut in futures:
-            yield from result_of(fut)
+            reports, records = result_of(fut)
+            _log_once(records, seen)
+            yield from reports
     except BaseException as exc:
         # Ctrl-C, SIGTERM, a dead worker, or the caller stopped reading: end the workers now
         # rather than wait for their batches (a fetch can hang on the network for its timeout).

@@ -506,8 +506,12 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
     # unless only a wide --tolerance calls it right (1 s for a claim said at 80 s).
     kept = status == "ok" and index.starts[j] - tuning.cited_window_s <= cited
     corrected = cited if kept else float(int(start))
+    reading = None
     if claim.cited_s > index.end_s:
         status = "out-of-range"
+        # Only the plain slip (07:35:00): 03:00:05 read as 03:00 is a guess, not the note's own second.
+        reading = mmss_reading(claim.raw) if claim.raw.endswith(":00") else None
+        reading = reading if reading is not None and reading <= index.end_s else None
     elif cited != claim.cited_s and status in ("ok", "shifted"):
         # Read otherwise (MM:SS, or less the note's offset), the verdict is on the time as written:
         # a claim of a note cited 2 minutes late throughout may itself be cited right.
@@ -517,7 +521,7 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         index=claim.index, status=status, start=round(start, 2), end=round(end, 2),
         score=_clip01(row[j]), evidence=" ".join(s.text for s in index.sentences[first : first + k]),
         alternatives=alternatives,
-        corrected_s=corrected if status in ("shifted", "out-of-range") else None,
+        corrected_s=corrected if status in ("shifted", "out-of-range") else None, reading_s=reading,
     )
 
 

@@ -178,7 +178,9 @@ def _located_target(claim: Claim, alignment: Alignment, min_score: float) -> flo
     if alignment.status not in _RETIMABLE or alignment.corrected_s is None or alignment.corrected_s < 0:
         return None
     if alignment.score < min_score and not is_renotation(claim, alignment):
-        return None
+        # Too weak to move the claim; but a time past the end is still the note's own second
+        # written in the wrong slots, and left so it points at nothing.
+        return alignment.reading_s
     return alignment.corrected_s
 
 

@@ -185,6 +185,9 @@ class Alignment:
     evidence: str = ""
     alternatives: tuple[Location, ...] = ()
     corrected_s: float | None = None  # whole-second time fix should write, for shifted/out-of-range
+    # A time past the end read as MM:SS in the HH:MM slots (07:35:00 as 00:07:35): that reading,
+    # which fix writes even when the passage located near it is too weak to move the claim to.
+    reading_s: float | None = None
 
     def offset(self, cited_s: float) -> float | None:
         """Cited minus located start (positive: the note cites too late)."""

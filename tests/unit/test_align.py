@@ -95,6 +95,18 @@ def test_out_of_range_is_still_located() -> None:
     assert a[2].status == "out-of-range"
     assert a[2].start == 840.0
     assert a[2].corrected_s == 840.0
+    assert a[2].reading_s is None  # 03:00:05 is no MM:SS slip: nothing for fix to write but the move
+
+
+def test_a_time_past_the_end_carries_its_mmss_reading_only_when_that_is_inside_the_video() -> None:
+    a = _align(
+        ("00:07:00", "Queens lay up to two thousand eggs in a summer day"),
+        ("09:00:00", "Drones exist to mate and cannot sting"),
+        ("45:00:00", "Varroa mites are the biggest threat to managed hives"),
+    )
+    assert [x.status for x in a] == ["ok", "out-of-range", "out-of-range"]
+    assert a[1].reading_s == 540.0
+    assert a[2].reading_s is None  # 45:00 is past the end too
 
 
 def test_ambiguous_lists_both_places() -> None:

@@ -135,6 +135,16 @@ def test_a_time_past_the_end_written_as_its_own_mmss_reading_needs_no_score() ->
     assert below_min_score(note.claims, alignments, 0.15) == 1
 
 
+def test_a_time_past_the_end_too_weak_to_move_still_gets_its_mmss_reading() -> None:
+    # 07:35:00 in a 19-minute video, located 5 s after 07:35 with a score under --min-score: the
+    # move is not made, but leaving 07:35:00 would leave a time that points at nothing.
+    text = "a " + A.format("07:35:00", "07:35:00") + " b " + A.format("13:31:00", "13:31:00")
+    alignments = [Alignment(0, "out-of-range", score=0.09, corrected_s=460, reading_s=455),
+                  Alignment(1, "out-of-range", score=0.5, corrected_s=975, reading_s=811)]
+    assert _fix(text, alignments) == "a " + A.format("00:07:35", "00:07:35") + " b " + A.format("00:16:15", "00:16:15")
+    assert below_min_score(_note(text).claims, alignments, 0.15) == 0
+
+
 def test_a_claim_a_later_round_retimed_is_not_counted_as_left_as_written() -> None:
     # The counts come from the first round's alignments; the rounds that follow may retime a claim
     # the first found too weakly, and it must then count as retimed only, not also as left alone.

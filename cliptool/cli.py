@@ -809,7 +809,7 @@ def fix(
         fail(", ".join(str(p) for p in paths), CliptoolError.exit_code, str(no_notes_error(paths)))
 
     if backup_dir is not None and not no_backup:  # a dry run must not promise what --write would refuse
-        problem = backup_dir_problem(backup_dir, {root for _, root in todo})
+        problem = backup_dir_problem(backup_dir, {root for _, root in todo}, [path for path, _ in todo])
         if problem:
             raise typer.BadParameter(problem, param_hint="--backup-dir")
     backups = None if no_backup else BackupPlan(backup_dir)

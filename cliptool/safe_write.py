@@ -117,17 +117,22 @@ def backup_path(path: Path, *, root: Path, backup_dir: Path | None = None) -> Pa
     return backup_dir / path.name
 
 
-def backup_dir_problem(backup_dir: Path, roots: Iterable[Path]) -> str | None:
-    """Why ``backup_dir`` cannot keep the originals of the notes found in ``roots``, else None.
+def backup_dir_problem(backup_dir: Path, roots: Iterable[Path], notes: Iterable[Path] = ()) -> str | None:
+    """Why ``backup_dir`` cannot keep the originals of ``notes``, found in ``roots``, else None.
 
     Backups mirror each note's path under the folder, so the notes' own folder, or one above
-    it, would have them replace the notes themselves or other notes of the vault.
+    it, would have them replace the notes themselves or other notes of the vault. A subfolder
+    holding some of the notes would be tagged as backups, and later runs would skip those notes.
     """
     folder = backup_dir.resolve()
     for root in roots:
         if root.resolve().is_relative_to(folder):
             return (f"{backup_dir} is or holds the folder of the notes being fixed ({root}): backups there "
                     "would replace notes; choose a folder of their own")
+    for note in notes:
+        if note.resolve().is_relative_to(folder):
+            return (f"{backup_dir} holds a note being fixed ({note}): marked as a backup folder, it would be "
+                    "left out of later runs; choose a folder of their own")
     return None
 
 

@@ -76,6 +76,16 @@ def test_a_backup_dir_is_refused_when_it_is_or_holds_a_folder_of_the_notes(note:
     assert backup_dir_problem(tmp_path / "elsewhere", [sub, vault]) is None
 
 
+def test_a_backup_dir_holding_some_of_the_notes_is_refused(note: Path) -> None:
+    # Tagged as backups, the subfolder would drop its notes from every later run, unannounced.
+    inner = note.parent / "sub" / "b.md"
+    inner.parent.mkdir()
+    inner.write_bytes(OLD)
+    problem = backup_dir_problem(inner.parent, [note.parent], [note, inner]) or ""
+    assert f"holds a note being fixed ({inner})" in problem
+    assert backup_dir_problem(note.parent / "backups", [note.parent], [note, inner]) is None
+
+
 def test_no_backup_writes_nothing_else(note: Path) -> None:
     write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
     assert sorted(p.name for p in note.parent.iterdir()) == ["n.md"]

@@ -280,11 +280,16 @@ def check_lang(lang: str) -> str:
 
     Language tags ignore case, so ``EN`` is ``en``: one spelling keeps one cache file per language.
 
+    A locale's ``_`` (``ru_RU``, as systems and some notes write it) is read as the tag's ``-``.
+
     >>> check_lang("EN"), check_lang("pt-br"), check_lang("ZH-HANS"), check_lang("es-419"), check_lang("en-ORIG")
     ('en', 'pt-BR', 'zh-Hans', 'es-419', 'en-orig')
+    >>> check_lang("ru_RU")
+    'ru-RU'
     """
-    if not isinstance(lang, str) or not _LANG.fullmatch(lang):
+    if not isinstance(lang, str) or not _LANG.fullmatch(lang.replace("_", "-")):
         raise InputError(f"invalid language code {lang!r} (expected e.g. en, pt-BR)")
+    lang = lang.replace("_", "-")
     first, *rest = lang.split("-")
     return "-".join([first.lower(), *(p.upper() if len(p) == 2 else p.title() if len(p) == 4 and p.lower() != "orig"
                                       else p.lower() for p in rest)])  # en-orig: yt-dlp's, not a script

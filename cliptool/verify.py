@@ -118,27 +118,38 @@ def caption_lang(note: Note, opts: VerifyOptions) -> str:
     translation into German), else English.
 
     >>> from pathlib import Path
-    >>> note = Note(path="n.md", video_id="abcdefghijk", claims=(), language="de")
+    >>> note = Note(path="n.md", video_id="abcdefghijk", claims=(), language="de_DE")
     >>> caption_lang(note, VerifyOptions(Path("c"))), caption_lang(note, VerifyOptions(Path("c"), lang="fr"))
-    ('de', 'fr')
+    ('de-DE', 'fr')
     """
-    if opts.lang:
-        return opts.lang
-    if note.language:
-        from cliptool.fetch import check_lang
+    return opts.lang or note_language(note) or DEFAULT_LANG
 
-        try:
-            return check_lang(note.language)
-        except InputError:  # "lang: English" names no code: the default stands
-            pass
-    return DEFAULT_LANG
+
+def note_language(note: Note) -> str | None:
+    """The note's ``lang`` as a language code (``ru_RU`` is ru-RU), or None when it names none
+    (``lang: English``: the reader is warned, and the default stands)."""
+    if not note.language:
+        return None
+    from cliptool.fetch import check_lang
+
+    try:
+        return check_lang(note.language)
+    except InputError:
+        return None
+
+
+def _lang_warning(note: Note, opts: VerifyOptions) -> tuple[str, ...]:
+    if opts.lang or not note.language or note_language(note):
+        return ()
+    return (f"lang {note.language[:40]!r} in the front matter is not a language code (e.g. de, pt-BR): "
+            f"checked against {DEFAULT_LANG} captions; --lang chooses others",)
 
 
 def verify_parsed(note: Note, opts: VerifyOptions) -> NoteReport:
     """Like :func:`verify_note` for a note already parsed."""
-    opts = replace(opts, lang=caption_lang(note, opts))
     report = NoteReport(path=note.path, video_id=note.video_id, status="checked", title=note.title,
-                        claims=note.claims, warnings=note.warnings)
+                        claims=note.claims, warnings=note.warnings + _lang_warning(note, opts))
+    opts = replace(opts, lang=caption_lang(note, opts))
     got = _indexed(note.video_id, opts)
     if isinstance(got, CaptionsError):
         return replace(report, status="no-captions", reason=f"{got.reason}: {got.detail}", error_code=got.exit_code)
@@ -195,17 +206,18 @@ def _foreign_captions(note: Note, transcript: Transcript, index: TranscriptIndex
     """
     note_script = _script(" ".join(c.text for c in note.claims))
     caption_script = _script(" ".join(s.text for s in index.sentences[:200]))
-    declared = note.language and transcript.language and _base(note.language) != _base(transcript.language)
+    language = note_language(note)
+    declared = language and transcript.language and _base(language) != _base(transcript.language)
     if note_script == caption_script and not declared:
         return None  # same alphabet: another video is as likely as another language
     what = (f"wrong language: the captions ({transcript.language or 'unknown language'}, {transcript.source}) "
             f"share {shared:.0%} of the note's words")
-    if note.language and not declared:
+    if language and not declared:
         # The note says it is in the captions' language, but is written in another alphabet.
-        return (f"{what}, though the note's lang says {note.language}: it is written in {_title(note_script)} "
+        return (f"{what}, though the note's lang says {language}: it is written in {_title(note_script)} "
                 f"letters, the captions in {_title(caption_script)}; correct its lang, or ask for captions in its "
                 "language (--lang), which YouTube can translate automatically")
-    want = note.language or "the note's language"
+    want = language or "the note's language"
     return f"{what}; ask for captions in {want} (--lang), which YouTube can translate automatically"
 
 

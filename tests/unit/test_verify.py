@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cliptool.models import NoteReport
 from cliptool.verify import VerifyOptions, verify_note, verify_paths
 
@@ -167,6 +169,32 @@ def test_a_declared_note_language_unlike_the_captions_is_no_captions(tmp_path: P
     r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, lang="en"))
     assert r.status == "no-captions"
     assert r.reason is not None and "(en, " in r.reason and "captions in de" in r.reason
+
+
+def test_a_note_lang_written_as_a_locale_picks_its_language(tmp_path: Path, tiny_cache: Path) -> None:
+    """`lang: de_DE` is the tag de-DE (a locale's `_`); offline it reads the cached de captions."""
+    (tiny_cache / VIDEO_ID / "de.srt").write_bytes((tiny_cache / VIDEO_ID / "en.srt").read_bytes())
+    note = tmp_path / "de.md"
+    note.write_text((DATA / "verify_note.md").read_text(encoding="utf-8").replace("---\n", "---\nlang: de_DE\n", 1),
+                    encoding="utf-8")
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "checked" and r.captions is not None and r.captions.language == "de", r.reason
+    assert not any("lang" in w for w in r.warnings)
+
+
+@pytest.mark.parametrize("lang", ["German", "../../x"])
+def test_a_note_lang_that_is_no_language_code_is_warned_about_not_silently_dropped(
+    tmp_path: Path, tiny_cache: Path, lang: str
+) -> None:
+    note = tmp_path / "n.md"
+    note.write_text((DATA / "verify_note.md").read_text(encoding="utf-8").replace("---\n", f"---\nlang: {lang}\n", 1),
+                    encoding="utf-8")
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
+    assert r.status == "checked" and r.captions is not None and r.captions.language == "en"
+    assert any(w.startswith(f"lang {lang!r} in the front matter is not a language code") for w in r.warnings)
+    # Given --lang, the note's own lang does not matter.
+    r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True, lang="en"))
+    assert not any("lang" in w for w in r.warnings)
 
 
 def test_a_note_sharing_few_words_with_same_alphabet_captions_is_checked_with_a_warning(

@@ -32,6 +32,7 @@ __all__ = [
     "backup_dir_problem",
     "backup_owner",
     "record_backup",
+    "check_beside",
     "check_inside",
     "check_writable",
     "file_lock",
@@ -136,6 +137,23 @@ def backup_dir_problem(backup_dir: Path, roots: Iterable[Path], notes: Iterable[
     return None
 
 
+def check_beside(backup: Path, note: Path) -> None:
+    """Refuse to replace a ``<note>.bak`` the user has protected: a symbolic link or a read-only
+    file. A plain writable one is taken for a backup of the same note and replaced (a folder there
+    fails the write itself, which names it)."""
+    try:
+        st = backup.lstat()
+    except FileNotFoundError:
+        return
+    what = ("a symbolic link" if stat.S_ISLNK(st.st_mode)
+            else "read-only" if stat.S_ISREG(st.st_mode) and (not st.st_mode & stat.S_IWUSR
+                                                              or not os.access(backup, os.W_OK))
+            else None)
+    if what is not None:
+        raise InputError(f"its backup {backup} is {what}, so not cliptool's to replace; nothing written "
+                         "(move it, or use --backup-dir)", path=str(note))
+
+
 class BackupPlan:
     """Where one fix run keeps the originals it replaces: ``<note>.bak`` beside each note, or
     mirrored under ``folder``, where a backup replaces only an earlier backup of the same note
@@ -151,6 +169,7 @@ class BackupPlan:
         when it would replace anything else."""
         backup = backup_path(note, root=root, backup_dir=self.folder)
         if self.folder is None:
+            check_beside(backup, note)
             return backup
         mine = str(note.resolve())
         clash = self._made.get(backup.absolute())

@@ -265,6 +265,20 @@ def test_a_backup_path_that_is_a_folder_is_named_not_the_temp_file(vault: Path, 
     assert note.read_bytes() == before
 
 
+def test_a_read_only_bak_of_the_users_is_kept_and_the_dry_run_says_write_would_refuse(vault: Path,
+                                                                                       corpus: Path) -> None:
+    note = vault / "talks" / f"{NOTE}.md"
+    before = note.read_bytes()
+    bak = note.with_name(note.name + ".bak")
+    bak.write_bytes(b"the user's own copy")
+    bak.chmod(0o444)
+    code, out, err = _run(str(note), *_offline(corpus))
+    assert code == 3 and "--write would refuse 1 of them" in out + err
+    code, _, err = _run(str(note), "--write", *_offline(corpus))
+    assert code == 3 and f"its backup {bak} is read-only" in err
+    assert note.read_bytes() == before and bak.read_bytes() == b"the user's own copy"
+
+
 def test_refuses_a_symlink_out_of_the_tree(corpus: Path, tmp_path: Path) -> None:
     outside = _perturb(corpus / "notes" / VIDEO / f"{NOTE}.md", tmp_path / "elsewhere" / "n.md", SHIFTS)
     before = outside.read_bytes()

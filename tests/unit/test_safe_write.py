@@ -17,6 +17,7 @@ from cliptool.safe_write import (
     FAULT_EXIT_CODE,
     FAULT_POINTS,
     TEMP_SUFFIX,
+    BackupPlan,
     backup_dir_problem,
     backup_path,
     file_lock,
@@ -74,6 +75,21 @@ def test_a_backup_dir_is_refused_when_it_is_or_holds_a_folder_of_the_notes(note:
         assert "would replace notes" in (backup_dir_problem(folder, [sub]) or "")
     assert backup_dir_problem(sub / "backups", [sub]) is None  # inside the notes: tagged, then skipped
     assert backup_dir_problem(tmp_path / "elsewhere", [sub, vault]) is None
+
+
+def test_a_protected_bak_beside_the_note_is_not_replaced(note: Path, tmp_path: Path) -> None:
+    # A read-only or linked <note>.bak is the user's, not an earlier run's copy to replace.
+    plan = BackupPlan(None)
+    bak = note.with_name(note.name + ".bak")
+    bak.write_bytes(b"mine")
+    assert plan.claim(note, note.parent) == bak  # a plain writable one is an earlier backup of the note
+    bak.chmod(0o444)
+    with pytest.raises(InputError, match="is read-only, so not cliptool's to replace; nothing written"):
+        plan.claim(note, note.parent)
+    bak.unlink()
+    bak.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(InputError, match="is a symbolic link"):
+        plan.claim(note, note.parent)
 
 
 def test_a_backup_dir_holding_some_of_the_notes_is_refused(note: Path) -> None:

@@ -704,19 +704,23 @@ def _fix_print_done(console: Any, planned: Any, *, write: bool) -> None:
 
 
 def _fix_print_diff(console: Any, fix: Any) -> None:
-    """A unified diff of one note, changed timestamps emphasised (colours only on a terminal)."""
+    """A unified diff of one note, changed timestamps emphasised (colours only on a terminal).
+
+    Piped, it is written as is, a patch ``patch`` applies: a CRLF note's lines keep their ``\r``
+    (rich would drop it) and a last line without a line break is marked as diff marks it.
+    """
     import difflib
     import re
 
     from rich.text import Text
 
-    from cliptool.fix import split_lines
-
     before, after = _fix_spans_by_line(fix)
     hunk = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+    old_lines, new_lines = _diff_lines(fix.original), _diff_lines(fix.fixed)
     old_no = new_no = 0
-    diff = difflib.unified_diff(split_lines(fix.original), split_lines(fix.fixed), fix.path, fix.path, n=0, lineterm="")
+    diff = difflib.unified_diff(old_lines, new_lines, fix.path, fix.path, n=0, lineterm="")
     for i, line in enumerate(diff):
+        no_break = ""
         text = Text(line)
         if i < 2:
             text.stylize("bold")
@@ -729,13 +733,43 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
             text.stylize("red")
             for s, e in before.get(old_no, []):
                 text.stylize("bold reverse", 1 + s, 1 + e)
+            no_break = _NO_BREAK if old_no == len(old_lines) and not _ends_in_break(fix.original) else ""
             old_no += 1
         elif line.startswith("+"):
             text.stylize("green")
             for s, e in after.get(new_no, []):
                 text.stylize("bold reverse", 1 + s, 1 + e)
+            no_break = _NO_BREAK if new_no == len(new_lines) and not _ends_in_break(fix.fixed) else ""
             new_no += 1
-        console.print(text, highlight=False)
+        if console.is_terminal:
+            console.print(text, highlight=False)
+        else:
+            console.file.write(line + "\n" + no_break)
+    if not console.is_terminal:
+        console.file.flush()
+
+
+_NO_BREAK = "\\ No newline at end of file\n"
+
+
+def _diff_lines(text: str) -> list[str]:
+    """The lines of ``text`` as :func:`~cliptool.fix.split_lines` numbers them, a CRLF line with its
+    ``\r`` (the diff adds the ``\n``); the empty piece after a final break is no line of its own."""
+    from cliptool.fix import split_lines
+    from cliptool.models import LINE_BREAK
+
+    lines = split_lines(text)
+    breaks = LINE_BREAK.findall(text)
+    out = [line + ("\r" if brk == "\r\n" else "") for line, brk in zip(lines, breaks, strict=False)]
+    if len(lines) > len(breaks):
+        out.append(lines[-1])
+    if out and out[-1] == "" and _ends_in_break(text):
+        out.pop()
+    return out
+
+
+def _ends_in_break(text: str) -> bool:
+    return text.endswith(("\n", "\r"))
 
 
 @app.command()

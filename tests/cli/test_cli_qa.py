@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -158,6 +159,33 @@ def test_fix_write_leaves_a_read_only_note_alone(note: Path, tiny_cache: Path) -
     assert note.read_bytes() == before
     assert not note.with_name(note.name + ".bak").exists()
     assert "retimed 0 anchors" in out
+
+
+def test_fix_dry_run_diff_is_a_patch_for_a_crlf_note_without_a_final_line_break(note: Path, tiny_cache: Path) -> None:
+    """Piped, the diff keeps each CRLF line's \\r and marks the last line's missing break, so
+    `patch` turns the note into what --write writes."""
+    note.write_bytes(NOTE.read_bytes().replace(b"\n", b"\r\n").rstrip(b"\r\n"))
+    original = note.read_bytes()
+    # A real pipe: the test runner's captured stdout turns CRLF into LF.
+    done = subprocess.run([sys.executable, "-m", "cliptool", "fix", str(note), *_offline(tiny_cache)],
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout.decode("utf-8")
+    body = [line for line in out.split("\n") if line[:1] in ("+", "-") and not line.startswith(("---", "+++"))]
+    last = [line for line in body if "during inspections" in line]  # the note's last line, changed
+    assert len(last) == 2 and not any(line.endswith("\r") for line in last)
+    assert len(body) > 2 and all(line.endswith("\r") for line in body if line not in last)
+    assert out.count("\n\\ No newline at end of file\n") == 2
+    assert _run("fix", str(note), *_offline(tiny_cache), "--write")[0] == 0
+    written = note.read_bytes()
+    if shutil.which("patch") is None:
+        pytest.skip("no patch program here")
+    note.write_bytes(original)
+    patch = note.with_suffix(".diff")
+    patch.write_bytes(out.encode("utf-8"))
+    done = subprocess.run(["patch", "-s", "-p0", "-i", str(patch)], cwd="/", capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert note.read_bytes() == written
 
 
 def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, tiny_cache: Path, tmp_path: Path) -> None:

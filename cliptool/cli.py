@@ -545,6 +545,10 @@ def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> 
     # nothing is returned.
     buf = io.StringIO()
     console = Console(file=buf, width=120, color_system=None) if to_file else _out_console()
+    if to_file:  # the heading the note finder knows: a report.txt among the notes is not read as one
+        from cliptool.models import REPORT_HEADING
+
+        console.print(REPORT_HEADING + "\n", highlight=False, markup=False)
     for renderable in rp.render_table(reports):
         console.print(renderable)
     console.print(rp.summary_line(reports), highlight=False)

@@ -1221,7 +1221,7 @@ def _is_note_name(p: Path) -> bool:
 
 
 def _is_report(p: Path) -> bool:
-    """A Markdown report verify wrote (its first line is :data:`REPORT_HEADING`)."""
+    """A report verify wrote, Markdown or a table in a file (its first line is :data:`REPORT_HEADING`)."""
     head = REPORT_HEADING.encode()
     try:
         with p.open("rb") as f:

@@ -216,16 +216,17 @@ def test_bad_notes_are_reported_and_the_run_goes_on(tiny_cache: Path, tmp_path: 
     assert "skipped" in result.stderr and "notes.pdf" in result.stderr
 
 
-def test_a_markdown_report_written_beside_the_notes_is_not_read_as_a_note(tiny_cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["report.md", "report.txt"])  # Markdown, and the table as plain text
+def test_a_report_written_beside_the_notes_is_not_read_as_a_note(tiny_cache: Path, tmp_path: Path, name: str) -> None:
     notes = tmp_path / "notes"
     notes.mkdir()
     shutil.copy(NOTE, notes / "n.md")
-    first = _verify(str(notes), "--cache", str(tiny_cache), "--offline", "-o", str(notes / "report.md"))
+    first = _verify(str(notes), "--cache", str(tiny_cache), "--offline", "-o", str(notes / name))
     assert first.exit_code == 0, first.stderr
     again = _verify(str(notes), "--cache", str(tiny_cache), "--offline", "--format", "json")
     assert again.exit_code == 0
     assert [n["path"] for n in json.loads(again.stdout)["notes"]] == [str(notes / "n.md")]
-    assert f"skipped {notes / 'report.md'}: a cliptool verify report, not a note" in again.stderr
+    assert f"skipped {notes / name}: a cliptool verify report, not a note" in again.stderr
     assert "error" not in again.stderr
 
 

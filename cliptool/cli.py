@@ -84,9 +84,13 @@ app = typer.Typer(
 
 
 def _escape(text: str) -> str:
+    """``text`` as rich prints it literally: no markup, and control characters (a line break or
+    an escape sequence in a file's name) shown as escapes, so one message stays one line."""
     from rich.markup import escape
 
-    return escape(text)
+    from cliptool.report import printable
+
+    return escape(printable(text))
 
 
 def _err_console() -> Any:

@@ -117,13 +117,27 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+# Control characters a terminal would act on: a file named with a line break or an escape
+# sequence must not split an error line in two or recolour the screen.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character (but tab) written as its escape.
+
+    >>> printable("bad\\nname\\x1b[31m.md")
+    'bad\\\\nname\\\\x1b[31m.md'
+    """
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def shorten(text: str, width: int) -> str:
     """One line, at most ``width`` characters, with an ellipsis when cut (so it never reads as the whole).
 
     >>> shorten("a  b\\n c", 10), shorten("abcdefghij", 5)
     ('a b c', 'abcd…')
     """
-    flat = " ".join(text.split())
+    flat = printable(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
@@ -468,13 +482,13 @@ def plural(n: int, word: str) -> str:
 
 
 def _title(r: NoteReport) -> Text:
-    title = Text(r.path, style="bold")
+    title = Text(printable(r.path), style="bold")
     if r.video_id:
         title.append(f" · {r.video_id}")
     if r.title:
-        title.append(f" · {r.title}")
+        title.append(f" · {printable(r.title)}")
     style = "" if r.status == "checked" else ("red" if r.status == "error" else "yellow")
-    title.append(f"\n{_captions_text(r)}", style=style)
+    title.append(f"\n{printable(_captions_text(r))}", style=style)
     return title
 
 
@@ -482,7 +496,7 @@ def render_table(reports: Sequence[NoteReport]) -> list[RenderableType]:
     """One rich Table per note: title line with path, video and captions (or the reason for none)."""
     tables: list[RenderableType] = []
     for r in reports:
-        caption = "\n".join(f"warning: {w}" for w in r.warnings) or None
+        caption = "\n".join(f"warning: {printable(w)}" for w in r.warnings) or None
         pairs = _pairs(r)
         title = _title(r)
         # rich wraps a title to the table's width; a table without claims is narrow

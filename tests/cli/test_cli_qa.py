@@ -161,6 +161,22 @@ def test_fix_write_leaves_a_read_only_note_alone(note: Path, tiny_cache: Path) -
     assert "retimed 0 anchors" in out
 
 
+def test_a_file_name_with_a_line_break_or_an_escape_sequence_stays_on_one_printed_line(tmp_path: Path,
+                                                                                       tiny_cache: Path) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    bad = '---\nvideoId: tinyvideo01\n---\nx <a class="yt-timestamp" data-t="zz">[zz]</a>\n'
+    for name in ("bad\nname.md", "esc\x1b[31mred.md"):
+        (folder / name).write_text(bad, encoding="utf-8")
+    for command in (["claims", str(folder)], ["verify", str(folder), *_offline(tiny_cache)]):
+        _, out, err = _run(*command)
+        assert "\x1b" not in out + err
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        assert len(errors) == 2 and not any(line.startswith("name.md") for line in (out + err).splitlines())
+        assert f"error: {folder}/bad\\nname.md:4: impossible timestamp" in err
+        assert f"error: {folder}/esc\\x1b[31mred.md:4: impossible timestamp" in err
+
+
 def test_fix_dry_run_diff_is_a_patch_for_a_crlf_note_without_a_final_line_break(note: Path, tiny_cache: Path) -> None:
     """Piped, the diff keeps each CRLF line's \\r and marks the last line's missing break, so
     `patch` turns the note into what --write writes."""

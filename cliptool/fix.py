@@ -404,11 +404,18 @@ def marker_problem(marker: str) -> str | None:
 
     >>> marker_problem("⚠ unverified"), marker_problem(" "), marker_problem("see [0:10](https://youtu.be/ID?t=10)")
     (None, 'the marker must show something', 'the marker must not link to a YouTube video: the note would cite it')
+    >>> marker_problem("%%").split(":")[0]
+    'the marker must not hold %% or `'
     """
     if not marker.strip():
         return "the marker must show something"
     if _VIDEO_LINK.search(marker):
         return "the marker must not link to a YouTube video: the note would cite it"
+    if "%%" in marker or "`" in marker:
+        # An Obsidian comment or a code span opened by the marker closes at the next one: the
+        # anchors in between would no longer be read. (< and & are written as entities.)
+        return ("the marker must not hold %% or `: with one later on its line or in the note, it would hide "
+                "the anchors between them")
     return None
 
 

@@ -317,8 +317,10 @@ def test_mark_unsupported_adds_the_marker_once(corpus: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize(("marker", "want"), [
     ("  ", "the marker must show something"),
     ("unverified, see [0:10](https://youtu.be/abcdefghijk?t=10)", "must not link to a YouTube video"),
+    ("%%", "must not hold %% or `"),  # an Obsidian comment to the next marker: anchors between unread
+    ("`unverified", "must not hold %% or `"),  # a code span to a later backtick on the line
 ])  # fmt: skip
-def test_a_marker_that_shows_nothing_or_would_be_a_citation_is_a_usage_error(tmp_path: Path, marker: str,
+def test_a_marker_that_shows_nothing_or_would_be_a_citation_or_hide_anchors_is_a_usage_error(tmp_path: Path, marker: str,
                                                                              want: str) -> None:
     note = tmp_path / "n.md"
     note.write_text('---\nvideoId: abcdefghijk\n---\n\nA claim <a class="yt-timestamp" data-t="00:00:10">[0:10]</a>.\n')

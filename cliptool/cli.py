@@ -93,16 +93,25 @@ def _escape(text: str) -> str:
     return escape(printable(text))
 
 
+_MIN_WIDTH = 40  # rich cannot lay out a table in a few columns (COLUMNS=5 raised inside rich)
+
+
 def _err_console() -> Any:
     from rich.console import Console
 
-    return Console(stderr=True, soft_wrap=True)
+    return _wide_enough(Console(stderr=True, soft_wrap=True))
 
 
 def _out_console() -> Any:
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    return _wide_enough(Console(soft_wrap=True))
+
+
+def _wide_enough(console: Any) -> Any:
+    if console.width < _MIN_WIDTH:
+        console.width = _MIN_WIDTH
+    return console
 
 
 class _Bar:

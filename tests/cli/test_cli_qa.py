@@ -177,6 +177,18 @@ def test_a_file_name_with_a_line_break_or_an_escape_sequence_stays_on_one_printe
         assert f"error: {folder}/esc\\x1b[31mred.md:4: impossible timestamp" in err
 
 
+@pytest.mark.parametrize("columns", ["1", "5"])
+def test_a_terminal_a_few_columns_wide_still_gets_the_table_not_a_traceback(note: Path, tiny_cache: Path,
+                                                                           columns: str) -> None:
+    env = {**os.environ, "COLUMNS": columns}
+    for command, last in ((["verify", str(note), *_offline(tiny_cache)], "1 note (1 checked)"),
+                          (["claims", str(note)], "5 claims in 1 note")):
+        done = subprocess.run([sys.executable, "-m", "cliptool", *command], capture_output=True, text=True,
+                              env=env, timeout=60)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-300:]
+        assert done.stdout.rstrip().splitlines()[-1].startswith(last) or last in done.stderr
+
+
 def test_fix_dry_run_diff_is_a_patch_for_a_crlf_note_without_a_final_line_break(note: Path, tiny_cache: Path) -> None:
     """Piped, the diff keeps each CRLF line's \\r and marks the last line's missing break, so
     `patch` turns the note into what --write writes."""

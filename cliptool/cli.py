@@ -673,7 +673,7 @@ def verify_cmd(
         typer.echo(text, nl=False, err=to_stderr)
     if min_accuracy is not None:
         accuracy = rp.summary(reports)["accuracy"]
-        if accuracy is None or accuracy * 100 < min_accuracy:
+        if (accuracy is None and min_accuracy > 0) or (accuracy is not None and accuracy * 100 < min_accuracy):
             if accuracy is None:
                 _warn(f"no claim could be judged, so --min-accuracy {min_accuracy:g}% is not met")
             else:

@@ -720,9 +720,13 @@ def _front_matter(
         # do not use (`date: 2024-13-45`) cannot fail the note.
         node = yaml.compose(source, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed [ or quote (or a key without its colon) is found out lines later, at the next
+        # key or the closing ---: the line that opened it is the one to mend. A block mapping's
+        # context is where the front matter starts, so there the problem's own line is.
+        opened = any(what in str(exc.context or "") for what in ("flow", "quoted", "simple key"))
+        mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
         line = 2 + (mark.line if mark else 0)
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        problem = " ".join(" ".join(str(part) for part in (exc.problem, exc.context) if part).split()) or "invalid YAML"
         raise NoteError(f"invalid front matter: {problem}", path=path, line=line) from None
     except yaml.reader.ReaderError as exc:
         line = 1 + _count_lines(source[: exc.position])

@@ -130,6 +130,9 @@ def test_min_accuracy_without_judged_claims_says_so_plainly(tmp_path: Path) -> N
     code, _, err = _run("verify", str(NOTE), "--cache", str(tmp_path / "empty"), "--offline", "--min-accuracy", "50")
     assert code == 1
     assert "no claim could be judged, so --min-accuracy 50% is not met" in " ".join(err.split())
+    # a threshold of 0 asks for nothing, and never fails
+    code, _, err = _run("verify", str(NOTE), "--cache", str(tmp_path / "empty"), "--offline", "--min-accuracy", "0")
+    assert code == 0 and "min-accuracy" not in err
 
 
 # --- fix -----------------------------------------------------------------------------------------

@@ -408,7 +408,11 @@ ERRORS = [
     ("no front matter", "Just text\n", 1, "missing front matter"),
     ("front matter not at the start", f"\n---\nvideoId: {VID}\n---\n", 1, "missing front matter"),
     ("unterminated", f"---\nvideoId: {VID}\ntitle: x\n", 1, "never closed"),
-    ("invalid YAML", "---\ntitle: x\nvideoId: [a\n---\n", 4, "invalid front matter"),
+    # an unclosed [ or quote is named on the line that opened it, not where YAML gave up
+    ("invalid YAML", "---\ntitle: x\nvideoId: [a\n---\n", 3, "invalid front matter"),
+    ("unclosed quote", '---\ntitle: "x\nvideoId: a\n---\n', 2, "while scanning a quoted scalar"),
+    ("key without a colon", f"---\nvideoId: {VID}\ntitle: y\nfoo\nbar: 1\n---\n", 4, "expected ':'"),
+    ("bad indentation in a list", f"---\nvideoId: {VID}\nlist:\n  - a\n b: 1\n---\n", 5, "expected key"),
     ("YAML control character", "---\ntitle: x\nvideoId: a\x01\n---\n", 3, "invalid front matter"),
     ("not a mapping", "---\n- a\n- b\n---\n", 2, "invalid front matter"),
     ("empty front matter", "---\n---\n", 1, "no videoId"),

@@ -248,6 +248,7 @@ class Tuning:
     order_bonus: float = 0.15  # trust in the note's order of claims
     place_bonus: float = 0.05  # trust in a claim's place between its neighbours, when its cited time says nothing
     place_width: float = 0.5  # ... fading to nothing this share of the neighbours' gap away
+    implausible_s: float = 120.0  # ... or when the cited time, saying less than elsewhere, lies this far outside it
     trust_coverage: float = 0.45  # a claim this well confirmed at its cited time anchors others
     min_coverage: float = 0.11  # below this nowhere in the video says the claim
     min_chosen: float = 0.05  # the chosen passage must say at least this much of it
@@ -320,7 +321,8 @@ def align_note(
     ok_t = np.array([a.start if a.status == "ok" and a.start is not None else np.nan for a in first])
     for i, a in enumerate(first):
         if a.status in ("shifted", "ambiguous", "out-of-range"):
-            extra = _between_prior(ok_t, i, index, scores.lex[i], tuning.between_ratio * a.score, tuning)
+            extra = _between_prior(ok_t, i, index, scores.lex[i], tuning.between_ratio * a.score, tuning,
+                                   moved=True)
         elif a.status == "ok":
             # Confirmed where it cites, but outside the stretch its `ok` neighbours span: a moved
             # time landing on a passage that says the claim too. Only a passage in that stretch
@@ -338,8 +340,9 @@ def align_note(
 
 
 def _between_prior(ok_t: np.ndarray, i: int, index: TranscriptIndex, lex_row: np.ndarray, floor: float,
-                   tuning: Tuning) -> np.ndarray | None:
-    """For a claim moved away from its cited time, or confirmed at one outside its neighbours' stretch:
+                   tuning: Tuning, *, moved: bool = False) -> np.ndarray | None:
+    """For a claim moved away from its cited time (``moved``), or confirmed at one outside its
+    neighbours' stretch:
     ``order_bonus`` for the passages between the claims before and after it that the video confirms
     at their own cited times (``ok``, times ``ok_t``), when they say at least ``floor`` of it
     (``between_ratio`` of what the chosen passage says; for an ``ok`` claim, more than its cited
@@ -351,11 +354,23 @@ def _between_prior(ok_t: np.ndarray, i: int, index: TranscriptIndex, lex_row: np
     next to it in the note, confirmed where they cite however weakly, are the nearer evidence of
     where the note is at that point. An ``ok`` verdict inside that stretch stands on its own cited
     time.
+
+    For a moved claim with punctuated captions, the sentences those two neighbours were confirmed
+    on are theirs, not part of the stretch between them: a moved claim drawn to its neighbour's
+    sentence (the worked example's next step, said in the same words) is another claim's place.
+    Pause-split units of automatic captions are long enough to hold two claims of a note, so
+    there a neighbour's unit stays in the stretch.
     """
     lo, hi = _bracket(ok_t, i)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return None
     inside = (index.starts >= lo) & (index.starts <= hi)
+    if moved and index.punctuated:
+        # The neighbours' own times (the bracket's slack taken off) fall in the sentences they
+        # were confirmed on; passages of one sentence come first in the index, in sentence order.
+        nearest = np.array([lo + _BRACKET_SLACK_S, hi - _BRACKET_SLACK_S])
+        taken = np.searchsorted(index.starts[: len(index.sentences)], nearest + 0.01, side="right") - 1
+        inside &= ~np.isin(index.first, taken)
     return tuning.order_bonus * (inside & (lex_row >= floor))
 
 
@@ -419,10 +434,14 @@ def _align_claim(i: int, claim: Claim, index: TranscriptIndex, sc: _NoteScores, 
         return unsupported
     lo, hi = _bracket(sc.trusted_t, i)
     prior = tuning.order_bonus * ((index.starts >= lo) & (index.starts <= hi)) + between
-    if sc.near_best[i] < tuning.cited_evidence:
-        # The cited time says next to nothing of the claim: where the note puts it among its
-        # confirmed neighbours is then the best guess of where it is said (a claim said twice in
-        # that stretch goes to the place nearer its share of the way).
+    # Minutes outside the stretch its confirmed neighbours span, a cited time saying less than
+    # elsewhere is weak evidence (one saying as much is a recap, cited right).
+    far_off = (not lo - tuning.implausible_s <= cited <= hi + tuning.implausible_s
+               and sc.near_best[i] < tuning.between_ratio * sc.best[i])
+    if sc.near_best[i] < tuning.cited_evidence or far_off:
+        # The cited time says next to nothing of the claim, or is that far off: where the note
+        # puts it among its confirmed neighbours is then the best guess of where it is said (a
+        # claim said twice in that stretch goes to the place nearer its share of the way).
         prior = prior + _place_prior(sc.trusted_t, i, index, tuning)
     total = sc.rank[i] + tuning.cited_bonus * sc.near[i] + prior
     j = int(np.argmax(total))
@@ -582,7 +601,10 @@ def _bracket(trusted_t: np.ndarray, i: int) -> tuple[float, float]:
     hi = float(after[0]) if after.size else np.inf
     if lo > hi:  # the note jumps back here: no order to lean on
         return -np.inf, np.inf
-    return lo - 10.0, hi + 10.0
+    return lo - _BRACKET_SLACK_S, hi + _BRACKET_SLACK_S
+
+
+_BRACKET_SLACK_S = 10.0  # a claim said just before or after a neighbour's time is still between them
 
 
 def _place_prior(trusted_t: np.ndarray, i: int, index: TranscriptIndex, tuning: Tuning) -> np.ndarray | float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 
 from cliptool.align import TranscriptIndex, Tuning, align_note, build_index, shared_words
@@ -543,6 +544,45 @@ def test_a_moved_claim_said_twice_goes_to_the_place_between_its_ok_neighbours(to
     # Without ok neighbours on both sides nothing says where the note is: the fuller place wins.
     (alone,) = align_note(claims[1:2], index, tolerance_s=tolerance_s)
     assert (alone.status, alone.start) == ("shifted", 420.0)
+
+
+@pytest.mark.parametrize(("at", "cited", "status"), [
+    (540, "00:09:00", "shifted"),  # four minutes past its neighbours: the note's pace places it
+    (390, "00:06:30", "ambiguous"),  # 80 s past them: the cited time is still weighed as evidence
+])  # fmt: skip
+def test_a_claim_said_twice_and_cited_minutes_outside_its_neighbours_goes_where_the_notes_pace_puts_it(
+    at: int, cited: str, status: str
+) -> None:
+    # Said word for word at 150 s and 270 s, between neighbours confirmed at 120 s and 300 s; the
+    # second of three claims between them is expected a third of the way, near 150 s. Its cited
+    # time says a little of it ("hive walls"), which used to keep the note's pace out of it.
+    index = _hive_talk({150: "Propolis seals the small cracks and gaps of the hive walls.",
+                        270: "Propolis seals the small cracks and gaps of the hive walls.",
+                        at: "The hive walls are thick and warm."})
+    a = align_note(_claims(("00:02:00", "The hive entrance faces south in most apiaries"),
+                           (cited, "Propolis seals the small cracks and gaps of the hive walls"),
+                           ("00:04:00", "Varroa mites"),
+                           ("00:05:00", "Guard bees check the smell of every returning forager")), index)
+    assert [(x.status, x.start) for x in a] == [("ok", 120.0), (status, 150.0), ("unsupported", None), ("ok", 300.0)]
+    if status == "ambiguous":
+        assert sorted(loc.start for loc in a[1].alternatives) == [150.0, 270.0]
+
+
+def test_a_moved_claims_second_look_leaves_out_its_ok_neighbours_own_sentences() -> None:
+    # With punctuated captions the sentence a neighbour was confirmed on is that claim's place: the
+    # order bonus goes to the passages between the two, not to theirs (a worked example's next step
+    # says much of the same words).
+    from cliptool.align import DEFAULT_TUNING, _between_prior
+
+    index = _hive_talk({240: "Propolis seals the small cracks of the hive."})
+    ok_t = np.array([120.0, np.nan, 300.0])
+    lex = np.ones(len(index.starts))
+    moved = _between_prior(ok_t, 1, index, lex, 0.5, DEFAULT_TUNING, moved=True)
+    kept = _between_prior(ok_t, 1, index, lex, 0.5, DEFAULT_TUNING)
+    assert moved is not None and kept is not None
+    firsts = {float(index.sentences[f].start) for f in index.first[moved > 0]}
+    assert 120.0 not in firsts and 300.0 not in firsts and {126.0, 240.0, 294.0} <= firsts
+    assert {120.0, 300.0} <= {float(index.sentences[f].start) for f in index.first[kept > 0]}
 
 
 @pytest.mark.parametrize(("inside", "where"), [

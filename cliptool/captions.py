@@ -107,17 +107,27 @@ def parse_captions(
     return Transcript(cues=cues, language=language, kind=kind, source=source)
 
 
+# An 11-hour talk's automatic captions are ~10 MB of vtt, some 30 MB of json3; parsing takes ~25x
+# a file's size in memory, so a 300 MB file (a broken or hostile server's) would take 8 GB.
+MAX_CAPTION_BYTES = 50_000_000
+
+
 def load_captions(
-    path: str | Path, *, language: str | None = None, kind: CaptionKind = "unknown"
+    path: str | Path, *, language: str | None = None, kind: CaptionKind = "unknown",
+    max_bytes: int = MAX_CAPTION_BYTES,
 ) -> Transcript:
-    """Read a caption file chosen by its extension; language defaults from the name (``en.srt``)."""
+    """Read a caption file chosen by its extension; language defaults from the name (``en.srt``).
+    A file over ``max_bytes`` is refused before it is read."""
     p = Path(path)
     fmt = _EXTENSIONS.get(p.suffix.lower())
     if fmt is None:
         known = ", ".join(sorted(_EXTENSIONS))
         raise InputError(f"unknown caption file type {p.suffix!r} (expected {known})", path=str(p))
     try:
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)  # a FIFO or /dev/zero has no size to check first
+        if len(data) > max_bytes:
+            raise InputError(f"caption file is over the {max_bytes / 1e6:.4g} MB cap for captions", path=str(p))
     except FileNotFoundError:
         raise InputError("no such caption file", path=str(p)) from None
     except OSError as exc:

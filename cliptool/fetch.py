@@ -24,7 +24,7 @@ from typing import Any, Literal, TypeVar, cast, get_args
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from cliptool import __version__
-from cliptool.captions import CaptionFormat, load_captions, parse_captions
+from cliptool.captions import MAX_CAPTION_BYTES, CaptionFormat, load_captions, parse_captions
 from cliptool.errors import (
     CaptionsError,
     CliptoolError,
@@ -79,9 +79,6 @@ INFO_NAME = "info.json"
 FETCH_LOCK = ".fetch.lock"  # held while a video's captions are fetched, so parallel runs fetch once
 RETRIES = 2  # a transient network failure (5xx, 429, a dropped connection) is tried this many times more
 RETRY_DELAY_S = 0.5  # ... after this long, doubling each time
-# An 11-hour talk's automatic captions are ~10 MB of vtt, some 30 MB of json3; parsing takes ~25x
-# a file's size in memory, so a 300 MB answer (a broken or hostile server) would take 8 GB.
-MAX_CAPTION_BYTES = 50_000_000
 _READ_CHUNK = 1 << 16
 
 _LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -417,7 +414,7 @@ def _load_cached(path: Path, lang: str, info: Mapping[str, Any] | None, *, max_b
     track = entry.get("track") if entry and kind != "auto-translated" else None
     language = (track.removesuffix("-orig") if isinstance(track, str) and _LANG.fullmatch(track)
                 else lang if _file_lang(path).lower() == lang.lower() else _file_lang(path))
-    transcript = load_captions(path, language=language,
+    transcript = load_captions(path, language=language, max_bytes=max_bytes,
                                kind=cast(CaptionKind, kind) if kind in _KINDS else "unknown")
     duration = (info or {}).get("duration_s")
     if isinstance(duration, (int, float)) and not isinstance(duration, bool) and duration > 0:

@@ -679,3 +679,12 @@ def _start_agreement(corpus: Path, name: str) -> float:
 def test_corpus_sentence_starts_agree_with_the_reference(corpus: Path, name: str, floor: float) -> None:
     # measured: en.srt 0.993, ru.srt 0.982, en.vtt 0.809 of reference starts within 1 s of ours
     assert _start_agreement(corpus, name) >= floor
+
+
+def test_a_caption_file_over_the_cap_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    big = tmp_path / "en.srt"
+    big.write_bytes((DATA / "captions_tags.srt").read_bytes())
+    with pytest.raises(InputError, match=r"over the 0\.0001 MB cap") as info:
+        load_captions(big, max_bytes=100)
+    assert info.value.path == str(big)
+    assert load_captions(big, max_bytes=big.stat().st_size).cues  # at the cap is fine

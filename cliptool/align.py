@@ -265,6 +265,7 @@ class Tuning:
     offset_coverage: float = 0.5  # claims this clearly found anywhere measure a note's offset
     offset_min_claims: int = 5  # ... and it takes this many of them agreeing
     between_ratio: float = 2 / 3  # a moved claim goes between its `ok` neighbours where a passage says this share as much
+    ok_move_ratio: float = 2.0  # ... and an `ok` one cited outside them only where one says this many times as much
 
 
 DEFAULT_TUNING = Tuning()
@@ -331,7 +332,8 @@ def align_note(
             lo, hi = _bracket(ok_t, i)
             if lo <= scores.readings[i] <= hi:
                 continue
-            extra = _between_prior(ok_t, i, index, scores.lex[i], a.score + tuning.ambiguity_margin, tuning)
+            extra = _between_prior(ok_t, i, index, scores.lex[i],
+                                   max(a.score + tuning.ambiguity_margin, tuning.ok_move_ratio * a.score), tuning)
         else:
             continue
         if extra is not None:

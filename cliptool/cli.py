@@ -359,10 +359,23 @@ def _walk_notes(
         root = given if given.is_dir() else given.parent
         for path in got:
             key = note_key(path)
+            if _is_our_output(path):
+                _warn(f"skipped {path}: this run's own output (stdout or stderr is redirected to it)")
+                continue
             if key not in seen:  # a note named twice (folder and file) is read once
                 seen.add(key)
                 found.append((path, root))
     return found
+
+
+def _is_our_output(path: Path) -> bool:
+    """Whether ``path`` is the file this process's stdout or stderr writes to: the shell made it
+    (empty, or an old report) before the run, and it is no note (``verify notes > notes/r.txt``)."""
+    try:
+        st = path.stat()
+        return any(os.path.samestat(st, os.fstat(fd)) for fd in (1, 2))
+    except (OSError, ValueError):
+        return False
 
 
 def _note_files(paths: list[Path], missing: list[CliptoolError] | None = None) -> list[Path]:
@@ -558,7 +571,9 @@ def _render_report(reports: list[Any], fmt: _ReportFormat, *, to_file: bool) -> 
     # nothing is returned.
     buf = io.StringIO()
     console = Console(file=buf, width=120, color_system=None) if to_file else _out_console()
-    if to_file:  # the heading the note finder knows: a report.txt among the notes is not read as one
+    if to_file or not console.is_terminal:
+        # The heading the note finder knows: a report saved among the notes (-o notes/r.txt, or
+        # the shell's > notes/r.txt) is not read back as a note on the next run.
         from cliptool.models import REPORT_HEADING
 
         console.print(REPORT_HEADING + "\n", highlight=False, markup=False)

@@ -325,6 +325,8 @@ def _cited_moment(claim: Claim, alignment: Alignment | None) -> float:
     if alignment is not None and is_renotation(claim, alignment):
         assert alignment.corrected_s is not None
         return alignment.corrected_s
+    if alignment is not None and alignment.reading_s is not None:
+        return alignment.reading_s  # read as MM:SS, though the claim is said a little way off
     return claim.cited_s
 
 

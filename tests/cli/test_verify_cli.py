@@ -230,6 +230,25 @@ def test_a_report_written_beside_the_notes_is_not_read_as_a_note(tiny_cache: Pat
     assert "error" not in again.stderr
 
 
+def test_a_table_report_the_shell_redirects_into_the_notes_folder_is_not_read_as_a_note(tiny_cache: Path,
+                                                                                         tmp_path: Path) -> None:
+    """`verify notes > notes/report.txt`: the shell makes the file before the run reads the folder,
+    and the next run finds the table there."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(NOTE, notes / "n.md")
+    report = notes / "report.txt"
+    for _ in range(2):
+        with report.open("wb") as fh:
+            done = subprocess.run([sys.executable, "-m", "cliptool", "verify", str(notes), "--cache", str(tiny_cache),
+                                   "--offline"], stdout=fh, stderr=subprocess.PIPE, text=False, timeout=60)
+        err = done.stderr.decode()
+        assert done.returncode == 0 and "error" not in err, err
+        assert f"skipped {report}: this run's own output" in err
+        assert report.read_text(encoding="utf-8").startswith("# cliptool verify report\n")
+        assert "1 note (1 checked)" in report.read_text(encoding="utf-8")
+
+
 def test_symlink_loops_and_dangling_links_are_error_rows_not_a_crash(tiny_cache: Path, tmp_path: Path) -> None:
     """A symlink loop in a notes folder, or named on the command line, is one unreadable note."""
     folder = tmp_path / "notes"

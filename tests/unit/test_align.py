@@ -585,15 +585,21 @@ def test_a_moved_claims_second_look_leaves_out_its_ok_neighbours_own_sentences()
     assert {120.0, 300.0} <= {float(index.sentences[f].start) for f in index.first[kept > 0]}
 
 
-@pytest.mark.parametrize(("inside", "where"), [
-    ("Propolis seals the small cracks and gaps of the hive walls.", ("shifted", 240.0)),
-    ("Propolis seals cracks.", ("ok", 540.0)),  # says less than the cited passage: notes do jump back
+_FULL = "Propolis seals the small cracks and gaps of the hive walls."
+
+
+@pytest.mark.parametrize(("inside", "cited", "where"), [
+    (_FULL, "Propolis seals gaps.", ("shifted", 240.0)),
+    # says somewhat more than the cited passage, not twice as much: notes do jump back with right
+    # times (a fixed MM:SS note's 03:36 was moved to a vaguer sentence between its neighbours)
+    (_FULL, "Propolis seals small cracks and gaps in the hive.", ("ok", 540.0)),
+    ("Propolis seals cracks.", "Propolis seals small cracks and gaps in the hive.", ("ok", 540.0)),  # says less
 ])  # fmt: skip
-def test_a_claim_confirmed_outside_its_ok_neighbours_stretch_moves_into_it_only_for_more_evidence(
-        inside: str, where: tuple[str, float]) -> None:
-    # A moved time can land on a passage that says the claim too: when the stretch between the
-    # claim's ok neighbours says it at least as fully, that is where the note is.
-    index = _hive_talk({240: inside, 540: "Propolis seals small cracks and gaps in the hive."})
+def test_a_claim_confirmed_outside_its_ok_neighbours_stretch_moves_into_it_only_for_far_more_evidence(
+        inside: str, cited: str, where: tuple[str, float]) -> None:
+    # A moved time can land on a passage that says a little of the claim: when the stretch between
+    # the claim's ok neighbours says it twice as fully, that is where the note is.
+    index = _hive_talk({240: inside, 540: cited})
     a = align_note(_propolis_between(*_LOOSE_NEIGHBOURS), index)
     assert [(x.status, x.start) for x in a] == [("ok", 120.0), where, ("ok", 300.0)]
 

@@ -352,7 +352,10 @@ def test_no_snap_cuts_a_slip_past_the_end_around_its_mmss_reading() -> None:
     read = Alignment(7, "out-of-range", 88.0, 94.0, 0.8, corrected_s=91.0)
     spec = plan_clip(note, MMSS, read, snap=False, duration_s=1200.0)
     assert (spec.start_s, spec.end_s, spec.snapped) == (89.0, 99.0, False)
-    # a time past the end that verify located elsewhere, not at its reading, has no cited second
+    # located a little way off its reading, the slip still means 1:31: the note's own second
+    near = Alignment(7, "out-of-range", 97.0, 104.0, 0.1, corrected_s=97.0, reading_s=91.0)
+    assert plan_clip(note, MMSS, near, snap=False, duration_s=1200.0).start_s == 89.0
+    # a time past the end with no MM:SS reading in the video has no cited second
     moved = Alignment(7, "out-of-range", 300.0, 306.0, 0.8, corrected_s=300.0)
     with pytest.raises(MediaError, match="past the end"):
         plan_clip(note, MMSS, moved, snap=False, duration_s=1200.0)

@@ -570,7 +570,10 @@ def _cut_staged(
     if spec.start_s < media_offset_s - 0.01:
         raise MediaError(f"{media} starts at {format_ts(media_offset_s)}, after the clip's start {format_ts(spec.start_s)}")
     if spec.start_s >= media_end:
-        raise MediaError(f"{format_ts(spec.start_s)} is past the end of the media ({format_ts(media_end)})")
+        # Found out only now when the page gave no length: the clip's own start, not the cited
+        # second, is what the video does not reach.
+        raise MediaError(f"the clip's start {format_ts(spec.start_s)} is past the end of the video "
+                         f"({format_ts(media_end)})")
     local_start = max(0.0, spec.start_s - media_offset_s)
     if info.fps and not fast:
         # Start on a frame boundary: the clip then holds exactly round(duration * fps) frames.

@@ -184,6 +184,13 @@ def test_audio_only_clip(source: Path, tmp_path: Path) -> None:
     assert abs(container_duration(result.path) - 4.0) < 0.05
 
 
+def test_a_clip_starting_past_the_media_end_names_its_start_and_the_end(source: Path, tmp_path: Path) -> None:
+    """What a download from a page that gave no length tells only at the cut."""
+    with pytest.raises(MediaError, match=rf"the clip's start 00:00:{LENGTH_S + 5} is past the end of the video "
+                                         rf"\(00:00:{LENGTH_S}\)"):
+        cut(spec(LENGTH_S + 5.0, LENGTH_S + 15.0), source, tmp_path, subs="none")
+
+
 # ---------------------------------------------------------------------- provenance, batch
 
 

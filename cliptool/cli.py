@@ -790,14 +790,9 @@ def _diff_lines(text: str) -> list[str]:
     from cliptool.fix import split_lines
     from cliptool.models import LINE_BREAK
 
-    lines = split_lines(text)
-    breaks = LINE_BREAK.findall(text)
-    out = [line + ("\r" if brk == "\r\n" else "") for line, brk in zip(lines, breaks, strict=False)]
-    if len(lines) > len(breaks):
-        out.append(lines[-1])
-    if out and out[-1] == "" and _ends_in_break(text):
-        out.pop()
-    return out
+    breaks = [*LINE_BREAK.findall(text), ""]  # the last piece has none
+    out = [line + ("\r" if brk == "\r\n" else "") for line, brk in zip(split_lines(text), breaks, strict=True)]
+    return out[:-1] if _ends_in_break(text) else out
 
 
 def _ends_in_break(text: str) -> bool:

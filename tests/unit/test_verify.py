@@ -171,12 +171,18 @@ def test_a_declared_note_language_unlike_the_captions_is_no_captions(tmp_path: P
     assert r.reason is not None and "(en, " in r.reason and "captions in de" in r.reason
 
 
+def _with_lang(tmp_path: Path, lang: str) -> Path:
+    """The hand-made note with ``lang: <lang>`` in its front matter."""
+    note = tmp_path / "lang.md"
+    note.write_text((DATA / "verify_note.md").read_text(encoding="utf-8").replace("---\n", f"---\nlang: {lang}\n", 1),
+                    encoding="utf-8")
+    return note
+
+
 def test_a_note_lang_written_as_a_locale_picks_its_language(tmp_path: Path, tiny_cache: Path) -> None:
     """`lang: de_DE` is the tag de-DE (a locale's `_`); offline it reads the cached de captions."""
     (tiny_cache / VIDEO_ID / "de.srt").write_bytes((tiny_cache / VIDEO_ID / "en.srt").read_bytes())
-    note = tmp_path / "de.md"
-    note.write_text((DATA / "verify_note.md").read_text(encoding="utf-8").replace("---\n", "---\nlang: de_DE\n", 1),
-                    encoding="utf-8")
+    note = _with_lang(tmp_path, "de_DE")
     r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "checked" and r.captions is not None and r.captions.language == "de", r.reason
     assert not any("lang" in w for w in r.warnings)
@@ -186,9 +192,7 @@ def test_a_note_lang_written_as_a_locale_picks_its_language(tmp_path: Path, tiny
 def test_a_note_lang_that_is_no_language_code_is_warned_about_not_silently_dropped(
     tmp_path: Path, tiny_cache: Path, lang: str
 ) -> None:
-    note = tmp_path / "n.md"
-    note.write_text((DATA / "verify_note.md").read_text(encoding="utf-8").replace("---\n", f"---\nlang: {lang}\n", 1),
-                    encoding="utf-8")
+    note = _with_lang(tmp_path, lang)
     r = verify_note(note, VerifyOptions(cache_dir=tiny_cache, offline=True))
     assert r.status == "checked" and r.captions is not None and r.captions.language == "en"
     assert any(w.startswith(f"lang {lang!r} in the front matter is not a language code") for w in r.warnings)

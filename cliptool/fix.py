@@ -552,19 +552,13 @@ def plan_note_fix_until_stable(
     """
     from cliptool.notes import parse_note  # the parser pulls in YAML; keep this import light
 
-    # What the note as read confirms stays: a claim right where it cites, and a past-the-end
-    # time whose MM:SS reading is right, are not the later rounds' to move (they moved such times
-    # from right to wrong: 03:36:00 read as 03:36, then "corrected" to 01:40).
-    by_index = {c.index: c for c in note_file.note.claims}
-    settled = {a.index for a in alignments if a.status == "ok"
-               or (a.index in by_index and is_renotation(by_index[a.index], a))}
     current, last = note_file, alignments
     for _ in range(rounds):
         step = plan_note_fix(current, last, min_score=min_score)
         if not step.changes:
             break
         current = replace(current, text=step.fixed, note=parse_note(step.fixed, path=note_file.path))
-        last = tuple(a for a in realign(current.note) if a.index not in settled)
+        last = tuple(realign(current.note))
     final = {c.index: c.cited_s for c in current.note.claims}
     moved = [Alignment(c.index, "shifted", score=1.0, corrected_s=final[c.index])
              for c in note_file.note.claims if final.get(c.index, c.cited_s) != c.cited_s]

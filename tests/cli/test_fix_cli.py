@@ -517,6 +517,17 @@ def test_a_second_fix_of_notes_written_in_mmss_slips_changes_nothing(corpus: Pat
     assert {p.name: p.read_bytes() for p in notes.glob("*.md")} == first
 
 
+def test_fix_keeps_a_confirmed_mmss_reading_through_its_re_check_rounds(corpus: Path, tmp_path: Path) -> None:
+    """03:36:00 in a 19-minute video is 03:36 (the gold's S24). Rewritten so, the claim is cited
+    outside its neighbours' stretch, and a vaguer sentence between them says a little more of it:
+    a re-check round used to move it there, to 01:40."""
+    note = tmp_path / "n.md"
+    note.write_bytes((corpus / "notes" / "aircAruvnKk" / "44352286783.md").read_bytes())
+    code, _, err = _run(str(note), "--write", *_offline(corpus))
+    assert code == 0, err
+    assert read_note_file(note).note.claims[1].raw == "00:03:36"
+
+
 def test_old_mac_line_endings_number_changes_by_their_own_lines(vault: Path, corpus: Path) -> None:
     """A note with lone CR line breaks: the parser counts them, so fix's lines and diff must too."""
     note = vault / "talks" / f"{NOTE}.md"

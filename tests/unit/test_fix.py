@@ -795,29 +795,3 @@ def test_fix_note_stops_at_a_note_verify_could_not_check_with_its_exit_code(tmp_
                                            warnings=("a warning",)), write=True, warn=heard.append)
     assert got.value.exit_code == 5 and heard == ["a warning"] and note.read_text() == _ONE
 
-
-def test_later_rounds_of_a_fix_leave_what_the_note_as_read_confirms() -> None:
-    """The re-check rounds may move claims the first round could not place, never one it confirmed:
-    a claim right where it cites, or a past-the-end time whose MM:SS reading is right."""
-    from cliptool.fix import NoteFile, plan_note_fix_until_stable
-    from cliptool.notes import parse_note
-    from cliptool.safe_write import sha256_hex
-
-    text = ("---\nvideoId: abcdefghijk\n---\n\n"
-            f"Bees dance {A.format('00:01:00', '00:01:00')}.\n"
-            f"Propolis seals cracks {A.format('15:47:00', '15:47:00')}.\n"
-            f"Drones cannot sting {A.format('00:03:00', '00:03:00')}.\n")
-    note_file = NoteFile("n.md", text, sha256_hex(text.encode()), parse_note(text, path="n.md"))
-    first = [Alignment(0, "ok", score=0.9), Alignment(1, "out-of-range", score=0.09, corrected_s=947),
-             Alignment(2, "shifted", score=0.9, corrected_s=240)]
-    rounds: list[str] = []
-
-    def realign(note: Note) -> list[Alignment]:
-        rounds.append(note.claims[2].raw)
-        # with the third claim moved, the realigned note would move the first two as well
-        return [Alignment(0, "shifted", score=0.9, corrected_s=30), Alignment(1, "shifted", score=0.9, corrected_s=100),
-                Alignment(2, "ok", score=0.9)]
-
-    fixed = plan_note_fix_until_stable(note_file, first, realign).fixed
-    assert rounds == ["00:04:00"]
-    assert [c.raw for c in parse_note(fixed, path="n.md").claims] == ["00:01:00", "00:15:47", "00:04:00"]

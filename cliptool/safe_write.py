@@ -134,7 +134,21 @@ def backup_dir_problem(backup_dir: Path, roots: Iterable[Path], notes: Iterable[
         if note.resolve().is_relative_to(folder):
             return (f"{backup_dir} holds a note being fixed ({note}): marked as a backup folder, it would be "
                     "left out of later runs; choose a folder of their own")
+    other = _a_note_in(folder)
+    if other is not None:
+        return (f"{backup_dir} holds notes ({other}): marked as a backup folder, they would be left out of "
+                "later runs; choose a folder of their own")
     return None
+
+
+def _a_note_in(folder: Path) -> Path | None:
+    """A note file in ``folder`` or below when it is not (yet) a backup folder, else None."""
+    from cliptool.notes import find_notes  # the notes module pulls in YAML; only --backup-dir needs it
+
+    if not folder.is_dir() or (folder / BACKUP_TAG).exists():
+        return None
+    found, _ = find_notes([folder])
+    return found[0] if found else None
 
 
 def check_beside(backup: Path, note: Path) -> None:

@@ -163,15 +163,15 @@ def test_a_backup_dir_that_holds_the_notes_is_refused_before_anything_is_written
     assert code == 2 and "backups there would replace notes" in " ".join(err.split())
 
 
-def test_a_backup_never_replaces_a_file_cliptool_did_not_write(vault: Path, corpus: Path, tmp_path: Path) -> None:
+def test_a_backup_dir_holding_the_users_notes_is_refused_before_any_write(vault: Path, corpus: Path, tmp_path: Path) -> None:
     note = vault / "talks" / f"{NOTE}.md"
     before = note.read_bytes()
     mine = tmp_path / "elsewhere" / "talks" / f"{NOTE}.md"  # a folder of the user's that happens to match
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"precious\n")
     code, _, err = _run(str(vault), "--write", "--backup-dir", str(tmp_path / "elsewhere"), *_offline(corpus))
-    assert code == 3
-    assert "would replace a file cliptool did not write; nothing written" in " ".join(err.split())
+    # a folder of notes, not yet a backup folder: marked as one, they would vanish from later runs
+    assert code == 2 and "they would be left out of later runs" in " ".join(err.replace("│", " ").split())
     assert mine.read_bytes() == b"precious\n" and note.read_bytes() == before
 
 
@@ -547,14 +547,14 @@ def test_a_later_run_never_replaces_a_users_file_or_another_notes_backup_in_a_ba
         corpus: Path, tmp_path: Path) -> None:
     src = corpus / "notes" / VIDEO / f"{NOTE}.md"
     bk = tmp_path / "bk"
-    # run 1 tags bk with one note's backup; the user's own file sits there too
+    # run 1 tags bk with one note's backup; then the user puts a file of their own there
     first = _perturb(src, tmp_path / "n1" / "x" / "a.md", SHIFTS)
-    mine = bk / "y" / "a.md"
-    mine.parent.mkdir(parents=True)
-    mine.write_bytes(b"the user's own document\n")
     original_first = first.read_bytes()
     assert _run(str(tmp_path / "n1"), "--write", "--backup-dir", str(bk), *_offline(corpus))[0] == 0
     assert (bk / "x" / "a.md").read_bytes() == original_first
+    mine = bk / "y" / "a.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_bytes(b"the user's own document\n")
     # run 2: a note whose backup maps onto the user's file, and one onto run 1's backup of another note
     onto_mine = _perturb(src, tmp_path / "n2" / "y" / "a.md", SHIFTS)
     onto_first = _perturb(src, tmp_path / "n2" / "x" / "a.md", {5: 200})

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cliptool.errors import InputError, WriteConflictError
+from cliptool.models import BACKUP_TAG
 from cliptool.notes import find_notes
 from cliptool.safe_write import (
     FAULT_ENV,
@@ -100,6 +101,11 @@ def test_a_backup_dir_holding_some_of_the_notes_is_refused(note: Path) -> None:
     problem = backup_dir_problem(inner.parent, [note.parent], [note, inner]) or ""
     assert f"holds a note being fixed ({inner})" in problem
     assert backup_dir_problem(note.parent / "backups", [note.parent], [note, inner]) is None
+    # the user's notes outside this run: tagged, they would vanish from every later run as well
+    problem = backup_dir_problem(inner.parent, [note.parent], [note]) or ""
+    assert f"holds notes ({inner})" in problem
+    (inner.parent / BACKUP_TAG).write_text("cliptool backups\n", encoding="utf-8")  # a backup folder reused
+    assert backup_dir_problem(inner.parent, [note.parent], [note]) is None
 
 
 def test_no_backup_writes_nothing_else(note: Path) -> None:

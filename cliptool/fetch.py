@@ -310,7 +310,7 @@ def _not_a_folder(folder: Path) -> str | None:
                 return None
         except OSError:  # cannot look (no permission): the write will tell
             return None
-        if os.path.lexists(path):
+        if os.path.lexists(path) and not path.is_dir():  # made a folder meanwhile by a parallel fetch
             return "it is a file, not a folder" if path == folder else f"{path} is a file, not a folder"
     return None
 

@@ -338,7 +338,7 @@ def test_parallel_batch_reports_a_failure_and_finishes_the_rest(source: Path, tm
                          on_done=lambda job, got: seen.append(job.spec.index))
     assert sorted(seen) == [0, 1, 2, 3]
     assert [type(r) for r in results] == [ClipResult, ClipResult, MediaError, ClipResult]
-    assert "past the end of the media (00:00:40)" in str(results[2])
+    assert "past the end of the video (00:00:40)" in str(results[2])
     rows = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))["clips"]
     assert len(rows) == 3
     assert not [n for n in _files(tmp_path) if n.startswith(".clip-")]  # no temp folder left behind
@@ -768,7 +768,7 @@ def test_claims_near_and_past_the_end_of_a_video_of_unknown_length(
     assert run.exit_code == 6, run.output
     assert f"{VID}_000010-000020.mp4" in run.stdout
     assert f"{VID}_000036-000040.mp4  00:00:36-00:00:40 (4.00 s, accurate)" in run.stdout  # trimmed at the end
-    assert "anchor 2: 00:00:48 is past the end" in run.stderr and "anchor 0" not in run.stderr
+    assert "anchor 2: the clip's start 00:00:48 is past the end" in run.stderr and "anchor 0" not in run.stderr
     assert "2 clips made" in run.stderr and "1 failed" in run.stderr
     assert frame_count(out / f"{VID}_000036-000040.mp4") == 4 * FPS
 

@@ -399,10 +399,11 @@ def _claims_table(note: Any) -> Any:
     from rich.table import Table
     from rich.text import Text
 
+    from cliptool.report import printable
     from cliptool.timecode import format_ts
 
-    title = Text(note.path, style="bold")
-    title.append(f" · {note.video_id}" + (f" · {note.title}" if note.title else ""))
+    title = Text(printable(note.path), style="bold")
+    title.append(f" · {note.video_id}" + (f" · {printable(note.title)}" if note.title else ""))
     table = Table(title=title, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("line:col", justify="right")
@@ -412,7 +413,7 @@ def _claims_table(note: Any) -> Any:
         cited = c.raw if ":" in c.raw else f"{c.raw} = {format_ts(c.cited_s)}"  # a t= value: 224, 5m49s
         if c.visible is not None:
             cited += f" (shown {c.visible})"
-        table.add_row(str(c.index), f"{c.line}:{c.column}", cited, Text(c.text))
+        table.add_row(str(c.index), f"{c.line}:{c.column}", cited, Text(printable(c.text)))
     return table
 
 
@@ -746,6 +747,8 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
 
     from rich.text import Text
 
+    from cliptool.report import printable
+
     before, after = _fix_spans_by_line(fix)
     hunk = re.compile(r"@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
     old_lines, new_lines = _diff_lines(fix.original), _diff_lines(fix.fixed)
@@ -755,7 +758,10 @@ def _fix_print_diff(console: Any, fix: Any) -> None:
         no_break = ""
         text = Text(line)
         if i < 2:
-            text.stylize("bold")
+            # A terminal gets the file name's control characters as escapes; a patch gets it whole,
+            # a name with blanks ended by a tab (as diff ends it) so that patch reads it to its end.
+            text = Text(printable(line), style="bold")
+            line += "\t" if any(ch.isspace() for ch in fix.path) else ""
         elif line.startswith("@@"):
             text.stylize("cyan")
             m = hunk.match(line)
@@ -848,7 +854,7 @@ def fix(
 
     if backup_dir is not None and no_backup:
         raise typer.BadParameter("use --backup-dir or --no-backup, not both", param_hint="--backup-dir")
-    if mark_unsupported and marker_problem(marker):
+    if marker_problem(marker):  # given without --mark-unsupported too: a typo now, not on the next run
         raise typer.BadParameter(marker_problem(marker) or "", param_hint="--marker")
     out, err = _out_console(), _err_console()
     opts = VerifyOptions(cache_dir=_cache_dir(cache), lang=lang, offline=offline,

@@ -171,9 +171,10 @@ def test_a_file_name_with_a_line_break_or_an_escape_sequence_stays_on_one_printe
     bad = '---\nvideoId: tinyvideo01\n---\nx <a class="yt-timestamp" data-t="zz">[zz]</a>\n'
     for name in ("bad\nname.md", "esc\x1b[31mred.md"):
         (folder / name).write_text(bad, encoding="utf-8")
+    (folder / "title\x1bred.md").write_bytes(NOTE.read_bytes())  # a good note: its table's title
     for command in (["claims", str(folder)], ["verify", str(folder), *_offline(tiny_cache)]):
         _, out, err = _run(*command)
-        assert "\x1b" not in out + err
+        assert "\x1b" not in out + err and "title\\x1bred.md" in out
         errors = [line for line in err.splitlines() if line.startswith("error:")]
         assert len(errors) == 2 and not any(line.startswith("name.md") for line in (out + err).splitlines())
         assert f"error: {folder}/bad\\nname.md:4: impossible timestamp" in err
@@ -217,6 +218,21 @@ def test_fix_dry_run_diff_is_a_patch_for_a_crlf_note_without_a_final_line_break(
     done = subprocess.run(["patch", "-s", "-p0", "-i", str(patch)], cwd="/", capture_output=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert note.read_bytes() == written
+
+
+def test_fix_dry_run_diff_is_a_patch_for_a_note_whose_name_has_a_space(note: Path, tiny_cache: Path) -> None:
+    spaced = note.with_name("my bees.md")
+    note.rename(spaced)
+    done = subprocess.run([sys.executable, "-m", "cliptool", "fix", spaced.name, *_offline(tiny_cache)],
+                          capture_output=True, timeout=60, cwd=spaced.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"--- my bees.md\t\n+++ my bees.md\t\n")
+    if shutil.which("patch") is None:
+        pytest.skip("no patch program here")
+    patched = subprocess.run(["patch", "-s", "-p0"], input=done.stdout, cwd=spaced.parent, capture_output=True,
+                             timeout=60)
+    assert patched.returncode == 0, patched.stdout + patched.stderr
+    assert _run("fix", str(spaced), *_offline(tiny_cache))[1].startswith("dry run: would retime 0 anchors")
 
 
 def test_fix_dry_run_does_not_promise_a_write_that_would_be_refused(note: Path, tiny_cache: Path, tmp_path: Path) -> None:

@@ -328,6 +328,9 @@ def test_a_marker_that_shows_nothing_or_would_be_a_citation_or_hide_anchors_is_a
     code, _, err = _run(str(note), "--write", "--mark-unsupported", "--marker", marker, "--offline")
     assert code == 2 and want in err
     assert note.read_bytes() == before
+    # the option is checked even without --mark-unsupported, where it would do nothing yet
+    code, _, err = _run(str(note), "--marker", marker, "--offline")
+    assert code == 2 and want in err
 
 
 @pytest.mark.parametrize("point", ["after-backup", "after-temp", "after-replace"])

@@ -1229,10 +1229,16 @@ def _is_report(p: Path) -> bool:
     head = REPORT_HEADING.encode()
     try:
         with p.open("rb") as f:
-            first = f.read(len(head) + 4).removeprefix(b"\xef\xbb\xbf")
+            start = f.read(_REPORT_LOOK).removeprefix(b"\xef\xbb\xbf")
     except OSError:
         return False  # reading it as a note says why
-    return first.startswith(head) and first[len(head):len(head) + 1] in (b"", b"\n", b"\r")
+    # Its first line; or, in a file that is no note (no front matter), a later one: `2> log`
+    # puts the run's notices before a report written to stderr.
+    at = 0 if start.startswith(head) else -1 if start.startswith(b"---") else start.find(b"\n" + head) + 1
+    return at >= 0 and start.startswith(head, at) and start[at + len(head):at + len(head) + 1] in (b"", b"\n", b"\r")
+
+
+_REPORT_LOOK = 1 << 16  # how far into a file without front matter the report heading is looked for
 
 
 def _is_special(p: Path) -> bool:

@@ -249,6 +249,21 @@ def test_a_table_report_the_shell_redirects_into_the_notes_folder_is_not_read_as
         assert "1 note (1 checked)" in report.read_text(encoding="utf-8")
 
 
+def test_a_report_sent_to_stderr_into_the_notes_folder_is_not_read_as_a_note(tiny_cache: Path, tmp_path: Path) -> None:
+    """`verify notes -o /dev/stderr 2> notes/log.txt`: the run's notices come before the report."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    shutil.copy(NOTE, notes / "n.md")
+    log = notes / "log.txt"
+    with log.open("wb") as fh:
+        subprocess.run([sys.executable, "-m", "cliptool", "verify", str(notes), "--cache", str(tiny_cache),
+                        "--offline", "-o", "/dev/stderr"], stdout=subprocess.DEVNULL, stderr=fh, timeout=60)
+    assert log.read_text(encoding="utf-8").startswith("skipped ")  # the notice, then the report
+    again = _verify(str(notes), "--cache", str(tiny_cache), "--offline", "--format", "json")
+    assert again.exit_code == 0 and f"skipped {log}: a cliptool verify report, not a note" in again.stderr
+    assert [n["path"] for n in json.loads(again.stdout)["notes"]] == [str(notes / "n.md")]
+
+
 def test_symlink_loops_and_dangling_links_are_error_rows_not_a_crash(tiny_cache: Path, tmp_path: Path) -> None:
     """A symlink loop in a notes folder, or named on the command line, is one unreadable note."""
     folder = tmp_path / "notes"

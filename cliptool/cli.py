@@ -65,10 +65,19 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:  # typer vendors its own click; its Context type is private
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a reader gone away is found here, not by click after the command
+            return result
         except CliptoolError as err:
             _error(str(err))
             raise typer.Exit(err.exit_code) from None
+        except BrokenPipeError:
+            # The reader went away (`verify notes | head`): stop quietly with the shell's code for
+            # SIGPIPE, not click's 1, which is "accuracy below --min-accuracy". Nothing more can
+            # be written to stdout, not even at exit.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
 
 app = typer.Typer(
@@ -79,7 +88,7 @@ app = typer.Typer(
     help="Check, fix and clip the timestamps of Markdown notes about YouTube videos.\n\n"
     "Exit codes: 0 ok, 1 verify accuracy below --min-accuracy, 2 usage, 3 bad input, "
     "4 captions or video unavailable, 5 network, 6 ffmpeg/media, 7 note changed on disk during fix, "
-    "8 a verify --jobs worker died, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).",
+    "8 a verify --jobs worker died, 130 interrupted (Ctrl-C), 141 output pipe closed, 143 terminated (SIGTERM).",
 )
 
 
@@ -109,9 +118,16 @@ def _out_console() -> Any:
 
 
 def _wide_enough(console: Any) -> Any:
+    """``console`` at least ``_MIN_WIDTH`` wide, and leaving a closed pipe to the command's handler
+    (exit 141), where rich would exit 1, the code for "accuracy below --min-accuracy"."""
     if console.width < _MIN_WIDTH:
         console.width = _MIN_WIDTH
+    console.on_broken_pipe = _broken_pipe
     return console
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError
 
 
 class _Bar:
@@ -265,6 +281,7 @@ def main() -> None:
 
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports a process the signal ended
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
 
 
 class _Terminated(BaseException):

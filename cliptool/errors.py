@@ -5,7 +5,7 @@ do not go together), 3 bad input (note, path, argument values), 4 captions unava
 removed/private, no captions, not cached with ``--offline``) or, for clip, the video itself, 5
 network failure (captions or media), 6 ffmpeg / media failure,
 7 a note changed on disk while fix was working on it, 8 a ``verify --jobs`` worker process
-died; 130 and 143 after Ctrl-C and SIGTERM. ``claims``, ``fix`` and ``clip`` exit with the
+died; 130 and 143 after Ctrl-C and SIGTERM, 141 when the reader of stdout went away. ``claims``, ``fix`` and ``clip`` exit with the
 highest code any of their notes produced; ``verify`` reports such notes in its report and exits
 0 once the report is produced (1 below ``--min-accuracy``).
 """

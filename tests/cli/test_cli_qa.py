@@ -193,6 +193,22 @@ def test_a_terminal_a_few_columns_wide_still_gets_the_table_not_a_traceback(note
         assert done.stdout.rstrip().splitlines()[-1].startswith(last) or last in done.stderr
 
 
+def test_a_reader_that_goes_away_ends_the_run_with_the_pipe_code_not_the_accuracy_code(tmp_path: Path) -> None:
+    """`cliptool claims notes | head -1`: exit 141 as a shell reports SIGPIPE, quietly; 1 would read
+    as "accuracy below --min-accuracy"."""
+    notes = tmp_path / "many"
+    notes.mkdir()
+    for i in range(400):  # far more than a pipe's buffer holds
+        (notes / f"n{i:03}.md").write_bytes(NOTE.read_bytes())
+    proc = subprocess.Popen([sys.executable, "-m", "cliptool", "claims", str(notes)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
 def test_fix_dry_run_diff_is_a_patch_for_a_crlf_note_without_a_final_line_break(note: Path, tiny_cache: Path) -> None:
     """Piped, the diff keeps each CRLF line's \\r and marks the last line's missing break, so
     `patch` turns the note into what --write writes."""

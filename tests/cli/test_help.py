@@ -76,11 +76,12 @@ def test_readme_documents_every_command() -> None:
 def test_every_exit_code_is_documented() -> None:
     """The codes the error tree and the signal handlers use are the README's table and --help's list."""
     from cliptool import errors
-    from cliptool.cli import EXIT_INTERRUPTED, EXIT_TERMINATED
+    from cliptool.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_TERMINATED
 
     codes = {cls.exit_code for cls in vars(errors).values()
              if isinstance(cls, type) and issubclass(cls, errors.CliptoolError)}
-    codes |= {errors.EXIT_OK, errors.EXIT_BELOW_ACCURACY, errors.EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED}
+    codes |= {errors.EXIT_OK, errors.EXIT_BELOW_ACCURACY, errors.EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED,
+              EXIT_BROKEN_PIPE}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert {int(c) for c in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)} == codes
     text = " ".join(runner.invoke(app, ["--help"]).stdout.split())

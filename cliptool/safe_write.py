@@ -141,14 +141,25 @@ def backup_dir_problem(backup_dir: Path, roots: Iterable[Path], notes: Iterable[
     return None
 
 
+_NOTES_LOOKED_AT = 200  # files read to tell whether a folder holds notes: a bound for a huge tree
+
+
 def _a_note_in(folder: Path) -> Path | None:
-    """A note file in ``folder`` or below when it is not (yet) a backup folder, else None."""
-    from cliptool.notes import find_notes  # the notes module pulls in YAML; only --backup-dir needs it
+    """A note in ``folder`` or below (a file that reads as one: front matter naming a video) when
+    it is not (yet) a backup folder, else None. A README.md or the run's own log is no note."""
+    from cliptool.errors import CliptoolError
+    from cliptool.notes import find_notes, read_note  # they pull in YAML; only --backup-dir needs them
 
     if not folder.is_dir() or (folder / BACKUP_TAG).exists():
         return None
     found, _ = find_notes([folder])
-    return found[0] if found else None
+    for path in found[:_NOTES_LOOKED_AT]:
+        try:
+            read_note(path)
+        except (CliptoolError, OSError):
+            continue
+        return path
+    return None
 
 
 def check_beside(backup: Path, note: Path) -> None:

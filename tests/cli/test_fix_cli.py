@@ -163,16 +163,21 @@ def test_a_backup_dir_that_holds_the_notes_is_refused_before_anything_is_written
     assert code == 2 and "backups there would replace notes" in " ".join(err.split())
 
 
-def test_a_backup_dir_holding_the_users_notes_is_refused_before_any_write(vault: Path, corpus: Path, tmp_path: Path) -> None:
+def test_a_backup_never_replaces_a_file_cliptool_did_not_write(vault: Path, corpus: Path, tmp_path: Path) -> None:
     note = vault / "talks" / f"{NOTE}.md"
     before = note.read_bytes()
     mine = tmp_path / "elsewhere" / "talks" / f"{NOTE}.md"  # a folder of the user's that happens to match
     mine.parent.mkdir(parents=True)
     mine.write_bytes(b"precious\n")
     code, _, err = _run(str(vault), "--write", "--backup-dir", str(tmp_path / "elsewhere"), *_offline(corpus))
-    # a folder of notes, not yet a backup folder: marked as one, they would vanish from later runs
-    assert code == 2 and "they would be left out of later runs" in " ".join(err.replace("│", " ").split())
+    assert code == 3
+    assert "would replace a file cliptool did not write; nothing written" in " ".join(err.split())
     assert mine.read_bytes() == b"precious\n" and note.read_bytes() == before
+    # a real note there, not yet a backup folder: marked as one, it would vanish from later runs
+    mine.write_bytes(note.read_bytes())
+    code, _, err = _run(str(vault), "--write", "--backup-dir", str(tmp_path / "elsewhere"), *_offline(corpus))
+    assert code == 2 and "they would be left out of later runs" in " ".join(err.replace("│", " ").split())
+    assert note.read_bytes() == before
 
 
 def test_two_notes_whose_backups_would_share_a_name_keep_both_originals(corpus: Path, tmp_path: Path) -> None:

@@ -108,6 +108,15 @@ def test_a_backup_dir_holding_some_of_the_notes_is_refused(note: Path) -> None:
     assert backup_dir_problem(inner.parent, [note.parent], [note]) is None
 
 
+def test_a_backup_dir_holding_files_that_are_no_notes_is_accepted(note: Path, tmp_path: Path) -> None:
+    # A README, the run's own `2> backups/log.txt`: named like notes, but no front matter names a video.
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    (folder / "README.md").write_text("# my backups\n", encoding="utf-8")
+    (folder / "log.txt").write_bytes(b"")
+    assert backup_dir_problem(folder, [note.parent], [note]) is None
+
+
 def test_no_backup_writes_nothing_else(note: Path) -> None:
     write_atomic(note, NEW, expected_sha256=sha256_hex(OLD), backup=None)
     assert sorted(p.name for p in note.parent.iterdir()) == ["n.md"]

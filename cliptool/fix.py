@@ -35,14 +35,7 @@ from cliptool.models import (
     Span,
     label_key,
 )
-from cliptool.safe_write import (
-    BackupPlan,
-    backup_path,
-    check_beside,
-    check_writable,
-    sha256_hex,
-    write_atomic,
-)
+from cliptool.safe_write import BackupPlan, check_writable, sha256_hex, write_atomic
 from cliptool.timecode import (
     TimestampError,
     format_like,
@@ -643,8 +636,8 @@ def fix_note(
     elif planned.changes:
         try:
             check_writable(path, root)
-            if backups is not None and backups.folder is None:
-                check_beside(backup_path(path, root=root), path)
+            if backups is not None:
+                backups.check(path, root)
         except CliptoolError as exc:
             refused = exc
     return FixOutcome(planned, weak, shared, refused)

@@ -96,10 +96,15 @@ def check_writable(path: Path, root: Path) -> Path:
         return target
     if not stat.S_ISREG(st.st_mode):
         raise InputError("not a regular file; nothing written", path=str(path))
-    if not st.st_mode & stat.S_IWUSR or not os.access(target, os.W_OK):
+    if _read_only(target, st):
         raise InputError("the file is read-only; nothing written (make it writable to let it be rewritten)",
                          path=str(path))
     return target
+
+
+def _read_only(path: Path, st: os.stat_result) -> bool:
+    """Read-only by its bits too: for root every access check passes."""
+    return not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK)
 
 
 def backup_path(path: Path, *, root: Path, backup_dir: Path | None = None) -> Path:
@@ -171,8 +176,7 @@ def check_beside(backup: Path, note: Path) -> None:
     except FileNotFoundError:
         return
     what = ("a symbolic link" if stat.S_ISLNK(st.st_mode)
-            else "read-only" if stat.S_ISREG(st.st_mode) and (not st.st_mode & stat.S_IWUSR
-                                                              or not os.access(backup, os.W_OK))
+            else "read-only" if stat.S_ISREG(st.st_mode) and _read_only(backup, st)
             else None)
     if what is not None:
         raise InputError(f"its backup {backup} is {what}, so not cliptool's to replace; nothing written "
@@ -189,12 +193,18 @@ class BackupPlan:
         self.folder = folder
         self._made: dict[Path, Path] = {}  # backup -> the note it keeps, in this run
 
+    def check(self, note: Path, root: Path) -> None:
+        """Refuse now a ``<note>.bak`` the user protects (:func:`check_beside`), as :meth:`claim`
+        would; a dry run says so without recording anything."""
+        if self.folder is None:
+            check_beside(backup_path(note, root=root), note)
+
     def claim(self, note: Path, root: Path) -> Path:
         """The backup for ``note`` (found under ``root``), recorded as its own; raises InputError
         when it would replace anything else."""
         backup = backup_path(note, root=root, backup_dir=self.folder)
         if self.folder is None:
-            check_beside(backup, note)
+            self.check(note, root)
             return backup
         mine = str(note.resolve())
         clash = self._made.get(backup.absolute())
